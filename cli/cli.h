@@ -1,0 +1,37 @@
+/* The osbox CLI: thin glue over the libraries. Each command group lives in
+ * its own file and registers itself with OSBOX_COMMAND, so adding a command
+ * never touches main.c. */
+#ifndef OSBOX_CLI_H
+#define OSBOX_CLI_H
+
+#include <stdbool.h>
+
+#include "osbox_err.h"
+
+struct osbox_command {
+    const char *name;     /* "run", "vm", "images" ... */
+    const char *summary;  /* one line for `osbox --help` */
+    int (*main)(int argc, char **argv); /* argv[0] is the command name; returns exit code */
+    bool hidden;
+};
+
+void cli_register(const struct osbox_command *cmd);
+
+#define OSBOX_COMMAND(ident, ...)                                              \
+    static const struct osbox_command ident = { __VA_ARGS__ };                 \
+    __attribute__((constructor)) static void ident##_register(void)            \
+    {                                                                          \
+        cli_register(&ident);                                                  \
+    }
+
+/* Print "osbox: <msg>" on stderr and return the exit status the error names. */
+int cli_fail(const struct osbox_err *err);
+/* Print "osbox: <formatted>" and return status. */
+int cli_failf(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* True if argv has -h/--help before any "--" (for commands that stop at the first operand). */
+bool cli_wants_help(int argc, char **argv);
+
+extern const char *cli_program_name; /* "osbox" or "osbox-oci" */
+
+#endif

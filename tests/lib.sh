@@ -1,0 +1,55 @@
+# Shared helpers for osbox shell tests (integration/ and kvm/).
+# The runner sources this, then the test file, then calls one test_* function
+# in its own bash process with `set -eu`; exit 0 = pass, 77 = skip, else fail.
+#
+# Every test gets its own temporary state roots:
+#   OSBOX_ROOT, OSBOX_RUN   (exported by the runner)
+#   T                       a scratch directory removed after the test
+
+OSBOX=${OSBOX:-$PWD/build/osbox}
+OSBOX_SRC=${OSBOX_SRC:-$PWD}
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+
+assert_eq() { # expected actual [what]
+    [ "$1" = "$2" ] || fail "${3:-value}: expected '$1', got '$2'"
+}
+assert_ne() {
+    [ "$1" != "$2" ] || fail "${3:-value}: expected something other than '$1'"
+}
+assert_contains() { # haystack needle [what]
+    case "$1" in *"$2"*) ;; *) fail "${3:-output} does not contain '$2': $1" ;; esac
+}
+assert_not_contains() {
+    case "$1" in *"$2"*) fail "${3:-output} unexpectedly contains '$2': $1" ;; *) ;; esac
+}
+# assert_status EXPECTED CMD... : run CMD, compare its exit status.
+assert_status() {
+    local want=$1 got=0
+    shift
+    "$@" || got=$?
+    [ "$got" = "$want" ] || fail "'$*' exited $got, expected $want"
+}
+# Run CMD and capture stdout+stderr into $OUT and status into $STATUS (never fails).
+capture() {
+    STATUS=0
+    OUT=$("$@" 2>&1) || STATUS=$?
+}
+
+# Load the built-in busybox image into this test's store.
+load_busybox() {
+    [ -d "$OSBOX_SRC/build/images/busybox.oci" ] || fail "build/images/busybox.oci missing: run 'make images'"
+    "$OSBOX" load --oci-dir "$OSBOX_SRC/build/images/busybox.oci" >/dev/null
+}
+
+# Nothing of this test's roots may stay mounted; no cgroup of this test's containers remains.
+assert_no_leftovers() {
+    local m
+    m=$(grep -e "$OSBOX_ROOT" -e "$OSBOX_RUN" /proc/self/mountinfo || true)
+    [ -z "$m" ] || fail "mounts left behind: $m"
+    m=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name 'osbox-*' 2>/dev/null || true)
+    [ -z "$m" ] || fail "cgroups left behind: $m"
+}
+
+have_kvm() { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
