@@ -1,0 +1,33 @@
+/* The osbox image store: what the rest of osbox may ask of images.
+ *
+ * Layout under $OSBOX_ROOT/images (see images/README.md once written):
+ *   blobs/sha256/<hex>        content-addressed blobs (manifests, configs, layer tars)
+ *   layers/<diff_id hex>/     unpacked layers, shared between images
+ *   index.json                names ("name:tag") -> manifest digest
+ * The runtime never reads the store; `osbox run` resolves a reference here and
+ * hands the runtime layer directories and the image config. */
+#ifndef OSBOX_IMAGES_H
+#define OSBOX_IMAGES_H
+
+#include "osbox_err.h"
+
+struct osbox_image {
+    char *ref;            /* normalised reference, e.g. "busybox:latest" */
+    char *digest;         /* manifest digest, "sha256:<hex>" */
+    char *config_digest;  /* image id, "sha256:<hex>" */
+    char **layers;        /* absolute paths of unpacked layer dirs, bottom first; NULL-terminated */
+    /* The image config (OCI image-spec "config" object); any may be NULL. */
+    char **env;           /* "K=V" */
+    char **entrypoint;
+    char **cmd;
+    char *workdir;
+    char *user;
+    char **exposed_ports; /* "80/tcp" */
+};
+
+/* Look up NAME[:TAG], a full "sha256:<hex>" digest or a unique id prefix.
+ * Fails with a clear message when the image is unknown or a layer vanished. */
+int images_resolve(const char *ref, struct osbox_image **out, struct osbox_err *err);
+void images_image_free(struct osbox_image *img);
+
+#endif

@@ -1,0 +1,71 @@
+/* cgroups for containers: one interface over v2, v1 and hybrid hosts.
+ *
+ * A container's cgroup is created before its init runs, the init is placed in
+ * it (CLONE_INTO_CGROUP on pure v2, or by pid), and it is destroyed when the
+ * container goes. The name is "osbox-<container id>" under the cgroup osbox
+ * itself runs in (or under --cgroup-parent), so services under systemd keep
+ * their containers inside their own subtree. */
+#ifndef OSBOX_RUNTIME_CGROUP_H
+#define OSBOX_RUNTIME_CGROUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "osbox_err.h"
+
+enum osbox_cgroup_mode {
+    OSBOX_CGROUP_V2,      /* pure cgroup2 on /sys/fs/cgroup */
+    OSBOX_CGROUP_V1,      /* v1 controllers only */
+    OSBOX_CGROUP_HYBRID,  /* v1 controllers plus cgroup2 at /sys/fs/cgroup/unified */
+};
+
+/* Limits as the CLI and OCI config give them. A field left at its "unset"
+ * value is not written. */
+struct osbox_resources {
+    int64_t memory_limit;   /* bytes; -1 unset */
+    int64_t memory_swap;    /* memory+swap bytes (Docker --memory-swap / OCI memory.swap); -1 unlimited; 0 unset */
+    int64_t cpu_quota_us;   /* -1 unset */
+    uint64_t cpu_period_us; /* 0 unset (100000 when a quota is set) */
+    uint64_t cpu_shares;    /* v1 scale 2..262144; 0 unset */
+    uint64_t cpu_weight;    /* v2 scale 1..10000; 0 unset (derived from shares if those are set) */
+    int64_t pids_limit;     /* -1 unset; 0 or less than -1 invalid */
+};
+
+static inline void osbox_resources_init(struct osbox_resources *r)
+{
+    *r = (struct osbox_resources){ .memory_limit = -1, .memory_swap = 0, .cpu_quota_us = -1,
+                                   .cpu_period_us = 0, .cpu_shares = 0, .cpu_weight = 0,
+                                   .pids_limit = -1 };
+}
+
+struct osbox_cgroup_stats {
+    uint64_t cpu_usage_usec;
+    uint64_t nr_throttled;
+    uint64_t throttled_usec;
+    uint64_t memory_current;
+    uint64_t oom_kills;
+    uint64_t pids_current;
+};
+
+struct osbox_cgroup;
+
+int cgroup_detect(enum osbox_cgroup_mode *mode, struct osbox_err *err);
+
+/* Create the container's cgroup ("osbox-<id>") under parent (NULL: the cgroup
+ * osbox runs in) and apply res. On failure nothing is left behind. */
+int cgroup_create(const char *id, const char *parent, const struct osbox_resources *res,
+                  struct osbox_cgroup **out, struct osbox_err *err);
+/* An O_PATH|O_DIRECTORY fd for clone3(CLONE_INTO_CGROUP) on pure v2, else -1. */
+int cgroup_clone_fd(const struct osbox_cgroup *cg);
+/* Move pid into the cgroup (every hierarchy osbox uses). */
+int cgroup_add_pid(struct osbox_cgroup *cg, pid_t pid, struct osbox_err *err);
+int cgroup_stats(struct osbox_cgroup *cg, struct osbox_cgroup_stats *st, struct osbox_err *err);
+/* Path(s) for the record, e.g. "/osbox-<id>" relative to the hierarchy root. */
+const char *cgroup_relpath(const struct osbox_cgroup *cg);
+/* Kill what is left, remove the cgroup(s) in every hierarchy, free cg. */
+int cgroup_destroy(struct osbox_cgroup *cg, struct osbox_err *err);
+/* Remove an "osbox-<id>" cgroup left by a killed osbox, by id (for `osbox gc`). */
+int cgroup_remove_stale(const char *id, struct osbox_err *err);
+
+#endif
