@@ -48,6 +48,28 @@ struct osbox_cgroup_stats {
     uint64_t pids_current;
 };
 
+/* Parsers for the `osbox run` flags (resources.c). Each fills one field of r;
+ * errors name the flag and the value, e.g. "invalid --memory '12XB': unknown unit". */
+int resources_set_memory(struct osbox_resources *r, const char *val, struct osbox_err *err);      /* -m: size, >= 6m */
+int resources_set_memory_swap(struct osbox_resources *r, const char *val, struct osbox_err *err); /* size (memory+swap) or -1 */
+int resources_set_cpus(struct osbox_resources *r, const char *val, struct osbox_err *err);        /* 0.5 -> 50000/100000 */
+int resources_set_cpu_shares(struct osbox_resources *r, const char *val, struct osbox_err *err);  /* 2..262144 */
+int resources_set_cpu_weight(struct osbox_resources *r, const char *val, struct osbox_err *err);  /* 1..10000 */
+int resources_set_pids_limit(struct osbox_resources *r, const char *val, struct osbox_err *err);  /* > 0, or -1 unlimited */
+/* Cross-field checks (swap without memory, swap < memory, ranges from OCI configs). */
+int resources_validate(const struct osbox_resources *r, struct osbox_err *err);
+/* True when any limit is set. */
+bool resources_any(const struct osbox_resources *r);
+
+/* --cpus VAL on a host with host_cpus CPUs -> CFS quota/period (microseconds). */
+int resources_cpus_to_quota(const char *val, long host_cpus, int64_t *quota_us, uint64_t *period_us,
+                            struct osbox_err *err);
+/* v1 cpu.shares (2..262144, default 1024) <-> v2 cpu.weight (1..10000, default 100). */
+uint64_t cgroup_shares_to_weight(uint64_t shares);
+uint64_t cgroup_weight_to_shares(uint64_t weight);
+/* memory.swap.max for v2 (swap only, not memory+swap): -1 "max", -2 unset, else bytes. */
+int64_t resources_v2_swap_max(const struct osbox_resources *r);
+
 struct osbox_cgroup;
 
 int cgroup_detect(enum osbox_cgroup_mode *mode, struct osbox_err *err);

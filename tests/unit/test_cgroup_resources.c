@@ -1,0 +1,171 @@
+/* Unit tests for the resource flag parsers and the v1/v2 conversions (runtime/resources.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "runtime/cgroup.h"
+
+static struct osbox_err err;
+
+#define assert_err_contains(s) assert_non_null(strstr(err.msg, (s)))
+
+static void test_memory(void **state)
+{
+    struct osbox_resources r;
+    (void)state;
+    osbox_resources_init(&r);
+    assert_int_equal(resources_set_memory(&r, "32m", &err), 0);
+    assert_int_equal(r.memory_limit, 32LL << 20);
+    assert_int_equal(resources_set_memory(&r, "1g", &err), 0);
+    assert_int_equal(r.memory_limit, 1LL << 30);
+    assert_int_equal(resources_set_memory(&r, "12XB", &err), -1);
+    assert_string_equal(err.msg, "invalid --memory '12XB': unknown unit");
+    assert_int_equal(r.memory_limit, 1LL << 30); /* untouched on error */
+    assert_int_equal(resources_set_memory(&r, "5m", &err), -1);
+    assert_err_contains("minimum is 6m");
+    assert_int_equal(resources_set_memory(&r, "-1", &err), -1);
+    assert_err_contains("--memory '-1'");
+    assert_int_equal(resources_set_memory(&r, "", &err), -1);
+    assert_int_equal(resources_set_memory(&r, NULL, &err), -1);
+}
+
+static void test_memory_swap(void **state)
+{
+    struct osbox_resources r;
+    (void)state;
+    osbox_resources_init(&r);
+    assert_int_equal(resources_set_memory_swap(&r, "-1", &err), 0);
+    assert_int_equal(r.memory_swap, -1);
+    assert_int_equal(resources_set_memory_swap(&r, "64m", &err), 0);
+    assert_int_equal(r.memory_swap, 64LL << 20);
+    assert_int_equal(resources_set_memory_swap(&r, "-2", &err), -1);
+    assert_err_contains("--memory-swap '-2'");
+    assert_int_equal(resources_set_memory_swap(&r, "lots", &err), -1);
+}
+
+static void test_validate(void **state)
+{
+    struct osbox_resources r;
+    (void)state;
+    osbox_resources_init(&r);
+    assert_false(resources_any(&r));
+    assert_int_equal(resources_validate(&r, &err), 0);
+    /* swap without memory */
+    r.memory_swap = 64LL << 20;
+    assert_int_equal(resources_validate(&r, &err), -1);
+    assert_err_contains("--memory-swap needs --memory");
+    /* swap smaller than memory */
+    r.memory_limit = 128LL << 20;
+    assert_int_equal(resources_validate(&r, &err), -1);
+    assert_err_contains("smaller than --memory");
+    r.memory_swap = 256LL << 20;
+    assert_int_equal(resources_validate(&r, &err), 0);
+    assert_true(resources_any(&r));
+    assert_int_equal(resources_v2_swap_max(&r), 128LL << 20);
+    r.memory_swap = -1;
+    assert_int_equal(resources_validate(&r, &err), 0);
+    assert_int_equal(resources_v2_swap_max(&r), -1);
+    r.memory_swap = 0;
+    assert_int_equal(resources_v2_swap_max(&r), -2);
+    /* values an OCI config could carry */
+    r.pids_limit = 0;
+    assert_int_equal(resources_validate(&r, &err), -1);
+    r.pids_limit = -1;
+    r.cpu_shares = 1;
+    assert_int_equal(resources_validate(&r, &err), -1);
+    r.cpu_shares = 0;
+    r.cpu_quota_us = 10;
+    assert_int_equal(resources_validate(&r, &err), -1);
+    r.cpu_quota_us = 50000;
+    r.cpu_period_us = 10;
+    assert_int_equal(resources_validate(&r, &err), -1);
+    r.cpu_period_us = 100000;
+    r.memory_limit = 4096;
+    assert_int_equal(resources_validate(&r, &err), -1);
+}
+
+static void test_cpus(void **state)
+{
+    int64_t q;
+    uint64_t p;
+    (void)state;
+    assert_int_equal(resources_cpus_to_quota("0.5", 2, &q, &p, &err), 0);
+    assert_int_equal(q, 50000);
+    assert_int_equal(p, 100000);
+    assert_int_equal(resources_cpus_to_quota("2", 2, &q, &p, &err), 0);
+    assert_int_equal(q, 200000);
+    assert_int_equal(resources_cpus_to_quota("1.25", 4, &q, &p, &err), 0);
+    assert_int_equal(q, 125000);
+    assert_int_equal(resources_cpus_to_quota("3", 2, &q, &p, &err), -1);
+    assert_err_contains("only 2 CPUs");
+    assert_int_equal(resources_cpus_to_quota("-1", 2, &q, &p, &err), -1);
+    assert_string_equal(err.msg, "invalid --cpus '-1': not a positive number");
+    assert_int_equal(resources_cpus_to_quota("0", 2, &q, &p, &err), -1);
+    assert_err_contains("greater than 0");
+    assert_int_equal(resources_cpus_to_quota("0.001", 2, &q, &p, &err), -1);
+    assert_int_equal(resources_cpus_to_quota("abc", 2, &q, &p, &err), -1);
+    assert_int_equal(resources_cpus_to_quota("1e3", 2, &q, &p, &err), -1);
+    assert_int_equal(resources_cpus_to_quota("nan", 2, &q, &p, &err), -1);
+    assert_int_equal(resources_cpus_to_quota("", 2, &q, &p, &err), -1);
+    assert_int_equal(resources_cpus_to_quota("1..5", 2, &q, &p, &err), -1);
+}
+
+static void test_shares_weight_pids(void **state)
+{
+    struct osbox_resources r;
+    (void)state;
+    osbox_resources_init(&r);
+    assert_int_equal(resources_set_cpu_shares(&r, "512", &err), 0);
+    assert_int_equal(r.cpu_shares, 512);
+    assert_int_equal(resources_set_cpu_shares(&r, "1", &err), -1);
+    assert_string_equal(err.msg, "invalid --cpu-shares '1': must be between 2 and 262144");
+    assert_int_equal(resources_set_cpu_shares(&r, "262145", &err), -1);
+    assert_int_equal(resources_set_cpu_shares(&r, "x", &err), -1);
+    assert_int_equal(resources_set_cpu_weight(&r, "100", &err), 0);
+    assert_int_equal(r.cpu_weight, 100);
+    assert_int_equal(resources_set_cpu_weight(&r, "0", &err), -1);
+    assert_int_equal(resources_set_cpu_weight(&r, "10001", &err), -1);
+    assert_int_equal(resources_set_pids_limit(&r, "20", &err), 0);
+    assert_int_equal(r.pids_limit, 20);
+    assert_int_equal(resources_set_pids_limit(&r, "-1", &err), 0);
+    assert_int_equal(r.pids_limit, -1);
+    assert_int_equal(resources_set_pids_limit(&r, "0", &err), -1);
+    assert_err_contains("--pids-limit '0'");
+    assert_int_equal(resources_set_pids_limit(&r, "-5", &err), -1);
+    assert_int_equal(resources_set_pids_limit(&r, "2O", &err), -1);
+}
+
+static void test_conversions(void **state)
+{
+    (void)state;
+    assert_int_equal(cgroup_shares_to_weight(2), 1);
+    assert_int_equal(cgroup_shares_to_weight(262144), 10000);
+    assert_int_equal(cgroup_shares_to_weight(1024), 39);
+    assert_int_equal(cgroup_shares_to_weight(0), 1);         /* clamped */
+    assert_int_equal(cgroup_shares_to_weight(1u << 30), 10000);
+    assert_int_equal(cgroup_weight_to_shares(1), 2);
+    assert_int_equal(cgroup_weight_to_shares(10000), 262144);
+    assert_int_equal(cgroup_weight_to_shares(100), 2597);
+    /* monotonic, and a round trip stays close */
+    for (uint64_t s = 2; s <= 262144; s += 997) {
+        assert_true(cgroup_shares_to_weight(s) <= cgroup_shares_to_weight(s + 997));
+        uint64_t back = cgroup_weight_to_shares(cgroup_shares_to_weight(s));
+        assert_true(back <= s && s - back <= 27);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_memory),
+        cmocka_unit_test(test_memory_swap),
+        cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_cpus),
+        cmocka_unit_test(test_shares_weight_pids),
+        cmocka_unit_test(test_conversions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
