@@ -1,0 +1,77 @@
+/* Local APIC (timer, EOI), I/O APIC routing, legacy PIC masked, and the
+ * PIT used once to calibrate the TSC and the LAPIC timer. */
+#include "kernel.h"
+#include "apic.h"
+#include "trap.h"
+
+#define LAPIC ((volatile u32 *)P2V(OSBOX_LAPIC_BASE))
+#define IOAPIC ((volatile u32 *)P2V(OSBOX_IOAPIC_BASE))
+u64 tsc_hz;
+static u64 lapic_hz;
+
+static void lapic_w(u32 reg, u32 v) { LAPIC[reg / 4] = v; }
+static u32 lapic_r(u32 reg) { return LAPIC[reg / 4]; }
+void lapic_eoi(void) { lapic_w(0xb0, 0); }
+
+static void ioapic_w(u32 reg, u32 v) { IOAPIC[0] = reg; IOAPIC[4] = v; }
+
+void ioapic_route(int gsi, int vector)
+{
+    ioapic_w(0x11 + 2 * gsi, 0);            /* destination: APIC 0 */
+    ioapic_w(0x10 + 2 * gsi, (u32)vector);  /* fixed, physical, edge, active high, unmasked */
+}
+
+/* Read PIT channel 0's current count (latched). */
+static u16 pit_read(void)
+{
+    outb(0x43, 0x00);
+    u8 lo = inb(0x40);
+    return lo | (u16)inb(0x40) << 8;
+}
+
+/* Wait ~10 ms (11932 PIT ticks) on channel 0 counting down from 0xffff;
+ * returns false when there is no PIT (the count never moves). */
+static bool pit_wait_10ms(void)
+{
+    outb(0x43, 0x34);       /* channel 0, lo/hi, mode 2 */
+    outb(0x40, 0xff);
+    outb(0x40, 0xff);
+    u16 last = pit_read();
+    u32 elapsed = 0;
+    for (long i = 0; i < 50000000L; i++) {
+        u16 now = pit_read();
+        elapsed += (u16)(last - now);
+        last = now;
+        if (elapsed >= 11932) return true;
+    }
+    return false;
+}
+
+void apic_init(void)
+{
+    outb(0x21, 0xff);       /* mask the 8259s: the I/O APIC delivers */
+    outb(0xa1, 0xff);
+    wrmsr(0x1b, rdmsr(0x1b) | (1 << 11));
+    lapic_w(0xf0, 0x100 | VEC_SPURIOUS);
+    lapic_w(0x80, 0);       /* task priority */
+    for (int g = 0; g < 24; g++) ioapic_w(0x10 + 2 * g, 1 << 16);   /* all masked */
+
+    lapic_w(0x3e0, 0x3);    /* divide by 16 */
+    lapic_w(0x320, 1 << 16);
+    lapic_w(0x380, 0xffffffff);
+    u64 t0 = rdtsc();
+    bool ok = pit_wait_10ms();
+    u64 t1 = rdtsc();
+    u32 elapsed = 0xffffffff - lapic_r(0x390);
+    if (ok && elapsed > 100) {
+        tsc_hz = (t1 - t0) * 100;
+        lapic_hz = (u64)elapsed * 100;
+    } else {
+        printk("osbox-guest: no PIT; assuming 1 GHz TSC, 62.5 MHz LAPIC timer\n");
+        tsc_hz = 1000000000UL;
+        lapic_hz = 62500000UL;
+    }
+    lapic_w(0x380, 0);
+    lapic_w(0x320, VEC_TIMER | (1 << 17));   /* periodic */
+    lapic_w(0x380, (u32)(lapic_hz / HZ));
+}

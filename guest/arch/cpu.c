@@ -1,0 +1,66 @@
+/* GDT (with the TSS and the segment order sysret needs), IDT, syscall MSRs. */
+#include "kernel.h"
+#include "trap.h"
+
+struct tss {
+    u32 rsv0;
+    u64 rsp0, rsp1, rsp2, rsv1;
+    u64 ist[7];
+    u64 rsv2;
+    u16 rsv3, iomap;
+} __attribute__((packed));
+
+struct idt_entry {
+    u16 off0, sel;
+    u8 ist, type;
+    u16 off1;
+    u32 off2, rsv;
+} __attribute__((packed));
+
+static u64 gdt[8] __attribute__((aligned(16))) = {
+    0,
+    0x00af9a000000ffffUL,   /* 0x08 kernel code */
+    0x00cf92000000ffffUL,   /* 0x10 kernel data */
+    0x00cff2000000ffffUL,   /* 0x18 (sysret base: user data at +8, code at +16) */
+    0x00cff2000000ffffUL,   /* 0x20 user data */
+    0x00affa000000ffffUL,   /* 0x28 user code 64 */
+    0, 0,                   /* 0x30 TSS (16 bytes) */
+};
+static struct tss tss __attribute__((aligned(16)));
+static struct idt_entry idt[256] __attribute__((aligned(16)));
+static u8 df_stack[4096] __attribute__((aligned(16)));
+extern u64 isr_addrs[256];
+extern void syscall_entry(void);
+
+struct desc_ptr { u16 limit; u64 base; } __attribute__((packed));
+
+void tss_set_rsp0(u64 rsp0) { tss.rsp0 = rsp0; }
+
+void cpu_init(void)
+{
+    u64 base = (u64)&tss, lim = sizeof tss - 1;
+    tss.iomap = sizeof tss;
+    tss.ist[0] = (u64)df_stack + sizeof df_stack;
+    gdt[6] = (lim & 0xffff) | ((base & 0xffffff) << 16) | (0x89UL << 40) |
+             (((lim >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+    gdt[7] = base >> 32;
+    struct desc_ptr g = { sizeof gdt - 1, (u64)gdt };
+    __asm__ volatile("lgdt %0\n"
+                     "mov %1, %%ds; mov %1, %%es; mov %1, %%ss\n"
+                     "pushq %2; lea 1f(%%rip), %%rax; pushq %%rax; lretq\n"
+                     "1:" ::"m"(g), "r"(KDATA_SEL), "i"(KCODE_SEL) : "rax", "memory");
+    __asm__ volatile("ltr %w0" ::"r"(TSS_SEL));
+
+    for (int i = 0; i < 256; i++) {
+        u64 a = isr_addrs[i];
+        idt[i] = (struct idt_entry){ .off0 = a, .sel = KCODE_SEL, .ist = i == 8 ? 1 : 0,
+                                     .type = 0x8e, .off1 = a >> 16, .off2 = a >> 32 };
+    }
+    struct desc_ptr d = { sizeof idt - 1, (u64)idt };
+    __asm__ volatile("lidt %0" ::"m"(d));
+
+    /* syscall: kernel CS 0x08/SS 0x10; sysret base 0x18 -> CS 0x2b, SS 0x23 */
+    wrmsr(0xc0000081, ((u64)0x18 << 48) | ((u64)KCODE_SEL << 32));   /* STAR */
+    wrmsr(0xc0000082, (u64)syscall_entry);                          /* LSTAR */
+    wrmsr(0xc0000084, 0x47700);     /* FMASK: IF TF DF AC NT IOPL cleared */
+}

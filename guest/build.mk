@@ -1,0 +1,26 @@
+# The osbox guest kernel: freestanding C + asm under guest/, linked into an
+# ELF with a PVH entry note (build/guest/osbox-kernel).  Never includes host headers.
+GUEST_CC     ?= gcc
+GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdlib \
+                -nostdinc -mno-red-zone -mcmodel=kernel -fno-pic -fno-pie \
+                -fno-stack-protector -mgeneral-regs-only -fno-omit-frame-pointer \
+                -fno-asynchronous-unwind-tables -fno-strict-aliasing \
+                -Iguest/include -MMD -MP
+GUEST_SRCS   := $(sort $(wildcard guest/*/*.c guest/*/*.S))
+GUEST_OBJS   := $(patsubst guest/%,$(BUILD)/guest/obj/%.o,$(GUEST_SRCS))
+GUEST_KERNEL := $(BUILD)/guest/osbox-kernel
+
+$(BUILD)/guest/obj/%.c.o: guest/%.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(BUILD)/guest/obj/%.S.o: guest/%.S
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+$(GUEST_KERNEL): $(GUEST_OBJS) guest/kernel.ld
+	$(GUEST_CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
+	    -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -T guest/kernel.ld -o $@ $(GUEST_OBJS)
+
+ALL_EXTRA += $(GUEST_KERNEL)
+-include $(GUEST_OBJS:.o=.d)

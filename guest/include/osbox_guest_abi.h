@@ -1,0 +1,40 @@
+/* Constants shared by the osbox guest kernel and the osbox VMM (vmm/).
+ * Plain #defines only: this header is included by freestanding guest code
+ * and by hosted monitor code alike. */
+#ifndef OSBOX_GUEST_ABI_H
+#define OSBOX_GUEST_ABI_H
+
+/* 32-bit `out` to this port: the value is the VM's exit status; the
+ * monitor stops the VM.  Under QEMU `-device isa-debug-exit,iobase=0x501,
+ * iosize=4` exits with (value << 1) | 1. */
+#define OSBOX_EXIT_PORT          0x501
+/* Boot-time marker: the guest writes a stage number (32-bit `out`). */
+#define OSBOX_BOOT_PORT          0x502
+#define OSBOX_BOOT_KERNEL_ENTRY  1   /* first instruction of the kernel */
+#define OSBOX_BOOT_INIT_EXEC     2   /* init program exec'd */
+
+/* Console: 8250 UART COM1. */
+#define OSBOX_COM1_PORT          0x3f8
+#define OSBOX_COM1_IRQ           4
+
+/* Fallback when no exit port exists (QEMU): the status is printed as
+ * "osbox-guest: exit N" then the guest resets via the i8042. */
+#define OSBOX_EXIT_MESSAGE       "osbox-guest: exit "
+#define OSBOX_I8042_CMD_PORT     0x64
+#define OSBOX_I8042_RESET        0xfe
+
+/* virtio-mmio: devices from `virtio_mmio.device=SIZE@BASE:IRQ` on the
+ * cmdline; without any, QEMU microvm's windows are probed. */
+#define OSBOX_MICROVM_MMIO_BASE  0xfeb00000UL
+#define OSBOX_MICROVM_MMIO_SIZE  0x200
+#define OSBOX_MICROVM_MMIO_COUNT 24
+#define OSBOX_MICROVM_MMIO_GSI0  5   /* window n uses GSI 5 + n */
+#define OSBOX_IOAPIC_BASE        0xfec00000UL
+#define OSBOX_LAPIC_BASE         0xfee00000UL
+
+/* Kernel placement: the ELF is linked at KERNEL_VMA + phys and loaded at
+ * its physical addresses (p_paddr); PVH entry via XEN_ELFNOTE_PHYS32_ENTRY. */
+#define OSBOX_KERNEL_PHYS        0x100000UL
+#define OSBOX_XEN_ELFNOTE_PHYS32_ENTRY 18
+
+#endif

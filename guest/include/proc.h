@@ -1,0 +1,108 @@
+/* Processes, threads, scheduling, signals. */
+#ifndef GUEST_PROC_H
+#define GUEST_PROC_H
+#include "types.h"
+#include "trap.h"
+
+#define SIGHUP 1
+#define SIGINT 2
+#define SIGQUIT 3
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGABRT 6
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGKILL 9
+#define SIGUSR1 10
+#define SIGSEGV 11
+#define SIGUSR2 12
+#define SIGPIPE 13
+#define SIGALRM 14
+#define SIGTERM 15
+#define SIGCHLD 17
+#define SIGCONT 18
+#define SIGSTOP 19
+#define SIGTSTP 20
+#define SIGTTIN 21
+#define SIGTTOU 22
+#define SIGURG 23
+#define SIGWINCH 28
+#define NSIG 64
+
+#define SIG_DFL 0UL
+#define SIG_IGN 1UL
+#define SA_SIGINFO 4
+#define SA_RESTORER 0x04000000
+#define SA_NODEFER 0x40000000
+#define SA_RESETHAND 0x80000000
+
+struct k_sigaction { u64 handler, flags, restorer, mask; };
+struct sighand { int refs; struct k_sigaction act[NSIG + 1]; };
+
+#define MAXFD 64
+struct file;
+struct files { int refs; struct file *fd[MAXFD]; u64 cloexec; };
+
+enum pstate { P_UNUSED, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_ZOMBIE, P_DEAD };
+
+struct inode;
+struct proc {
+    int pid, tgid;
+    enum pstate state;
+    struct proc *parent;          /* of the thread group leader */
+    struct proc *leader;
+    u64 kstack;                   /* base (virtual), KSTACK_SIZE bytes */
+    u64 ksp;                      /* saved by swtch */
+    struct trapframe *tf;
+    struct mm *mm;
+    struct files *files;
+    struct inode *cwd;
+    struct sighand *sig;
+    u64 sigmask, sigpending;
+    void *chan;                   /* sleeping on */
+    u64 wake_at_ns;               /* timed sleep deadline, 0 = none */
+    int exit_status;              /* wait status encoding */
+    bool killed, exiting, vfork_done, intr;
+    bool group_exiting;           /* leader: exit_group in progress */
+    int group_status;             /* leader: status for the whole group */
+    u64 fsbase;
+    u64 clear_child_tid;
+    char name[16];
+    u8 fx[512] __attribute__((aligned(16)));
+};
+
+#define KSTACK_SIZE (16 * 1024)
+#define NPROC 128
+
+extern struct proc *cur;
+extern struct proc procs[NPROC];
+
+void sched_init(void);
+struct proc *proc_alloc(void);
+void proc_free(struct proc *p);
+void schedule(void);
+void yield(void);
+void sleep_on(void *chan);
+void sleep_on_unintr(void *chan);
+void enter_user(struct trapframe *tf) __attribute__((noreturn));
+void sched_tail(void);
+void reap_dead(void);
+int sleep_on_timeout(void *chan, u64 deadline_ns);   /* 0 woken, -ETIMEDOUT */
+void wakeup(void *chan);
+void make_runnable(struct proc *p);
+void timer_tick(bool from_user);
+void start_kernel_thread(void (*fn)(void *), void *arg, const char *name);
+__attribute__((noreturn)) void do_exit_thread(int status);
+__attribute__((noreturn)) void do_exit_group(int status);
+struct proc *proc_by_pid(int pid);
+int send_signal(int pid, int sig);
+void force_signal(struct proc *p, int sig);
+bool signal_pending(struct proc *p);
+void deliver_signals(struct trapframe *tf);
+long sys_rt_sigreturn_impl(struct trapframe *tf);
+
+/* time */
+u64 time_ns(void);              /* monotonic */
+u64 time_realtime_base_ns(void);
+void time_init(void);
+#endif

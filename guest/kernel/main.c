@@ -1,0 +1,58 @@
+/* Kernel entry: bring up the CPU, memory, interrupts, devices, the root
+ * filesystem, then run init. */
+#include "kernel.h"
+#include "boot.h"
+#include "trap.h"
+#include "mm.h"
+#include "apic.h"
+#include "proc.h"
+
+char boot_cmdline[1024];
+
+/* Value of "key=value" on the kernel cmdline, copied into a static buffer. */
+const char *cmdline_get(const char *key)
+{
+    static char val[256];
+    size_t kl = strlen(key);
+    for (const char *p = boot_cmdline; *p;) {
+        while (*p == ' ') p++;
+        if (!strncmp(p, key, kl) && p[kl] == '=') {
+            const char *v = p + kl + 1;
+            size_t n = 0;
+            while (v[n] && v[n] != ' ' && n < sizeof val - 1) { val[n] = v[n]; n++; }
+            val[n] = 0;
+            return val;
+        }
+        while (*p && *p != ' ') p++;
+    }
+    return NULL;
+}
+
+void init_start(void *arg);
+
+void kmain(u32 start_info_phys)
+{
+    uart_init();
+    const struct hvm_start_info *si = start_info_phys ? P2V((u64)start_info_phys) : NULL;
+    if (si && si->magic != HVM_START_MAGIC) si = NULL;
+    if (si && si->cmdline_paddr)
+        strlcpy(boot_cmdline, P2V(si->cmdline_paddr), sizeof boot_cmdline);
+    printk("osbox-guest: osbox kernel 0.1 booting (cmdline \"%s\")\n", boot_cmdline);
+    cpu_init();
+    pmm_init(si);
+    printk("osbox-guest: %lu MiB free memory\n", pmm_free_pages() * PAGE_SIZE >> 20);
+    const char *t = cmdline_get("osbox.test");
+    if (t && !strcmp(t, "kfault")) {
+        printk("osbox-guest: provoking a kernel page fault\n");
+        *(volatile u64 *)0x600000000000UL = 1;
+    }
+    apic_init();
+    time_init();
+    printk("osbox-guest: TSC %lu MHz\n", tsc_hz / 1000000);
+    sched_init();
+    start_kernel_thread(init_start, NULL, "init");
+    extern struct proc *cur;
+    cur->state = P_SLEEPING;    /* the boot context never runs again */
+    schedule();
+    panic("boot context resumed");
+}

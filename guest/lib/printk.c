@@ -1,0 +1,115 @@
+/* Formatted output to the serial console, and the two ways the VM ends. */
+#include "kernel.h"
+
+static void put(char *buf, size_t n, size_t *pos, char c)
+{
+    if (*pos + 1 < n) buf[*pos] = c;
+    (*pos)++;
+}
+
+int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
+{
+    size_t pos = 0;
+    for (; *fmt; fmt++) {
+        if (*fmt != '%') { put(buf, n, &pos, *fmt); continue; }
+        fmt++;
+        int zero = 0, width = 0, lng = 0;
+        if (*fmt == '0') { zero = 1; fmt++; }
+        while (*fmt >= '0' && *fmt <= '9') width = width * 10 + (*fmt++ - '0');
+        while (*fmt == 'l' || *fmt == 'z') { lng = 1; fmt++; }
+        char tmp[24];
+        int len = 0, neg = 0;
+        u64 v;
+        const char *s;
+        switch (*fmt) {
+        case 'd': case 'i': {
+            s64 x = lng ? va_arg(ap, s64) : va_arg(ap, int);
+            if (x < 0) { neg = 1; v = -(u64)x; } else v = x;
+            goto dec;
+        }
+        case 'u':
+            v = lng ? va_arg(ap, u64) : va_arg(ap, unsigned);
+        dec:
+            do { tmp[len++] = '0' + v % 10; v /= 10; } while (v);
+            if (neg) tmp[len++] = '-';
+            goto out;
+        case 'p':
+            lng = 1; zero = 1; width = 16;
+            /* fallthrough */
+        case 'x':
+            v = lng ? va_arg(ap, u64) : va_arg(ap, unsigned);
+            do { tmp[len++] = "0123456789abcdef"[v & 15]; v >>= 4; } while (v);
+        out:
+            for (int i = len; i < width; i++) put(buf, n, &pos, zero ? '0' : ' ');
+            while (len) put(buf, n, &pos, tmp[--len]);
+            break;
+        case 'c':
+            put(buf, n, &pos, (char)va_arg(ap, int));
+            break;
+        case 's':
+            s = va_arg(ap, const char *);
+            if (!s) s = "(null)";
+            len = strlen(s);
+            for (int i = len; i < width; i++) put(buf, n, &pos, ' ');
+            while (*s) put(buf, n, &pos, *s++);
+            break;
+        case '%':
+            put(buf, n, &pos, '%');
+            break;
+        default:
+            put(buf, n, &pos, '?');
+        }
+    }
+    if (n) buf[pos < n ? pos : n - 1] = 0;
+    return (int)pos;
+}
+
+int snprintf(char *buf, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vsnprintf(buf, n, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+void console_write(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\n') uart_putc('\r');
+        uart_putc(s[i]);
+    }
+}
+
+void printk(const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    console_write(buf, MIN((size_t)n, sizeof buf - 1));
+}
+
+void machine_exit(int status)
+{
+    __asm__ volatile("cli");
+    printk(OSBOX_EXIT_MESSAGE "%d\n", status);
+    outl(OSBOX_EXIT_PORT, (u32)status);     /* osbox VMM: stops here */
+    outb(OSBOX_I8042_CMD_PORT, OSBOX_I8042_RESET);  /* QEMU -no-reboot */
+    /* last resort: triple fault */
+    struct { u16 lim; u64 base; } __attribute__((packed)) null_idt = { 0, 0 };
+    __asm__ volatile("lidt %0; int3" ::"m"(null_idt));
+    for (;;) __asm__ volatile("hlt");
+}
+
+void panic(const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    printk("osbox-guest: kernel panic: %s\n", buf);
+    machine_exit(255);
+}

@@ -1,0 +1,295 @@
+/* Per-process address spaces: 4-level page tables whose upper half is the
+ * shared kernel mapping, a sorted list of VMAs, demand-zero faults and
+ * copy-on-write after fork. */
+#include "kernel.h"
+#include "mm.h"
+#include "proc.h"
+#include "errno.h"
+
+u64 *pte_walk(u64 pml4, u64 va, bool create)
+{
+    u64 *table = P2V(pml4);
+    for (int level = 3; level > 0; level--) {
+        u64 idx = (va >> (12 + 9 * level)) & 511;
+        if (!(table[idx] & PTE_P)) {
+            if (!create) return NULL;
+            u64 p = page_alloc();
+            if (!p) return NULL;
+            table[idx] = p | PTE_P | PTE_W | PTE_U;
+        }
+        table = P2V(table[idx] & PTE_ADDR);
+    }
+    return &table[(va >> 12) & 511];
+}
+
+struct mm *mm_create(void)
+{
+    struct mm *mm = kzalloc(sizeof *mm);
+    if (!mm) return NULL;
+    mm->pml4 = page_alloc();
+    if (!mm->pml4) { kfree(mm); return NULL; }
+    u64 *k = P2V(V2P(boot_pml4)), *n = P2V(mm->pml4);
+    for (int i = 256; i < 512; i++) n[i] = k[i];
+    mm->refs = 1;
+    mm->mmap_top = USER_MMAP_TOP;
+    return mm;
+}
+
+static u64 pte_flags(u32 prot, u32 vflags)
+{
+    u64 f = PTE_P | PTE_U;
+    if (prot & PROT_WRITE) f |= PTE_W;
+    if (!(prot & PROT_EXEC)) f |= PTE_NX;
+    if (vflags & VMA_SHARED) f |= PTE_SHR;
+    return f;
+}
+
+/* Copy the user half: shared pages stay shared, writable private pages
+ * become read-only COW in both. */
+static int copy_level(u64 *src, u64 *dst, int level)
+{
+    int top = level == 3 ? 256 : 512;
+    for (int i = 0; i < top; i++) {
+        if (!(src[i] & PTE_P)) continue;
+        if (level == 0) {
+            u64 e = src[i];
+            if ((e & PTE_W) && !(e & PTE_SHR)) {
+                e = (e & ~PTE_W) | PTE_COW;
+                src[i] = e;
+            }
+            dst[i] = e;
+            page_get(e & PTE_ADDR);
+            continue;
+        }
+        u64 p = page_alloc();
+        if (!p) return -ENOMEM;
+        dst[i] = p | (src[i] & 0xfff);
+        int r = copy_level(P2V(src[i] & PTE_ADDR), P2V(p), level - 1);
+        if (r) return r;
+    }
+    return 0;
+}
+
+static void free_level(u64 *t, int level)
+{
+    int top = level == 3 ? 256 : 512;
+    for (int i = 0; i < top; i++) {
+        if (!(t[i] & PTE_P)) continue;
+        if (level == 0) page_put(t[i] & PTE_ADDR);
+        else { free_level(P2V(t[i] & PTE_ADDR), level - 1); page_put(t[i] & PTE_ADDR); }
+        t[i] = 0;
+    }
+}
+
+struct mm *mm_clone(struct mm *parent)
+{
+    struct mm *mm = mm_create();
+    if (!mm) return NULL;
+    mm->brk_start = parent->brk_start;
+    mm->brk = parent->brk;
+    mm->mmap_top = parent->mmap_top;
+    struct vma **tail = &mm->vmas;
+    for (struct vma *v = parent->vmas; v; v = v->next) {
+        struct vma *c = kmalloc(sizeof *c);
+        if (!c) { mm_put(mm); return NULL; }
+        *c = *v;
+        c->next = NULL;
+        *tail = c;
+        tail = &c->next;
+    }
+    if (copy_level(P2V(parent->pml4), P2V(mm->pml4), 3)) { mm_put(mm); return NULL; }
+    write_cr3(read_cr3());  /* parent's PTEs lost W */
+    return mm;
+}
+
+void mm_put(struct mm *mm)
+{
+    if (!mm || --mm->refs > 0) return;
+    free_level(P2V(mm->pml4), 3);
+    while (mm->vmas) { struct vma *v = mm->vmas; mm->vmas = v->next; kfree(v); }
+    if (read_cr3() == mm->pml4) write_cr3(V2P(boot_pml4));
+    page_put(mm->pml4);
+    kfree(mm);
+}
+
+void mm_switch(struct mm *mm)
+{
+    u64 want = mm ? mm->pml4 : V2P(boot_pml4);
+    if (read_cr3() != want) write_cr3(want);
+}
+
+struct vma *vma_find(struct mm *mm, u64 addr)
+{
+    for (struct vma *v = mm->vmas; v; v = v->next)
+        if (addr >= v->start && addr < v->end) return v;
+    return NULL;
+}
+
+int vma_add(struct mm *mm, u64 start, u64 end, u32 prot, u32 flags)
+{
+    struct vma *n = kmalloc(sizeof *n);
+    if (!n) return -ENOMEM;
+    *n = (struct vma){ start, end, prot, flags, NULL };
+    struct vma **pp = &mm->vmas;
+    while (*pp && (*pp)->start < start) pp = &(*pp)->next;
+    n->next = *pp;
+    *pp = n;
+    return 0;
+}
+
+/* Split so that no VMA straddles addr. */
+static int vma_split(struct mm *mm, u64 addr)
+{
+    struct vma *v = vma_find(mm, addr);
+    if (!v || v->start == addr) return 0;
+    struct vma *n = kmalloc(sizeof *n);
+    if (!n) return -ENOMEM;
+    *n = *v;
+    n->start = addr;
+    v->end = addr;
+    v->next = n;
+    return 0;
+}
+
+int vm_unmap(struct mm *mm, u64 start, u64 end)
+{
+    if (vma_split(mm, start) || vma_split(mm, end)) return -ENOMEM;
+    for (struct vma **pp = &mm->vmas; *pp;) {
+        struct vma *v = *pp;
+        if (v->start >= start && v->end <= end) { *pp = v->next; kfree(v); }
+        else pp = &v->next;
+    }
+    for (u64 va = start; va < end; va += PAGE_SIZE) {
+        u64 *pte = pte_walk(mm->pml4, va, false);
+        if (pte && (*pte & PTE_P)) { page_put(*pte & PTE_ADDR); *pte = 0; invlpg(va); }
+    }
+    return 0;
+}
+
+int vm_protect(struct mm *mm, u64 start, u64 end, u32 prot)
+{
+    for (u64 a = start; a < end; a += PAGE_SIZE)
+        if (!vma_find(mm, a)) return -ENOMEM;
+    if (vma_split(mm, start) || vma_split(mm, end)) return -ENOMEM;
+    for (struct vma *v = mm->vmas; v; v = v->next)
+        if (v->start >= start && v->end <= end) v->prot = prot;
+    for (u64 va = start; va < end; va += PAGE_SIZE) {
+        u64 *pte = pte_walk(mm->pml4, va, false);
+        if (!pte || !(*pte & PTE_P)) continue;
+        u64 e = *pte & ~(PTE_W | PTE_NX);
+        if (!(prot & PROT_EXEC)) e |= PTE_NX;
+        if ((prot & PROT_WRITE) && !(e & PTE_COW)) e |= PTE_W;
+        *pte = e;
+        invlpg(va);
+    }
+    return 0;
+}
+
+u64 vm_find_free(struct mm *mm, u64 len)
+{
+    u64 top = mm->mmap_top;
+    for (int tries = 0; tries < 1000; tries++) {
+        u64 start = top - len;
+        struct vma *clash = NULL;
+        for (struct vma *v = mm->vmas; v; v = v->next)
+            if (v->start < top && v->end > start) { clash = v; break; }
+        if (!clash) return start;
+        top = clash->start;
+    }
+    return 0;
+}
+
+/* Resolve a fault at va for access (write?) in mm. */
+static int fault_in(struct mm *mm, u64 va, bool write)
+{
+    struct vma *v = vma_find(mm, va);
+    if (!v) return -EFAULT;
+    if (write && !(v->prot & PROT_WRITE)) return -EFAULT;
+    if (!write && !(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC))) return -EFAULT;
+    va = ALIGN_DOWN(va, PAGE_SIZE);
+    u64 *pte = pte_walk(mm->pml4, va, true);
+    if (!pte) return -ENOMEM;
+    if (!(*pte & PTE_P)) {
+        u64 p = page_alloc();
+        if (!p) return -ENOMEM;
+        *pte = p | pte_flags(v->prot, v->flags);
+        invlpg(va);
+        return 0;
+    }
+    if (write && !(*pte & PTE_W)) {
+        if (!(*pte & PTE_COW)) return -EFAULT;
+        u64 old = *pte & PTE_ADDR;
+        if (page_refs(old) == 1) {
+            *pte = (*pte | PTE_W) & ~PTE_COW;
+        } else {
+            u64 p = page_alloc();
+            if (!p) return -ENOMEM;
+            memcpy(P2V(p), P2V(old), PAGE_SIZE);
+            *pte = p | ((*pte & ~PTE_ADDR & ~PTE_COW) | PTE_W);
+            page_put(old);
+        }
+        invlpg(va);
+    }
+    return 0;
+}
+
+int vm_populate(struct mm *mm, u64 va, u64 *phys_out)
+{
+    int r = fault_in(mm, va, false);
+    if (r) return r;
+    u64 *pte = pte_walk(mm->pml4, va, false);
+    if (phys_out) *phys_out = *pte & PTE_ADDR;
+    return 0;
+}
+
+int vm_fault(u64 addr, u64 err, bool user)
+{
+    (void)user;
+    if (!cur || !cur->mm || addr >= USER_TOP) return -1;
+    if ((err & 1) && !(err & 2)) return -1;   /* protection fault on read/exec */
+    return fault_in(cur->mm, addr, err & 2) ? -1 : 0;
+}
+
+int user_ok(u64 va, size_t n, bool write)
+{
+    if (!cur || !cur->mm) return -EFAULT;
+    if (va + n < va || va + n > USER_TOP) return -EFAULT;
+    for (u64 p = ALIGN_DOWN(va, PAGE_SIZE); p < va + n; p += PAGE_SIZE) {
+        u64 *pte = pte_walk(cur->mm->pml4, p, false);
+        if (pte && (*pte & PTE_P) && (*pte & PTE_U) && (!write || (*pte & PTE_W))) continue;
+        if (fault_in(cur->mm, p, write)) return -EFAULT;
+    }
+    return 0;
+}
+
+int copy_from_user(void *dst, u64 usrc, size_t n)
+{
+    if (user_ok(usrc, n, false)) return -EFAULT;
+    memcpy(dst, (void *)usrc, n);
+    return 0;
+}
+
+int copy_to_user(u64 udst, const void *src, size_t n)
+{
+    if (user_ok(udst, n, true)) return -EFAULT;
+    memcpy((void *)udst, src, n);
+    return 0;
+}
+
+int clear_user(u64 udst, size_t n)
+{
+    if (user_ok(udst, n, true)) return -EFAULT;
+    memset((void *)udst, 0, n);
+    return 0;
+}
+
+int strncpy_from_user(char *dst, u64 usrc, size_t max)
+{
+    for (size_t i = 0; i < max; i++) {
+        if ((i == 0 || ((usrc + i) & (PAGE_SIZE - 1)) == 0) && user_ok(usrc + i, 1, false))
+            return -EFAULT;
+        dst[i] = *(char *)(usrc + i);
+        if (!dst[i]) return (int)i;
+    }
+    return -ENAMETOOLONG;
+}
