@@ -73,18 +73,22 @@ int64_t resources_v2_swap_max(const struct osbox_resources *r);
 struct osbox_cgroup;
 
 int cgroup_detect(enum osbox_cgroup_mode *mode, struct osbox_err *err);
+const char *cgroup_mode_name(enum osbox_cgroup_mode mode); /* "v2", "v1", "hybrid" */
 
 /* Create the container's cgroup ("osbox-<id>") under parent (NULL: the cgroup
  * osbox runs in) and apply res. On failure nothing is left behind. */
 int cgroup_create(const char *id, const char *parent, const struct osbox_resources *res,
                   struct osbox_cgroup **out, struct osbox_err *err);
-/* An O_PATH|O_DIRECTORY fd for clone3(CLONE_INTO_CGROUP) on pure v2, else -1. */
+/* A directory fd for clone3(CLONE_INTO_CGROUP) on pure v2, else -1 (owned by cg). */
 int cgroup_clone_fd(const struct osbox_cgroup *cg);
 /* Move pid into the cgroup (every hierarchy osbox uses). */
 int cgroup_add_pid(struct osbox_cgroup *cg, pid_t pid, struct osbox_err *err);
 int cgroup_stats(struct osbox_cgroup *cg, struct osbox_cgroup_stats *st, struct osbox_err *err);
 /* Path(s) for the record, e.g. "/osbox-<id>" relative to the hierarchy root. */
 const char *cgroup_relpath(const struct osbox_cgroup *cg);
+/* Absolute directory holding controller ctrl ("memory", "cpu", "pids"; NULL or ""
+ * for the v2/unified one), NULL if the container has none. */
+const char *cgroup_dir(const struct osbox_cgroup *cg, const char *ctrl);
 /* Kill what is left, remove the cgroup(s) in every hierarchy, free cg. */
 int cgroup_destroy(struct osbox_cgroup *cg, struct osbox_err *err);
 /* Remove an "osbox-<id>" cgroup left by a killed osbox, by id (for `osbox gc`). */

@@ -157,7 +157,7 @@ int resources_validate(const struct osbox_resources *r, struct osbox_err *err)
         if (r->memory_limit == -1)
             return bad_value(err, "--memory-swap needs --memory: it limits memory plus swap");
         if (r->memory_swap < r->memory_limit)
-            return osbox_error(err, EINVAL,
+            return bad_value(err,
                                "invalid --memory-swap %lld: smaller than --memory %lld "
                                "(it is the total of memory and swap)",
                                (long long)r->memory_swap, (long long)r->memory_limit);
