@@ -30,4 +30,10 @@ struct osbox_image {
 int images_resolve(const char *ref, struct osbox_image **out, struct osbox_err *err);
 void images_image_free(struct osbox_image *img);
 
+/* Import every image of an OCI image layout directory; name (NAME[:TAG]) overrides
+ * the layout's own. *loaded receives the names now in the store (strv). */
+int images_load_oci_dir(const char *dir, const char *name, char ***loaded, struct osbox_err *err);
+/* Import a `docker save` archive or an OCI archive (tar, optionally compressed). */
+int images_load_archive(const char *file, const char *name, char ***loaded, struct osbox_err *err);
+
 #endif

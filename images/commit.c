@@ -1,0 +1,195 @@
+/* Staging an import and committing it.
+ *
+ * Everything an import writes goes to tmp/<id>/{blobs,layers} first; nothing
+ * there is ever read by other commands. Commit renames blobs and layers into
+ * place (content-addressed, so a name that already exists holds the same
+ * content) and only then rewrites index.json, so a name never points at
+ * something incomplete. A killed import leaves only tmp/<id>, which gc removes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "util.h"
+
+void images_pending_init(struct images_pending *p, struct images_store *s)
+{
+    memset(p, 0, sizeof *p);
+    p->store = s;
+    p->refs = json_object();
+}
+
+static bool strv_has(char **v, const char *s)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        if (!strcmp(v[i], s))
+            return true;
+    return false;
+}
+
+static int ensure_staging(struct images_pending *p, struct osbox_err *err)
+{
+    if (p->staging)
+        return 0;
+    if (images_staging_create(p->store, &p->staging, err) < 0)
+        return -1;
+    _cleanup_free_ char *b = osbox_strdup_printf("%s/blobs", p->staging);
+    _cleanup_free_ char *l = osbox_strdup_printf("%s/layers", p->staging);
+    if (mkdir(b, 0700) < 0 || mkdir(l, 0700) < 0)
+        return osbox_error(err, errno, "mkdir %s", b);
+    return 0;
+}
+
+static char *staged_blob(struct images_pending *p, const char *digest)
+{
+    return osbox_strdup_printf("%s/blobs/%s", p->staging, images_digest_hex(digest));
+}
+
+char *images_pending_blob_path(struct images_pending *p, const char *digest)
+{
+    if (strv_has(p->blob_digests, digest))
+        return staged_blob(p, digest);
+    return images_blob_path(p->store, digest);
+}
+
+int images_pending_add_blob_fd(struct images_pending *p, int fd, const char *digest,
+                               int64_t size, const char *what, struct osbox_err *err)
+{
+    _cleanup_free_ char *dst = NULL;
+
+    if (!images_digest_valid(digest))
+        return osbox_error(err, 0, "%s has an invalid digest '%s'", what, digest);
+    if (strv_has(p->blob_digests, digest) || images_blob_exists(p->store, digest))
+        return 0;
+    if (ensure_staging(p, err) < 0)
+        return -1;
+    dst = staged_blob(p, digest);
+    if (images_copy_verified(fd, dst, digest, size, what, err) < 0) {
+        unlink(dst);
+        return -1;
+    }
+    osbox_strv_push(&p->blob_digests, digest);
+    return 0;
+}
+
+int images_pending_add_blob_buf(struct images_pending *p, const void *buf, size_t len,
+                                char digest[72], struct osbox_err *err)
+{
+    _cleanup_free_ char *dst = NULL;
+
+    images_sha256_buf(buf, len, digest);
+    if (strv_has(p->blob_digests, digest) || images_blob_exists(p->store, digest))
+        return 0;
+    if (ensure_staging(p, err) < 0)
+        return -1;
+    dst = staged_blob(p, digest);
+    if (osbox_write_file(dst, buf, len, 0600, err) < 0 || images_fsync_path(dst) < 0) {
+        unlink(dst);
+        return err->msg[0] ? -1 : osbox_error(err, errno, "fsync %s", dst);
+    }
+    osbox_strv_push(&p->blob_digests, digest);
+    return 0;
+}
+
+int images_pending_add_layer(struct images_pending *p, const char *blob_digest,
+                             const char *diff_id, struct osbox_err *err)
+{
+    _cleanup_free_ char *stored = images_layer_path(p->store, diff_id);
+    _cleanup_free_ char *dir = NULL, *blob = NULL;
+    char got[72];
+
+    if (strv_has(p->layer_ids, diff_id) || access(stored, F_OK) == 0)
+        return 0; /* unpacked once, shared */
+    if (ensure_staging(p, err) < 0)
+        return -1;
+    dir = osbox_strdup_printf("%s/layers/%s", p->staging, images_digest_hex(diff_id));
+    blob = images_pending_blob_path(p, blob_digest);
+    if (mkdir(dir, 0755) < 0)
+        return osbox_error(err, errno, "mkdir %s", dir);
+    if (images_extract_layer(blob, dir, got, NULL, err) < 0)
+        return osbox_error_prefix(err, "layer %s", blob_digest);
+    if (strcmp(got, diff_id) != 0)
+        return osbox_error(err, 0,
+                           "layer %s: uncompressed content hashes to %s, but the image config "
+                           "declares diff_id %s",
+                           blob_digest, got, diff_id);
+    osbox_strv_push(&p->layer_ids, diff_id);
+    return 0;
+}
+
+void images_pending_set_ref(struct images_pending *p, const char *name, const char *digest)
+{
+    json_object_set_new(p->refs, name, json_string(digest));
+}
+
+static int rename_into(const char *from, const char *to, bool is_dir, struct osbox_err *err)
+{
+    if (rename(from, to) == 0)
+        return 0;
+    /* Someone stored the same content first: identical by address, keep theirs. */
+    if (is_dir && (errno == EEXIST || errno == ENOTEMPTY))
+        return 0;
+    return osbox_error(err, errno, "rename %s to %s", from, to);
+}
+
+int images_pending_commit(struct images_pending *p, struct osbox_err *err)
+{
+    _cleanup_free_ char *blobs = osbox_strdup_printf("%s/blobs/sha256", p->store->root);
+    _cleanup_free_ char *layers = osbox_strdup_printf("%s/layers", p->store->root);
+    json_t *index = NULL, *refs;
+    const char *name;
+    json_t *val;
+    int rc = -1;
+
+    if (p->layer_ids) {
+        /* Unpacked files were written without fsync; flush them before they
+         * become visible under their final name. */
+        int fd = open(p->staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0) {
+            syncfs(fd);
+            close(fd);
+        }
+    }
+    for (size_t i = 0; p->layer_ids && p->layer_ids[i]; i++) {
+        const char *hex = images_digest_hex(p->layer_ids[i]);
+        _cleanup_free_ char *from = osbox_strdup_printf("%s/layers/%s", p->staging, hex);
+        _cleanup_free_ char *to = osbox_strdup_printf("%s/%s", layers, hex);
+        if (rename_into(from, to, true, err) < 0)
+            return -1;
+    }
+    for (size_t i = 0; p->blob_digests && p->blob_digests[i]; i++) {
+        const char *hex = images_digest_hex(p->blob_digests[i]);
+        _cleanup_free_ char *from = osbox_strdup_printf("%s/blobs/%s", p->staging, hex);
+        _cleanup_free_ char *to = osbox_strdup_printf("%s/%s", blobs, hex);
+        if (rename_into(from, to, false, err) < 0)
+            return -1;
+    }
+    images_fsync_path(blobs);
+    images_fsync_path(layers);
+    if (images_index_load(p->store, &index, err) < 0)
+        return -1;
+    refs = images_index_refs(index);
+    json_object_foreach(p->refs, name, val)
+        json_object_set(refs, name, val);
+    rc = images_index_save(p->store, index, err);
+    json_decref(index);
+    return rc;
+}
+
+void images_pending_free(struct images_pending *p)
+{
+    struct osbox_err ignored;
+
+    if (p->staging)
+        osbox_rm_rf(p->staging, &ignored);
+    free(p->staging);
+    p->staging = NULL;
+    osbox_strv_free(p->blob_digests);
+    osbox_strv_free(p->layer_ids);
+    p->blob_digests = p->layer_ids = NULL;
+    json_decref(p->refs);
+    p->refs = NULL;
+}

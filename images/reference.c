@@ -1,0 +1,56 @@
+/* Image references: "name[:tag]" with Docker's grammar, normalised to "name:tag". */
+#include <string.h>
+
+#include "internal.h"
+#include "util.h"
+
+static bool name_char_ok(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-' || c == '/' || c == ':';
+}
+
+static bool tag_ok(const char *t)
+{
+    size_t n = strlen(t);
+
+    if (n == 0 || n > 128 || t[0] == '.' || t[0] == '-')
+        return false;
+    for (const char *p = t; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '.' || *p == '-'))
+            return false;
+    return true;
+}
+
+int images_ref_normalize(const char *ref, char **out, struct osbox_err *err)
+{
+    _cleanup_free_ char *name = NULL;
+    const char *slash, *colon, *tag = "latest";
+    size_t n;
+
+    if (!ref || !*ref || strlen(ref) > 255)
+        return osbox_error(err, 0, "invalid image reference '%s'", ref ? ref : "");
+    /* A tag is a ':' after the last '/', so "localhost:5000/x" has no tag. */
+    slash = strrchr(ref, '/');
+    colon = strrchr(slash ? slash : ref, ':');
+    n = colon ? (size_t)(colon - ref) : strlen(ref);
+    if (colon)
+        tag = colon + 1;
+    name = strndup(ref, n);
+    if (!name)
+        abort();
+    if (!*name || !tag_ok(tag) || name[0] == '/' || name[n - 1] == '/' || strstr(name, "//"))
+        return osbox_error(err, 0, "invalid image reference '%s'", ref);
+    for (const char *p = name; *p; p++) {
+        if (!name_char_ok(*p))
+            return osbox_error(err, 0, "invalid image reference '%s' (names are lowercase)", ref);
+        /* ':' only in a registry host part (before the first '/'). */
+        if (*p == ':' && (!strchr(p, '/')))
+            return osbox_error(err, 0, "invalid image reference '%s'", ref);
+    }
+    if (name[0] == '.' || name[0] == '-' || name[0] == '_')
+        return osbox_error(err, 0, "invalid image reference '%s'", ref);
+    *out = osbox_strdup_printf("%s:%s", name, tag);
+    return 0;
+}
