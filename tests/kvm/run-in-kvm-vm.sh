@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# The nested-KVM harness: run a command inside a throwaway QEMU VM that has
+# /dev/kvm and a pure cgroup v2 hierarchy, on machines without either.
+#
+#   tests/kvm/run-in-kvm-vm.sh CMD [ARG...]
+#
+# QEMU emulates the CPU in software (-accel tcg -cpu max: AMD SVM with nested
+# paging) and boots the installed Debian kernel (linux-image-amd64) with a
+# busybox initramfs (built once under build/kvm-harness/). Inside:
+#   - /dev/kvm works (kvm, kvm-amd loaded);
+#   - / is this machine's root (9p, read-only) made writable by an overlay on
+#     tmpfs: the freshly built osbox runs unchanged, and every write vanishes
+#     with the VM. /tmp, /run, /var/lib/osbox, /dev/shm are fresh tmpfs; a
+#     working directory under /tmp is visible read-only;
+#   - /sys/fs/cgroup is cgroup2 (nsdelegate) with every controller in
+#     cgroup.controllers; nothing is enabled in the root's subtree_control;
+#   - modprobe finds the guest kernel's modules (tun, veth, bridge, nf_tables);
+#   - no NIC, only lo (up). Hostname osbox-harness.
+# CMD runs as root in the caller's working directory with stdin /dev/null and
+# environment: PATH (sbin+bin), HOME=/root, TERM=dumb, LANG=C.UTF-8,
+# OSBOX_HARNESS=1, every OSBOX_* variable, TEST_TIMEOUT, and the variables
+# named in HARNESS_ENV. OSBOX_ROOT/OSBOX_RUN directories are pre-created.
+#
+# Output: the command's stdout+stderr, and nothing else, on this script's
+# stdout (streamed through a second serial port); kernel and harness messages
+# go to the console log. Exit status: the command's own; 124 if the timeout
+# killed the VM; 125 if the harness failed (reason and console tail on stderr).
+#
+# Settings (environment):
+#   HARNESS_TIMEOUT=600    seconds before QEMU is killed
+#   HARNESS_RESULTS=DIR    host directory shared writable; inside it is mounted
+#                          at the same path and HARNESS_RESULTS is set
+#   HARNESS_CGROUP=/a/b    run CMD in this cgroup, created with every controller
+#                          enabled on the way down (like a systemd service);
+#                          default: the root cgroup
+#   HARNESS_ENV="A B"      more variables to pass in
+#   HARNESS_CONSOLE=FILE   keep the guest's console log there
+#   HARNESS_KERNEL=FILE    kernel image (default: newest /boot/vmlinuz-* with modules)
+#   HARNESS_MEM=2048 HARNESS_CPUS=2   VM size (MiB, vCPUs)
+#   HARNESS_CACHE=DIR      where the initramfs is cached (default build/kvm-harness)
+#   HARNESS_VERBOSE=1      print timings (boot to command, total) on stderr
+# Needs: qemu-system-x86, linux-image-amd64, busybox-static, cpio; run as root
+# (the initramfs has device nodes, and 9p serves the whole root read-only).
+
+# The test runner sources every tests/kvm/*.sh to list its tests: do nothing then.
+if [ "${BASH_SOURCE[0]}" != "$0" ]; then return 0; fi
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src=$(cd "$here/../.." && pwd)
+
+harness_fail() { echo "run-in-kvm-vm: $*" >&2; exit 125; }
+[ $# -gt 0 ] || { echo "usage: $0 CMD [ARG...]   (settings: see the header of this script)" >&2; exit 2; }
+command -v qemu-system-x86_64 >/dev/null || harness_fail "qemu-system-x86_64 not found (Debian package qemu-system-x86)"
+
+timeout_s=${HARNESS_TIMEOUT:-600}
+case $timeout_s in ''|*[!0-9]*|0) harness_fail "HARNESS_TIMEOUT must be a positive number of seconds" ;; esac
+mem=${HARNESS_MEM:-2048}
+cpus=${HARNESS_CPUS:-2}
+
+# Kernel: the newest installed one whose modules are present.
+kernel=${HARNESS_KERNEL:-}
+if [ -z "$kernel" ]; then
+    for k in $(ls /boot/vmlinuz-* 2>/dev/null | sort -V -r); do
+        [ -f "/lib/modules/${k#/boot/vmlinuz-}/modules.dep" ] && { kernel=$k; break; }
+    done
+fi
+[ -n "$kernel" ] && [ -r "$kernel" ] || harness_fail "no kernel (install linux-image-amd64 or set HARNESS_KERNEL)"
+kver=${kernel##*/vmlinuz-}
+
+# The initramfs is cached per kernel version and per version of its sources.
+cache=${HARNESS_CACHE:-$src/build/kvm-harness}
+mkdir -p "$cache" || harness_fail "cannot create $cache"
+sum=$(cat "$here/harness/init" "$here/harness/build-initramfs.sh" | md5sum | cut -c1-12)
+initrd=$cache/initramfs-$kver-$sum.cpio
+if [ ! -s "$initrd" ]; then
+    "$here/harness/build-initramfs.sh" "$kver" "$initrd" || harness_fail "cannot build the initramfs"
+fi
+
+if [ -n "${HARNESS_RESULTS:-}" ]; then
+    mkdir -p "$HARNESS_RESULTS" && HARNESS_RESULTS=$(cd "$HARNESS_RESULTS" && pwd) ||
+        harness_fail "cannot use HARNESS_RESULTS=$HARNESS_RESULTS"
+fi
+case ${HARNESS_CGROUP:-/} in /*) ;; *) harness_fail "HARNESS_CGROUP must be an absolute cgroup path" ;; esac
+
+# Per-run control share: init.conf and run.sh in, started and status out.
+ctl=$(mktemp -d "${TMPDIR:-/tmp}/osbox-harness.XXXXXX") || harness_fail "mktemp failed"
+qpid=
+cleanup() {
+    if [ -n "$qpid" ]; then
+        kill -TERM "$qpid" 2>/dev/null
+        wait "$qpid" 2>/dev/null
+    fi
+    rm -rf "$ctl"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+sq() { local s=${1//\'/\'\\\'\'}; printf "'%s'" "$s"; } # quote for any POSIX sh
+
+cwd=$PWD
+{
+    echo "HARNESS_CWD=$(sq "$cwd")"
+    [ -n "${HARNESS_RESULTS:-}" ] && echo "HARNESS_RESULTS=$(sq "$HARNESS_RESULTS")"
+} >"$ctl/init.conf"
+
+{
+    echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+    echo 'export HOME=/root USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb LANG=C.UTF-8 TMPDIR=/tmp'
+    for v in $(compgen -e | grep -E '^OSBOX_') TEST_TIMEOUT HARNESS_RESULTS ${HARNESS_ENV:-}; do
+        case $v in *[!A-Za-z0-9_]*|[0-9]*) harness_fail "HARNESS_ENV: bad variable name '$v'" ;; esac
+        [ -n "${!v+set}" ] && printf 'export %s=%q\n' "$v" "${!v}"
+    done
+    echo 'export OSBOX_HARNESS=1'
+    echo 'for d in "${OSBOX_ROOT:-}" "${OSBOX_RUN:-}"; do [ -z "$d" ] || mkdir -p "$d"; done'
+    if [ "${HARNESS_CGROUP:-/}" != / ]; then
+        # Enable every controller from the root down to the leaf's parent.
+        printf 'cg=%q\n' "${HARNESS_CGROUP%/}"
+        cat <<'CG'
+d=/sys/fs/cgroup
+IFS=/ read -ra parts <<<"${cg#/}"
+for p in "${parts[@]}"; do
+    for c in $(cat "$d/cgroup.controllers"); do echo "+$c" >"$d/cgroup.subtree_control"; done
+    d=$d/$p; mkdir -p "$d"
+done
+echo $$ >"$d/cgroup.procs" || exit 125
+unset cg d parts p c
+CG
+    fi
+    printf 'cd %q || exit 125\n' "$cwd"
+    printf 'exec'; printf ' %q' "$@"; printf '\n'
+} >"$ctl/run.sh"
+
+console=${HARNESS_CONSOLE:-$ctl/console.log}
+start=$(date +%s.%N)
+# ttyS0: the console (log file); ttyS1: the command's output (our stdout).
+timeout -k 5 "$timeout_s" qemu-system-x86_64 \
+    -accel tcg -cpu max -smp "$cpus" -m "$mem" \
+    -display none -monitor none -nic none -no-reboot \
+    -serial "file:$console" -serial stdio \
+    -kernel "$kernel" -initrd "$initrd" \
+    -append "console=ttyS0 quiet panic=-1" \
+    -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+    -virtfs "local,path=$ctl,mount_tag=harnessctl,security_model=none" \
+    ${HARNESS_RESULTS:+-virtfs "local,path=$HARNESS_RESULTS,mount_tag=results,security_model=none"} \
+    </dev/null 2>"$ctl/qemu.err" &
+qpid=$!
+wait "$qpid"
+qrc=$?
+qpid=
+end=$(date +%s.%N)
+
+if [ "${HARNESS_VERBOSE:-0}" = 1 ]; then
+    awk -v s="$start" -v e="$end" -v up="$(cut -d' ' -f1 "$ctl/started" 2>/dev/null)" \
+        'BEGIN { printf "run-in-kvm-vm: guest uptime at command start %s s, total %.1f s\n", (up == "" ? "?" : up), e - s }' >&2
+fi
+
+explain() {
+    echo "run-in-kvm-vm: $1" >&2
+    sed 's/^/  qemu: /' "$ctl/qemu.err" >&2
+    [ -f "$console" ] && tail -n 25 "$console" | sed 's/^/  console: /' >&2
+}
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+    explain "timed out after ${timeout_s}s (HARNESS_TIMEOUT), VM killed"
+    exit 124
+fi
+status=$(cat "$ctl/status" 2>/dev/null)
+case $status in
+    ''|*[!0-9]*) explain "the VM ended without the command's status (qemu exit $qrc)"; exit 125 ;;
+esac
+exit "$status"
