@@ -131,7 +131,8 @@ static int create_v2(struct osbox_cgroup *cg, const struct cg_hier *h, const cha
     if (parent && make_parents(d, h, base, err) < 0)
         return -1;
     rc = cg2_enable_path(h, base, V2_WANT, err);
-    if (rc < 0 && !parent && err->errnum == EBUSY && strcmp(base, "/") != 0) {
+    if (rc < 0 && !parent && (err->errnum == EBUSY || err->errnum == EOPNOTSUPP) &&
+        strcmp(base, "/") != 0) {
         char *up = parent_of(base);
         free(base);
         base = up;

@@ -12,12 +12,14 @@
 #include "runtime/cgroup_internal.h"
 #include "util.h"
 
-static int enable_in(const char *dir, const char *want, struct osbox_err *err)
+/* Enable the controllers of want (space separated) that dir offers and has
+ * not enabled yet, in one write: the kernel vets the set as a whole. */
+static int enable_in(const char *dir, bool top, const char *want, struct osbox_err *err)
 {
     _cleanup_free_ char *avail = NULL, *enabled = NULL;
     _cleanup_free_ char *avail_path = osbox_strdup_printf("%s/cgroup.controllers", dir);
     _cleanup_free_ char *en_path = osbox_strdup_printf("%s/cgroup.subtree_control", dir);
-    char name[32];
+    char name[32], add[256] = "";
 
     if (osbox_read_file(avail_path, &avail, NULL, err) < 0 ||
         osbox_read_file(en_path, &enabled, NULL, err) < 0)
@@ -31,23 +33,28 @@ static int enable_in(const char *dir, const char *want, struct osbox_err *err)
             *q = ',';
     for (const char *p = want; *p;) {
         size_t len = strcspn(p, " ");
-        if (len == 0 || len >= sizeof name) {
-            p += len + (p[len] == ' ');
-            continue;
+        if (len > 0 && len < sizeof name) {
+            memcpy(name, p, len);
+            name[len] = '\0';
+            /* Skip what is not delegated to us, or already on. */
+            if (cg_has_ctrl(avail, name) && !cg_has_ctrl(enabled, name) &&
+                strlen(add) + len + 3 < sizeof add) {
+                strcat(add, *add ? " +" : "+");
+                strcat(add, name);
+            }
         }
-        memcpy(name, p, len);
-        name[len] = '\0';
         p += len + (p[len] == ' ');
-        if (!cg_has_ctrl(avail, name) || cg_has_ctrl(enabled, name))
-            continue; /* not delegated to us, or already on */
-        if (cg_write_fmt(dir, "cgroup.subtree_control", err, "+%s", name) < 0) {
-            if (err->errnum == EBUSY)
-                osbox_error(err, EBUSY,
-                            "enable the %s controller in %s (cgroup v2 allows no processes in a "
-                            "cgroup whose children have controllers)", name, dir);
-            return -1;
-        }
     }
+    if (!*add)
+        return 0;
+    /* Check first rather than let the kernel decide: with processes present it
+     * accepts threaded controllers (cpu, pids) alone and turns the cgroup into
+     * a thread root, which then refuses memory. */
+    if (!top && cg_count_procs(dir) > 0)
+        return osbox_error(err, EBUSY, "enable controllers in %s: it holds processes, and cgroup v2 "
+                           "allows none where children get controllers", dir);
+    if (cg_write(dir, "cgroup.subtree_control", add, err) < 0)
+        return -1;
     return 0;
 }
 
@@ -61,6 +68,8 @@ int cg2_enable_path(const struct cg_hier *h, const char *parent_rel, const char 
     for (size_t i = 0; i <= len; i++) {
         if (i < len && rel[i] != '/')
             continue;
+        if (i == len && len == 1)
+            break; /* parent_rel is "/": done at i == 0 */
         if (i > 0 && i < len)
             rel[i] = '\0';
         _cleanup_free_ char *dir = cg_hier_dir(h, i == 0 ? "/" : rel);
@@ -68,7 +77,7 @@ int cg2_enable_path(const struct cg_hier *h, const char *parent_rel, const char 
             rel[i] = '/';
         if (!dir)
             continue; /* above the mount's root: not ours to touch */
-        if (enable_in(dir, want, err) < 0)
+        if (enable_in(dir, i == 0 && strcmp(h->root, "/") == 0, want, err) < 0)
             return -1;
     }
     return 0;

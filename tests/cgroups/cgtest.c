@@ -73,7 +73,10 @@ static char **dirs_of(const struct osbox_cgroup *cg)
 
     for (int i = 0; ctrls[i]; i++) {
         const char *d = cgroup_dir(cg, ctrls[i]);
-        if (d)
+        bool seen = false;
+        for (size_t k = 0; d && k < osbox_strv_len(v); k++)
+            seen |= strcmp(v[k], d) == 0;
+        if (d && !seen)
             osbox_strv_push(&v, d);
     }
     CHECK(v, "the cgroup has no directories");
