@@ -1,0 +1,92 @@
+/* `osbox bench`: the same workload binaries run on the host, in a container
+ * (and later in a VM), measured and compared. The command (cmd_bench.c) is
+ * glue; this header ties together the pieces:
+ *   bench_exec.c     run one invocation, collect its JSON lines, start-up, memory
+ *   bench_stats.c    median / spread / ratios
+ *   bench_table.c    the terminal table
+ *   bench_json.c     the --json file
+ *   bench_html.c     the --html report (inline SVG)
+ *   bench_explain.c  what each row shows about the OS (after the course) */
+#ifndef OSBOX_BENCH_H
+#define OSBOX_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "osbox_err.h"
+
+enum bench_mode { BENCH_HOST, BENCH_CONTAINER, BENCH_VM, BENCH_NMODES };
+extern const char *const bench_mode_names[BENCH_NMODES];
+
+/* All values one quantity got in one mode, one per run. */
+struct bench_series {
+    double *v;
+    size_t n;
+};
+void bench_series_add(struct bench_series *s, double v);
+void bench_series_free(struct bench_series *s);
+
+struct bench_summary {
+    size_t n;
+    double median, min, max, mean, stdev;
+    double spread_pct; /* half the range, in percent of the median */
+};
+/* Summary of s; n = 0 when empty. */
+struct bench_summary bench_summarize(const struct bench_series *s);
+
+/* One workload metric (e.g. syscall getpid_ns) across the modes. */
+struct bench_row {
+    char *workload;
+    char *metric;
+    char *unit;
+    struct bench_series mode[BENCH_NMODES];
+};
+
+struct bench_results {
+    bool modes[BENCH_NMODES]; /* modes that were run */
+    int runs;
+    struct bench_row *rows;
+    size_t n_rows;
+    /* Per mode, one value per invocation: ms from launch to the workload's
+     * first instruction; peak KiB of RSS summed over the process tree. */
+    struct bench_series startup_ms[BENCH_NMODES];
+    struct bench_series mem_kib[BENCH_NMODES];
+    char **notes; /* lines the report repeats (method, caveats) */
+    int failures; /* invocations that failed */
+};
+/* Find or add the row; strings copied. */
+struct bench_row *bench_row_get(struct bench_results *r, const char *workload, const char *metric,
+                                const char *unit);
+void bench_results_free(struct bench_results *r);
+
+/* True for units where more is better (MB/s): the ratio reads the other way. */
+bool bench_higher_is_better(const char *unit);
+/* "1.23", "146", "0.0042": about three significant digits, no exponent. */
+void bench_fmt(double v, char *buf, size_t len);
+
+/* One invocation of a workload. */
+struct bench_invocation {
+    char **argv;         /* what to exec (osbox run ..., or the binary itself) */
+    const char *workload;/* the workload's name, to check the lines' "workload" */
+    enum bench_mode mode;
+    int timeout_s;
+};
+/* Run it: stdout lines parsed into rows of r (start-up lines into
+ * r->startup_ms), peak memory into r->mem_kib. OSBOX_BENCH_T0 is set in the
+ * child's environment (the container/VM launcher passes it on: argv must
+ * carry it, so argv may contain the literal "OSBOX_BENCH_T0=@" which is
+ * replaced by the real value). Fails on non-zero exit, timeout, no metrics. */
+int bench_exec(const struct bench_invocation *inv, struct bench_results *r, struct osbox_err *err);
+
+/* Output. */
+void bench_print_table(FILE *out, const struct bench_results *r);
+int bench_write_json(const char *path, const struct bench_results *r, struct osbox_err *err);
+int bench_write_html(const char *path, const struct bench_results *r, struct osbox_err *err);
+
+/* What a workload / metric shows about the OS; never NULL. */
+const char *bench_explain_workload(const char *workload);
+const char *bench_explain_metric(const char *workload, const char *metric);
+
+#endif
