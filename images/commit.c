@@ -67,7 +67,7 @@ int images_pending_add_blob_fd(struct images_pending *p, int fd, const char *dig
     if (ensure_staging(p, err) < 0)
         return -1;
     dst = staged_blob(p, digest);
-    if (images_copy_verified(fd, dst, digest, size, what, err) < 0) {
+    if (images_copy_verified(fd, dst, digest, size, what, NULL, err) < 0) {
         unlink(dst);
         return -1;
     }
@@ -116,6 +116,55 @@ int images_pending_add_layer(struct images_pending *p, const char *blob_digest,
                            "layer %s: uncompressed content hashes to %s, but the image config "
                            "declares diff_id %s",
                            blob_digest, got, diff_id);
+    osbox_strv_push(&p->layer_ids, diff_id);
+    return 0;
+}
+
+int images_pending_add_blob_any(struct images_pending *p, int fd, char digest[72],
+                                struct osbox_err *err)
+{
+    _cleanup_free_ char *tmp = NULL, *dst = NULL;
+
+    if (ensure_staging(p, err) < 0)
+        return -1;
+    tmp = osbox_strdup_printf("%s/blobs/incoming", p->staging);
+    unlink(tmp);
+    if (images_copy_verified(fd, tmp, NULL, -1, "blob", digest, err) < 0) {
+        unlink(tmp);
+        return -1;
+    }
+    if (strv_has(p->blob_digests, digest) || images_blob_exists(p->store, digest)) {
+        unlink(tmp);
+        return 0;
+    }
+    dst = staged_blob(p, digest);
+    if (rename(tmp, dst) < 0)
+        return osbox_error(err, errno, "rename %s", tmp);
+    osbox_strv_push(&p->blob_digests, digest);
+    return 0;
+}
+
+int images_pending_add_layer_any(struct images_pending *p, const char *blob_digest,
+                                 char diff_id[72], struct osbox_err *err)
+{
+    _cleanup_free_ char *dir = NULL, *blob = NULL, *final = NULL, *stored = NULL;
+    struct osbox_err ignored;
+
+    if (ensure_staging(p, err) < 0)
+        return -1;
+    dir = osbox_strdup_printf("%s/layers/incoming", p->staging);
+    blob = images_pending_blob_path(p, blob_digest);
+    osbox_rm_rf(dir, &ignored);
+    if (mkdir(dir, 0755) < 0)
+        return osbox_error(err, errno, "mkdir %s", dir);
+    if (images_extract_layer(blob, dir, diff_id, NULL, err) < 0)
+        return osbox_error_prefix(err, "layer %s", blob_digest);
+    stored = images_layer_path(p->store, diff_id);
+    if (strv_has(p->layer_ids, diff_id) || access(stored, F_OK) == 0)
+        return osbox_rm_rf(dir, err); /* already have it */
+    final = osbox_strdup_printf("%s/layers/%s", p->staging, images_digest_hex(diff_id));
+    if (rename(dir, final) < 0)
+        return osbox_error(err, errno, "rename %s", dir);
     osbox_strv_push(&p->layer_ids, diff_id);
     return 0;
 }

@@ -9,7 +9,11 @@
 #ifndef OSBOX_IMAGES_H
 #define OSBOX_IMAGES_H
 
+#include <stdbool.h>
+
 #include "osbox_err.h"
+
+struct json_t; /* jansson */
 
 struct osbox_image {
     char *ref;            /* normalised reference, e.g. "busybox:latest" */
@@ -35,5 +39,31 @@ void images_image_free(struct osbox_image *img);
 int images_load_oci_dir(const char *dir, const char *name, char ***loaded, struct osbox_err *err);
 /* Import a `docker save` archive or an OCI archive (tar, optionally compressed). */
 int images_load_archive(const char *file, const char *name, char ***loaded, struct osbox_err *err);
+
+/* Import a plain rootfs tarball (optionally gzip/zstd) as a one-layer image. */
+int images_import_rootfs(const char *tarball, const char *name, char **digest_out,
+                         struct osbox_err *err);
+
+/* JSON array of {name, tag, ref, digest, id, created, size} for every name. */
+int images_list_json(struct json_t **out, struct osbox_err *err);
+/* JSON object for one image: id, digest, names, created, architecture, os,
+ * size, layers [{digest, diff_id, media_type, size, path}], config. */
+int images_inspect_json(const char *ref, struct json_t **out, struct osbox_err *err);
+
+/* Remove a name (or, by id/digest, all of an image's names). The image's blobs
+ * and layers go once no name and no container uses them; refused while a
+ * container uses the image unless force. *untagged gets the names removed,
+ * *deleted the manifest digest if the image itself was deleted. */
+int images_remove(const char *ref, bool force, char ***untagged, char **deleted,
+                  struct osbox_err *err);
+/* Give the image src the additional name dst. */
+int images_tag(const char *src, const char *dst, struct osbox_err *err);
+
+/* Store part of `osbox gc`: remove what killed imports left in tmp/ and every
+ * blob and layer that no name and no container uses. */
+struct images_gc_stats {
+    unsigned long temp, blobs, layers;
+};
+int images_gc(struct images_gc_stats *stats, struct osbox_err *err);
 
 #endif

@@ -50,9 +50,11 @@ int images_staging_create(const struct images_store *s, char **out, struct osbox
 /* Read a stored blob and check it still matches its digest. */
 int images_blob_read(const struct images_store *s, const char *digest, char **out, size_t *len,
                      struct osbox_err *err);
-/* Copy fd's content to path (created), hashing it; checks size (if >= 0) and digest. */
+/* Copy fd's content to path (created), hashing it; checks size (if >= 0) and
+ * digest (if not NULL); the digest seen goes to got_out (72 bytes) if not NULL. */
 int images_copy_verified(int src_fd, const char *dst_path, const char *want_digest,
-                         int64_t want_size, const char *what, struct osbox_err *err);
+                         int64_t want_size, const char *what, char *got_out,
+                         struct osbox_err *err);
 int images_fsync_path(const char *path);
 
 /* ---- index.c: names ---- */
@@ -119,6 +121,12 @@ int images_pending_add_blob_fd(struct images_pending *p, int fd, const char *dig
                                int64_t size, const char *what, struct osbox_err *err);
 int images_pending_add_blob_buf(struct images_pending *p, const void *buf, size_t len,
                                 char digest_out[72], struct osbox_err *err);
+/* Stage a blob of unknown digest from fd; its digest goes to digest_out. */
+int images_pending_add_blob_any(struct images_pending *p, int fd, char digest_out[72],
+                                struct osbox_err *err);
+/* Unpack a staged layer blob whose diff_id is not known beforehand. */
+int images_pending_add_layer_any(struct images_pending *p, const char *blob_digest,
+                                 char diff_id_out[72], struct osbox_err *err);
 /* Path of a blob either staged or already stored. */
 char *images_pending_blob_path(struct images_pending *p, const char *digest);
 /* Unpack a staged/stored layer blob unless the layer is already in the store;
@@ -145,6 +153,16 @@ int images_lookup(json_t *index, const struct images_store *s, const char *ref,
 /* Read and verify an image's manifest and config from the store. */
 int images_open_image(const struct images_store *s, const char *digest,
                       struct images_manifest *m, struct images_config *c, struct osbox_err *err);
+
+/* ---- usage.c ---- */
+/* {"sha256:<manifest>": "container name or id"} for every container record. */
+json_t *images_containers_using(void);
+/* Add an image's manifest, config and layer blobs to blobs, its diff_ids to layers. */
+int images_mark_image(const struct images_store *s, const char *digest, json_t *blobs,
+                      json_t *layers, struct osbox_err *err);
+/* Everything reachable from the index's names and from containers. */
+int images_mark_in_use(const struct images_store *s, json_t *index, json_t *blobs, json_t *layers,
+                       struct osbox_err *err);
 
 /* ---- load_layout.c ---- */
 /* Stage every image an OCI layout at dirfd holds; given overrides the name. */

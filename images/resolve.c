@@ -61,8 +61,9 @@ int images_lookup(json_t *index, const struct images_store *s, const char *ref,
             return 0;
         }
     }
-    err->errnum = ENOENT;
-    return osbox_error(err, 0, "image '%s' not found", ref);
+    osbox_error(err, 0, "image '%s' not found", ref);
+    err->errnum = ENOENT; /* lets `inspect` try other kinds of object */
+    return -1;
 }
 
 static char **json_strv(json_t *a)

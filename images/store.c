@@ -134,14 +134,19 @@ int images_fsync_path(const char *path)
 }
 
 int images_copy_verified(int src_fd, const char *dst_path, const char *want_digest,
-                         int64_t want_size, const char *what, struct osbox_err *err)
+                         int64_t want_size, const char *what, char *got_out,
+                         struct osbox_err *err)
 {
     _cleanup_close_ int out = -1;
     struct images_hash h;
-    static char buf[1 << 20];
+    _cleanup_free_ char *buf = malloc(1 << 20);
     char got[72];
     struct stat st;
 
+    if (!want_digest)
+        want_digest = "";
+    if (!buf)
+        return osbox_error(err, ENOMEM, "copy %s", what);
     if (fstat(src_fd, &st) == 0 && S_ISREG(st.st_mode) && want_size >= 0 &&
         st.st_size != want_size)
         return osbox_error(err, 0, "%s %s: size is %lld bytes, but %lld were declared", what,
@@ -152,7 +157,7 @@ int images_copy_verified(int src_fd, const char *dst_path, const char *want_dige
     if (images_hash_init(&h, err) < 0)
         return -1;
     for (;;) {
-        ssize_t r = read(src_fd, buf, sizeof buf), w = 0;
+        ssize_t r = read(src_fd, buf, 1 << 20), w = 0;
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
@@ -186,7 +191,9 @@ int images_copy_verified(int src_fd, const char *dst_path, const char *want_dige
                            (unsigned long long)h.bytes, (long long)want_size);
     }
     images_hash_final(&h, got);
-    if (strcmp(got, want_digest) != 0)
+    if (got_out)
+        memcpy(got_out, got, sizeof got);
+    if (*want_digest && strcmp(got, want_digest) != 0)
         return osbox_error(err, 0, "%s %s: digest mismatch (content hashes to %s)", what,
                            want_digest, got);
     if (fsync(out) < 0)

@@ -279,3 +279,156 @@ test_concurrent_loads_both_succeed() {
     assert_contains "$idx" '"one:latest"'
     assert_contains "$idx" '"two:latest"'
 }
+
+# ---- images, inspect, tag, rmi, import ----
+two_images_sharing_a_layer() { # builds $T/one.oci (shared+a) and $T/two.oci (shared+b)
+    mkdir -p "$T/s" "$T/a" "$T/b"
+    echo shared > "$T/s/shared"; echo a > "$T/a/only-a"; echo b > "$T/b/only-b"
+    tar -C "$T/s" -cf "$T/s.tar" shared
+    tar -C "$T/a" -cf "$T/a.tar" only-a
+    tar -C "$T/b" -cf "$T/b.tar" only-b
+    mk_layout "$T/one.oci" "$T/s.tar" "$T/a.tar"
+    ONE=$MANIFEST
+    mk_layout "$T/two.oci" --gzip "$T/s.tar" "$T/b.tar"
+    "$OSBOX" load -q --oci-dir "$T/one.oci"
+    "$OSBOX" load -q --oci-dir "$T/two.oci"
+}
+
+test_inspect_shows_config_and_layers() {
+    mkdir -p "$T/r" && echo x > "$T/r/x" && tar -C "$T/r" -cf "$T/l.tar" x
+    mk_layout "$T/cfg.oci" "$T/l.tar"
+    "$OSBOX" load -q --oci-dir "$T/cfg.oci"
+    capture "$OSBOX" inspect cfg
+    assert_eq 0 "$STATUS" "inspect ($OUT)"
+    assert_contains "$OUT" "\"digest\": \"sha256:$MANIFEST\""
+    assert_contains "$OUT" "\"id\": \"sha256:$CONFIG\""
+    assert_contains "$OUT" "\"diff_id\": \"sha256:$(sha "$T/l.tar")\""
+    assert_contains "$OUT" '"WorkingDir": "/w"'
+    assert_contains "$OUT" '"User": "1000"'
+    assert_contains "$OUT" '"80/tcp"'
+    assert_contains "$OUT" '"cfg:latest"'
+    # The same image by id prefix, by full id and by manifest digest.
+    local by
+    for by in "${CONFIG:0:12}" "sha256:$CONFIG" "sha256:$MANIFEST"; do
+        capture "$OSBOX" inspect "$by"
+        assert_eq 0 "$STATUS" "inspect $by ($OUT)"
+        assert_contains "$OUT" "\"digest\": \"sha256:$MANIFEST\""
+    done
+    capture "$OSBOX" inspect nosuch
+    assert_eq 125 "$STATUS" "inspect of an unknown image"
+    assert_contains "$OUT" "no such object: 'nosuch'"
+}
+
+test_images_table_and_json() {
+    load_busybox
+    capture "$OSBOX" images
+    assert_eq 0 "$STATUS"
+    assert_contains "$OUT" "NAME"
+    assert_contains "$OUT" "busybox"
+    assert_contains "$OUT" "latest"
+    capture "$OSBOX" images --format json
+    assert_contains "$OUT" '"ref": "busybox:latest"'
+    assert_contains "$OUT" '"size": '
+    capture "$OSBOX" images --format yaml
+    assert_eq 2 "$STATUS" "bad --format"
+}
+
+test_tag_adds_a_name() {
+    load_busybox
+    "$OSBOX" tag busybox mine/bb:v1
+    capture "$OSBOX" inspect mine/bb:v1
+    assert_contains "$OUT" '"busybox:latest"'
+    assert_contains "$OUT" '"mine/bb:v1"'
+    capture "$OSBOX" tag nosuch x
+    assert_eq 125 "$STATUS"
+    assert_contains "$OUT" "image 'nosuch' not found"
+    capture "$OSBOX" tag busybox 'Bad Name'
+    assert_eq 125 "$STATUS"
+    assert_contains "$OUT" "invalid image reference"
+}
+
+test_rmi_keeps_shared_layers() {
+    two_images_sharing_a_layer
+    local shared a b
+    shared=$(layer_dir "$T/s.tar"); a=$(layer_dir "$T/a.tar"); b=$(layer_dir "$T/b.tar")
+    [ -d "$shared" ] && [ -d "$a" ] && [ -d "$b" ] || fail "layers not unpacked"
+    capture "$OSBOX" rmi one
+    assert_eq 0 "$STATUS" "rmi one ($OUT)"
+    assert_contains "$OUT" "Untagged: one:latest"
+    assert_contains "$OUT" "Deleted: sha256:$ONE"
+    [ -d "$shared" ] || fail "shared layer removed while 'two' uses it"
+    [ ! -e "$a" ] || fail "layer only 'one' used is still there"
+    [ -d "$b" ] || fail "layer of 'two' removed"
+    [ ! -e "$OSBOX_ROOT/images/blobs/sha256/$ONE" ] || fail "manifest blob of 'one' left"
+    "$OSBOX" rmi two >/dev/null
+    assert_eq "" "$(ls "$OSBOX_ROOT/images/layers")" "layers after removing every image"
+    assert_eq "" "$(ls "$OSBOX_ROOT/images/blobs/sha256")" "blobs after removing every image"
+    capture "$OSBOX" rmi two
+    assert_eq 125 "$STATUS"
+    assert_contains "$OUT" "image 'two' not found"
+}
+
+test_rmi_one_of_two_names_keeps_image() {
+    load_busybox
+    "$OSBOX" tag busybox copy
+    local n; n=$(ls "$OSBOX_ROOT/images/layers" | wc -l)
+    capture "$OSBOX" rmi busybox
+    assert_eq "Untagged: busybox:latest" "$OUT"
+    assert_eq "$n" "$(ls "$OSBOX_ROOT/images/layers" | wc -l)" "layers after untag"
+    capture "$OSBOX" inspect copy
+    assert_eq 0 "$STATUS"
+}
+
+test_rmi_refused_while_a_container_uses_it() {
+    load_busybox
+    local digest; digest=$(grep -o 'sha256:[0-9a-f]*' "$OSBOX_ROOT/images/index.json")
+    mkdir -p "$OSBOX_ROOT/containers/c0ffee"
+    printf '{"id":"c0ffee","name":"web","image_digest":"%s"}' "$digest" \
+        > "$OSBOX_ROOT/containers/c0ffee/container.json"
+    capture "$OSBOX" rmi busybox
+    assert_eq 125 "$STATUS"
+    assert_contains "$OUT" "used by container web"
+    assert_contains "$(cat "$OSBOX_ROOT/images/index.json")" busybox:latest
+    capture "$OSBOX" rmi -f busybox
+    assert_eq 0 "$STATUS" "rmi -f ($OUT)"
+    assert_not_contains "$(cat "$OSBOX_ROOT/images/index.json")" busybox:latest
+    # The container still needs the layers: they stay.
+    [ -n "$(ls "$OSBOX_ROOT/images/layers")" ] || fail "layers of a used image removed"
+    ls "$OSBOX_ROOT"/images/layers/*/bin/busybox >/dev/null || fail "busybox layer gone"
+}
+
+test_import_rootfs_tarball() {
+    mkdir -p "$T/r/etc" "$T/r/bin"
+    echo imported > "$T/r/etc/motd"; ln -s /bin/x "$T/r/bin/y"
+    tar -C "$T/r" -czf "$T/rootfs.tgz" .
+    capture "$OSBOX" import "$T/rootfs.tgz" myroot:1
+    assert_eq 0 "$STATUS" "import ($OUT)"
+    assert_contains "$OUT" "sha256:"
+    capture "$OSBOX" inspect myroot:1
+    assert_contains "$OUT" "tar+gzip"
+    assert_contains "$OUT" "\"diff_id\": \"sha256:$(gunzip -c "$T/rootfs.tgz" | sha256sum | cut -d' ' -f1)\""
+    local dir; dir=$(ls -d "$OSBOX_ROOT"/images/layers/*)
+    assert_eq imported "$(cat "$dir/etc/motd")"
+    assert_eq /bin/x "$(readlink "$dir/bin/y")"
+    # Bad input: an escaping entry; the store stays as it was.
+    (cd "$T" && echo pw > f && tar -cPf evil.tar --transform='s,^f$,../../etc/passwd,' f)
+    local before; before=$(store_listing)
+    capture "$OSBOX" import "$T/evil.tar" evil
+    assert_eq 125 "$STATUS"
+    assert_contains "$OUT" "points outside the layer"
+    assert_eq "$before" "$(store_listing)" "store after failed import"
+    capture "$OSBOX" import "$T/nonexistent.tar" x
+    assert_eq 125 "$STATUS"
+    assert_contains "$OUT" "No such file"
+    capture "$OSBOX" import "$T/rootfs.tgz"
+    assert_eq 2 "$STATUS" "import without a name"
+}
+
+test_commands_answer_help() {
+    local c
+    for c in load images inspect rmi tag import; do
+        capture "$OSBOX" $c --help
+        assert_eq 0 "$STATUS" "$c --help"
+        case $OUT in Usage:*) ;; *) fail "$c --help does not start with Usage:" ;; esac
+    done
+}
