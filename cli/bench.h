@@ -53,13 +53,22 @@ struct bench_results {
      * first instruction; peak KiB of RSS summed over the process tree. */
     struct bench_series startup_ms[BENCH_NMODES];
     struct bench_series mem_kib[BENCH_NMODES];
+    /* The same peaks per workload (metric "peak_rss", MiB): memory depends on
+     * the workload, so the overhead of a mode is taken workload by workload. */
+    struct bench_row *mem;
+    size_t n_mem;
     char **notes; /* lines the report repeats (method, caveats) */
     int failures; /* invocations that failed */
 };
 /* Find or add the row; strings copied. */
 struct bench_row *bench_row_get(struct bench_results *r, const char *workload, const char *metric,
                                 const char *unit);
+/* Find or add the workload's memory row in r->mem. */
+struct bench_row *bench_mem_row(struct bench_results *r, const char *workload);
 void bench_results_free(struct bench_results *r);
+/* What mode m adds to the host's memory: the median over workloads of
+ * (median peak in m - median peak on the host), in MiB. False if unknown. */
+bool bench_mem_overhead(const struct bench_results *r, enum bench_mode m, double *mib);
 
 /* True for units where more is better (MB/s): the ratio reads the other way. */
 bool bench_higher_is_better(const char *unit);

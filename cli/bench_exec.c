@@ -262,6 +262,7 @@ int bench_exec(const struct bench_invocation *inv, struct bench_results *r, stru
                          bench_mode_names[inv->mode]);
     if (rc > 0) {
         bench_series_add(&r->mem_kib[inv->mode], (double)peak);
+        bench_series_add(&bench_mem_row(r, inv->workload)->mode[inv->mode], (double)peak / 1024.0);
         rc = 0;
     }
 out:

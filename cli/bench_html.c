@@ -18,6 +18,31 @@
 
 static double at_least_1(double v) { return v > 1 ? v : 1; }
 
+/* log10 for x > 0 without libm (osbox links none): x = m * 2^k, m in [1, 2),
+ * ln m = 2 atanh((m-1)/(m+1)) as a short series. Plenty for placing a line. */
+static double log10_approx(double x)
+{
+    int k = 0;
+    double m = x, z, z2, term, ln = 0;
+
+    while (m >= 2) {
+        m /= 2;
+        k++;
+    }
+    while (m < 1) {
+        m *= 2;
+        k--;
+    }
+    z = (m - 1) / (m + 1);
+    z2 = z * z;
+    term = z;
+    for (int i = 1; i < 40; i += 2) {
+        ln += term / i;
+        term *= z2;
+    }
+    return (2 * ln + k * 0.6931471805599453) / 2.302585092994046;
+}
+
 static const char *const mode_color[BENCH_NMODES] = { "#4e79a7", "#f28e2b", "#59a14f" };
 
 static void esc(FILE *f, const char *s)
@@ -82,6 +107,80 @@ static void chart(FILE *f, const struct bench_results *r, const struct bench_ser
     fputs("</svg>", f);
 }
 
+/* memlat as the curve the course draws: latency (log scale) against the
+ * working-set size, one line per mode; rows [first, first+n) are memlat's. */
+static void latency_curve(FILE *f, const struct bench_results *r, size_t first, size_t n)
+{
+    const int W = 660, H = 260, L = 70, B = 40, T = 10, R = 20;
+    double lo = 1e300, hi = 0;
+
+    if (n < 2)
+        return;
+    for (size_t i = first; i < first + n; i++)
+        for (int m = 0; m < BENCH_NMODES; m++) {
+            struct bench_summary s = bench_summarize(&r->rows[i].mode[m]);
+            if (r->modes[m] && s.n && s.median > 0) {
+                lo = s.median < lo ? s.median : lo;
+                hi = s.median > hi ? s.median : hi;
+            }
+        }
+    if (hi <= 0)
+        return;
+    /* Decades that cover the data. */
+    double ylo = 1, yhi = 10;
+    while (ylo > lo)
+        ylo /= 10;
+    while (ylo * 10 <= lo)
+        ylo *= 10;
+    while (yhi < hi)
+        yhi *= 10;
+    int decades = 0;
+    for (double d = ylo; d < yhi * 0.999; d *= 10)
+        decades++;
+    fprintf(f, "<svg class=\"chart curve\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+               "height=\"%d\" role=\"img\" aria-label=\"load latency by working-set size\">",
+            W, H);
+    for (int d = 0; d <= decades; d++) {
+        double y = H - B - (double)d * (H - B - T) / decades, v = ylo;
+        for (int k = 0; k < d; k++)
+            v *= 10;
+        char lab[32];
+        bench_fmt(v, lab, sizeof lab);
+        fprintf(f, "<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>"
+                   "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s ns</text>",
+                L, W - R, y, y, L - 4, y + 4, lab);
+    }
+    for (size_t i = 0; i < n; i++) {
+        double x = L + (double)i * (W - L - R) / (double)(n - 1);
+        const char *name = r->rows[first + i].metric + 4; /* "lat_4K_ns" -> "4K_ns" */
+        if (i % 2 == 0 || n <= 9) {
+            fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", x, H - B + 16);
+            for (const char *c = name; *c && *c != '_'; c++)
+                fputc(*c, f);
+            fputs("</text>", f);
+        }
+    }
+    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">working set (bytes)</text>",
+            (L + W - R) / 2, H - 6);
+    for (int m = 0; m < BENCH_NMODES; m++) {
+        if (!r->modes[m])
+            continue;
+        fprintf(f, "<polyline class=\"line\" data-mode=\"%s\" fill=\"none\" stroke=\"%s\" "
+                   "stroke-width=\"2\" points=\"",
+                bench_mode_names[m], mode_color[m]);
+        for (size_t i = 0; i < n; i++) {
+            struct bench_summary s = bench_summarize(&r->rows[first + i].mode[m]);
+            if (!s.n || s.median <= 0)
+                continue;
+            double x = L + (double)i * (W - L - R) / (double)(n - 1);
+            double y = H - B - log10_approx(s.median / ylo) / decades * (H - B - T);
+            fprintf(f, "%.1f,%.1f ", x, y);
+        }
+        fputs("\"/>", f);
+    }
+    fputs("</svg>\n", f);
+}
+
 static void ratio_cells(FILE *f, const struct bench_results *r, const struct bench_series *s,
                         bool diff)
 {
@@ -143,7 +242,6 @@ static void page(FILE *f, const struct bench_results *r)
     struct utsname u;
     char when[64];
     time_t now = time(NULL);
-    struct bench_series mem_mib[BENCH_NMODES] = { 0 };
 
     uname(&u);
     strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&now));
@@ -152,11 +250,12 @@ static void page(FILE *f, const struct bench_results *r)
           "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:72em;color:#222}\n"
           "h1{margin-bottom:.2em} .meta{color:#666}\n"
           "table{border-collapse:collapse;width:100%;margin-bottom:1.5em;table-layout:fixed}\n"
-          "col.metric{width:13em} col.chart{width:480px} col.ratio{width:7em}\n"
+          "col.metric{width:13em} col.chart{width:480px} col.ratio{width:9.5em}\n"
           "th,td{border-bottom:1px solid #ddd;padding:.4em;vertical-align:top;text-align:left}\n"
           "td.ratio{font-variant-numeric:tabular-nums;white-space:nowrap}\n"
           "td.explain{color:#444;font-size:.9em;max-width:22em}\n"
           "svg text{font-size:12px;font-family:sans-serif} svg .range{stroke:#222;stroke-width:1.5}\n"
+          "svg .grid{stroke:#ddd}\n"
           "section p.explain{max-width:60em}\n"
           "</style></head><body>\n<h1>osbox bench</h1>\n",
           f);
@@ -197,6 +296,12 @@ static void page(FILE *f, const struct bench_results *r)
             fputs("</h2><p class=\"explain\">", f);
             esc(f, bench_explain_workload(wl));
             fputs("</p>\n", f);
+            if (!strcmp(wl, "memlat")) {
+                size_t n = 0;
+                while (i + n < r->n_rows && !strcmp(r->rows[i + n].workload, "memlat"))
+                    n++;
+                latency_curve(f, r, i, n);
+            }
             table_head(f, r);
         }
         row(f, r, r->rows[i].metric, r->rows[i].unit,
@@ -208,15 +313,23 @@ static void page(FILE *f, const struct bench_results *r)
     fputs("<section class=\"workload\" id=\"startup\"><h2>start-up</h2>\n", f);
     table_head(f, r);
     row(f, r, "to first instruction", "ms", bench_explain_workload("startup"), r->startup_ms, false);
-    fputs("</table></section>\n<section class=\"workload\" id=\"memory\"><h2>memory</h2>\n", f);
+    fputs("</table></section>\n<section class=\"workload\" id=\"memory\"><h2>memory</h2>"
+          "<p class=\"explain\">", f);
+    esc(f, bench_explain_workload("memory"));
+    for (int m = 1; m < BENCH_NMODES; m++) {
+        double mib;
+        char v[32];
+        if (r->modes[m] && r->modes[BENCH_HOST] && bench_mem_overhead(r, (enum bench_mode)m, &mib)) {
+            bench_fmt(mib, v, sizeof v);
+            fprintf(f, " Median overhead of the %s mode over the workloads: <b>%s%s MiB</b>.",
+                    bench_mode_names[m], mib >= 0 ? "+" : "", v);
+        }
+    }
+    fputs("</p>\n", f);
     table_head(f, r);
-    for (int m = 0; m < BENCH_NMODES; m++)
-        for (size_t i = 0; i < r->mem_kib[m].n; i++)
-            bench_series_add(&mem_mib[m], r->mem_kib[m].v[i] / 1024.0);
-    row(f, r, "peak RSS of the process tree", "MiB", bench_explain_workload("memory"), mem_mib,
-        true);
-    for (int m = 0; m < BENCH_NMODES; m++)
-        bench_series_free(&mem_mib[m]);
+    for (size_t i = 0; i < r->n_mem; i++)
+        row(f, r, r->mem[i].workload, "MiB", "Peak RSS of the process tree for this workload.",
+            r->mem[i].mode, true);
     fputs("</table></section>\n</body></html>\n", f);
 }
 

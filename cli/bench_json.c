@@ -3,7 +3,11 @@
  *   "results": [ { "workload", "metric", "unit", "higher_is_better",
  *                  "modes": { "host": {median,min,max,mean,stdev,spread_pct,values[]}, ... },
  *                  "ratios": { "container/host": x } } ],
- *   "startup_ms": { "host": {...} }, "memory_kib": { "host": {...} } } */
+ *   "startup_ms": { "host": {...} },            every invocation's start-up
+ *   "memory_kib": { "host": {...} },            every invocation's peak RSS
+ *   "memory_mib_per_workload": [ { "workload", "modes": {...} } ],
+ *   "memory_overhead_mib": { "container": x },  median over workloads of the difference
+ *   "failures": N } */
 #include <errno.h>
 #include <jansson.h>
 #include <string.h>
@@ -77,6 +81,19 @@ int bench_write_json(const char *path, const struct bench_results *r, struct osb
     json_object_set_new(root, "results", results);
     json_object_set_new(root, "startup_ms", per_mode(r, r->startup_ms));
     json_object_set_new(root, "memory_kib", per_mode(r, r->mem_kib));
+    {
+        json_t *mem = json_array(), *over = json_object();
+        for (size_t i = 0; i < r->n_mem; i++)
+            json_array_append_new(mem, json_pack("{s:s, s:o}", "workload", r->mem[i].workload,
+                                                 "modes", per_mode(r, r->mem[i].mode)));
+        for (int m = 1; m < BENCH_NMODES; m++) {
+            double mib;
+            if (r->modes[m] && bench_mem_overhead(r, (enum bench_mode)m, &mib))
+                json_object_set_new(over, bench_mode_names[m], json_real(mib));
+        }
+        json_object_set_new(root, "memory_mib_per_workload", mem);
+        json_object_set_new(root, "memory_overhead_mib", over);
+    }
     json_object_set_new(root, "failures", json_integer(r->failures));
     text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
     json_decref(root);

@@ -72,35 +72,70 @@ struct bench_summary bench_summarize(const struct bench_series *s)
     return sum;
 }
 
+static struct bench_row *row_get(struct bench_row **rows, size_t *n, const char *workload,
+                                 const char *metric, const char *unit)
+{
+    struct bench_row *nrows;
+
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp((*rows)[i].workload, workload) && !strcmp((*rows)[i].metric, metric))
+            return &(*rows)[i];
+    nrows = realloc(*rows, (*n + 1) * sizeof *nrows);
+    if (!nrows)
+        abort();
+    *rows = nrows;
+    memset(&nrows[*n], 0, sizeof nrows[0]);
+    nrows[*n].workload = osbox_xstrdup(workload);
+    nrows[*n].metric = osbox_xstrdup(metric);
+    nrows[*n].unit = osbox_xstrdup(unit);
+    return &nrows[(*n)++];
+}
+
 struct bench_row *bench_row_get(struct bench_results *r, const char *workload, const char *metric,
                                 const char *unit)
 {
-    struct bench_row *rows;
+    return row_get(&r->rows, &r->n_rows, workload, metric, unit);
+}
 
-    for (size_t i = 0; i < r->n_rows; i++)
-        if (!strcmp(r->rows[i].workload, workload) && !strcmp(r->rows[i].metric, metric))
-            return &r->rows[i];
-    rows = realloc(r->rows, (r->n_rows + 1) * sizeof *rows);
-    if (!rows)
-        abort();
-    r->rows = rows;
-    memset(&rows[r->n_rows], 0, sizeof rows[0]);
-    rows[r->n_rows].workload = osbox_xstrdup(workload);
-    rows[r->n_rows].metric = osbox_xstrdup(metric);
-    rows[r->n_rows].unit = osbox_xstrdup(unit);
-    return &rows[r->n_rows++];
+struct bench_row *bench_mem_row(struct bench_results *r, const char *workload)
+{
+    return row_get(&r->mem, &r->n_mem, workload, "peak_rss", "MiB");
+}
+
+bool bench_mem_overhead(const struct bench_results *r, enum bench_mode m, double *mib)
+{
+    struct bench_series diffs = { 0 };
+    bool ok;
+
+    for (size_t i = 0; i < r->n_mem; i++) {
+        struct bench_summary x = bench_summarize(&r->mem[i].mode[m]),
+                             h = bench_summarize(&r->mem[i].mode[BENCH_HOST]);
+        if (x.n && h.n)
+            bench_series_add(&diffs, x.median - h.median);
+    }
+    ok = diffs.n > 0;
+    if (ok)
+        *mib = bench_summarize(&diffs).median;
+    bench_series_free(&diffs);
+    return ok;
+}
+
+static void rows_free(struct bench_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(rows[i].workload);
+        free(rows[i].metric);
+        free(rows[i].unit);
+        for (int m = 0; m < BENCH_NMODES; m++)
+            bench_series_free(&rows[i].mode[m]);
+    }
+    free(rows);
 }
 
 void bench_results_free(struct bench_results *r)
 {
-    for (size_t i = 0; i < r->n_rows; i++) {
-        free(r->rows[i].workload);
-        free(r->rows[i].metric);
-        free(r->rows[i].unit);
-        for (int m = 0; m < BENCH_NMODES; m++)
-            bench_series_free(&r->rows[i].mode[m]);
-    }
-    free(r->rows);
+    rows_free(r->rows, r->n_rows);
+    rows_free(r->mem, r->n_mem);
     for (int m = 0; m < BENCH_NMODES; m++) {
         bench_series_free(&r->startup_ms[m]);
         bench_series_free(&r->mem_kib[m]);

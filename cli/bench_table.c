@@ -6,7 +6,7 @@
 
 #include "bench.h"
 
-static void cell(char *buf, size_t len, const struct bench_series *s)
+static void cell(char *buf, size_t len, const struct bench_series *s, bool spread)
 {
     struct bench_summary sum = bench_summarize(s);
     char v[32];
@@ -16,7 +16,7 @@ static void cell(char *buf, size_t len, const struct bench_series *s)
         return;
     }
     bench_fmt(sum.median, v, sizeof v);
-    if (sum.n > 1)
+    if (sum.n > 1 && spread)
         snprintf(buf, len, "%s ±%.0f%%", v, sum.spread_pct);
     else
         snprintf(buf, len, "%s", v);
@@ -56,19 +56,18 @@ static void line(FILE *out, const struct bench_results *r, const char *a, const 
     for (int m = 0; m < BENCH_NMODES; m++) {
         if (!r->modes[m])
             continue;
-        cell(c, sizeof c, &per_mode[m]);
+        cell(c, sizeof c, &per_mode[m], !diff);
         len += (size_t)snprintf(buf + len, sizeof buf - len, " %-14s", c);
     }
     for (int m = 1; m < BENCH_NMODES; m++) {
         if (!r->modes[m] || !r->modes[BENCH_HOST])
             continue;
         if (diff) { /* memory: what the mode adds, not a ratio */
-            struct bench_summary s = bench_summarize(&per_mode[m]),
-                                 h = bench_summarize(&per_mode[BENCH_HOST]);
+            double mib;
             char v[32];
-            if (s.n && h.n) {
-                bench_fmt((s.median - h.median), v, sizeof v);
-                snprintf(c, sizeof c, "%s%s", s.median >= h.median ? "+" : "", v);
+            if (bench_mem_overhead(r, (enum bench_mode)m, &mib)) {
+                bench_fmt(mib, v, sizeof v);
+                snprintf(c, sizeof c, "%s%s MiB", mib >= 0 ? "+" : "", v);
             } else
                 snprintf(c, sizeof c, "-");
         } else
@@ -105,6 +104,8 @@ void bench_print_table(FILE *out, const struct bench_results *r)
     for (int m = 0; m < BENCH_NMODES; m++)
         for (size_t i = 0; i < r->mem_kib[m].n; i++)
             bench_series_add(&mem_mib[m], r->mem_kib[m].v[i] / 1024.0);
+    /* Memory: the median peak over all invocations; the last column is the
+     * overhead, taken workload by workload. */
     line(out, r, "memory", "peak RSS of tree", "MiB", mem_mib, true);
     for (int m = 0; m < BENCH_NMODES; m++)
         bench_series_free(&mem_mib[m]);

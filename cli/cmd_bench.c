@@ -22,8 +22,8 @@ static const struct {
 } known[] = {
     { "syscall", "1000000" },      { "ctxswitch", "20000" },  { "fork", "500 1024" },
     { "pagefault", "16384" },      { "memlat", "64m 2m" },    { "cpu", "16m 10m" },
-    { "fileio", "32m" },           { "alloc", "1000000" },    { "udp-rtt", "local 5000" },
-    { "tcp-rr", "local 5000" },    { "tcp-stream", "local 128m" },
+    { "fileio", "32m" },           { "alloc", "1000000" },    { "udp-rtt", "5000" },
+    { "tcp-rr", "5000" },          { "tcp-stream", "128m" },
 };
 #define N_KNOWN (sizeof known / sizeof known[0])
 
@@ -141,7 +141,7 @@ static int parse_workload(const char *spec, const char *wl_dir, char **name, cha
     copy = osbox_xstrdup(colon ? colon + 1 : known[k].args);
     for (char *tok = strtok_r(copy, colon ? "," : " ", &save); tok;
          tok = strtok_r(NULL, colon ? "," : " ", &save))
-        if (!colon || strcmp(tok, "local"))
+        if (strcmp(tok, "local")) /* added above for the network ones */
             osbox_strv_push(args, tok);
     free(copy);
     if (!*args)

@@ -92,6 +92,8 @@ test_bench_container_mode() {
     printf '%s\n' "$OUT" | grep -Eq '^syscall +getpid_ns +ns +[0-9.]+ ±[0-9]+% +[0-9.]+ ±[0-9]+% +[0-9.]+x$' \
         || fail "no complete syscall row: $OUT"
     bench_json_check "$T/b.json" host,container syscall getpid_ns 2
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["memory_overhead_mib"]["container"] > 0' \
+        "$T/b.json" || fail "no container memory overhead in the JSON"
     assert_no_leftovers
     [ -z "$(ls -A "$OSBOX_RUN/bench" 2>/dev/null)" ] || fail "bench rootfs left in $OSBOX_RUN/bench"
 }
@@ -115,11 +117,12 @@ test_bench_html_renders() {
     python3 - "$T/dom.html" "$T/shot.png" <<'PY' || fail "report DOM/screenshot check failed"
 import re, sys
 dom = open(sys.argv[1]).read()
-# Rows: syscall getpid_ns, cpu sha256_MBps + sieve_ms, start-up, memory: 5 charts.
+# Rows: syscall getpid_ns, cpu sha256_MBps + sieve_ms, start-up, memory of
+# syscall and of cpu: 6 charts, one host bar each.
 charts = re.findall(r'<svg[^>]*class="chart"', dom)
-assert len(charts) == 5, len(charts)
+assert len(charts) == 6, len(charts)
 bars = re.findall(r'<rect[^>]*class="bar"[^>]*data-mode="host"', dom)
-assert len(bars) == 5, len(bars)
+assert len(bars) == 6, len(bars)
 assert all(float(w) > 0 for w in re.findall(r'<rect[^>]*class="bar"[^>]*width="([0-9.]+)"', dom))
 for text in ("getpid_ns", "sha256_MBps", "sieve_ms", "mode switch", "to first instruction"):
     assert text in dom, text
