@@ -292,6 +292,10 @@ static int hardlink(struct walker *w, int dirfd, const char *base, const char *t
     tfd = open_dir(w, tdir, false, entry, err);
     if (tfd < 0) {
         close(keep);
+        if (err->errnum == ENOENT)
+            return osbox_error(err, 0,
+                               "layer entry '%s': hardlink target '%s' is not in the layer",
+                               entry, target);
         return -1;
     }
     if (linkat(tfd, tbase, keep, base, 0) < 0) {
