@@ -1,0 +1,158 @@
+# The KVM monitor (vmm/) and `osbox vm boot`, driven by our own test guests
+# (tests/kvm/guests/: one program, linked with a PVH note and as plain ELF64).
+# Each test runs directly where /dev/kvm works, else re-runs itself inside
+# the nested-KVM harness (one harness boot per test, so checks are batched).
+
+GUEST_PVH=$OSBOX_SRC/build/tests/kvm/guest-pvh.elf
+GUEST_ELF64=$OSBOX_SRC/build/tests/kvm/guest-elf64.elf
+
+in_kvm() {
+    [ -f "$GUEST_PVH" ] && [ -f "$GUEST_ELF64" ] || fail "test guests missing: run 'make test-progs'"
+    have_kvm && return 0
+    [ -n "${OSBOX_HARNESS:-}" ] && skip "no /dev/kvm even inside the harness"
+    [ -x "$OSBOX_SRC/tests/kvm/run-in-kvm-vm.sh" ] || skip "no /dev/kvm and no nested-KVM harness"
+    HARNESS_RESULTS=$T HARNESS_ENV="T" exec "$OSBOX_SRC/tests/kvm/run-in-kvm-vm.sh" \
+        bash -c "set -eu; source tests/lib.sh; source tests/kvm/vmm.sh; ${FUNCNAME[1]}"
+}
+
+# boot GUEST ARGS... : osbox vm boot with a small VM; sets $OUT and $STATUS.
+boot() {
+    local guest=$1
+    shift
+    capture timeout -k 5 60 "$OSBOX" vm boot --mem 64M --kernel "$guest" "$@"
+}
+
+test_boot_exit_status_both_entry_paths() {
+    in_kvm
+    local g
+    for g in "$GUEST_PVH" "$GUEST_ELF64"; do
+        boot "$g" --cmdline "mode=hello status=7" --boot-time
+        assert_eq 7 "$STATUS" "exit status through port 0x501 ($g)"
+        assert_contains "$OUT" "hello from the osbox test guest"
+        assert_contains "$OUT" "cmdline: mode=hello status=7"
+        assert_contains "$OUT" "memmap entries: 3"
+        assert_contains "$OUT" "boot-time: setup"
+        assert_contains "$OUT" "kernel entry"
+    done
+    boot "$GUEST_PVH" --cmdline "mode=hello status=0" --cpus 4 --mem 128M
+    assert_eq 0 "$STATUS" "4 vCPUs"
+    boot "$GUEST_PVH" --cmdline "mode=reset"
+    assert_eq 0 "$STATUS" "i8042 reset without a status"
+    assert_contains "$OUT" "resetting"
+    # Serial input: a pipe on stdin reaches the guest's UART.
+    STATUS=0
+    OUT=$(echo "ping pong" | timeout 30 "$OSBOX" vm boot --mem 64M --kernel "$GUEST_PVH" \
+          --cmdline mode=echo 2>&1) || STATUS=$?
+    assert_eq 0 "$STATUS" "echo guest"
+    assert_contains "$OUT" "echo: PING PONG"
+}
+
+test_timer_interrupts() {
+    in_kvm
+    boot "$GUEST_PVH" --cmdline mode=timer
+    assert_eq 0 "$STATUS" "timer guest: $OUT"
+    assert_contains "$OUT" "timer ok: lapic ticks 5, pit ticks 5"
+}
+
+test_virtio_blk_read_write_readonly() {
+    in_kvm
+    truncate -s 1M "$T/disk.img"
+    printf 'OSBOX-DISK-SECTOR0' | dd of="$T/disk.img" conv=notrunc status=none
+    truncate -s 64K "$T/ro.img"
+    boot "$GUEST_ELF64" --disk "$T/disk.img" --disk "$T/ro.img,ro" --cmdline mode=blk
+    assert_eq 0 "$STATUS" "blk guest: $OUT"
+    assert_contains "$OUT" "disk id: disk.img"
+    assert_contains "$OUT" "read-only disk refused the write"
+    assert_contains "$OUT" "blk ok"
+    assert_eq "GUEST-WROTE-SECTOR1" "$(dd if="$T/disk.img" bs=512 skip=1 count=1 status=none | tr -d '\0')" \
+        "sector 1 on the host"
+    assert_eq 0 "$(tr -d '\0' <"$T/ro.img" | wc -c)" "read-only disk untouched"
+}
+
+test_malicious_descriptors_monitor_survives() {
+    in_kvm
+    truncate -s 1M "$T/disk.img"
+    boot "$GUEST_PVH" --disk "$T/disk.img" --cmdline mode=evil
+    assert_eq 0 "$STATUS" "evil guest: $OUT"
+    assert_contains "$OUT" "evil ok"
+    assert_contains "$OUT" "virtio-blk0: descriptor buffer lies outside guest RAM; device needs reset"
+    assert_contains "$OUT" "virtio-blk0: descriptor chain loops"
+    assert_contains "$OUT" "virtio-blk0: available index moved by more than the queue size"
+    assert_contains "$OUT" "virtio-blk0: queue ring lies outside guest RAM"
+}
+
+test_crashes_and_bad_input() {
+    in_kvm
+    boot "$GUEST_PVH" --cmdline mode=triple
+    assert_eq 121 "$STATUS" "triple fault"
+    assert_contains "$OUT" "guest triple fault (KVM_EXIT_SHUTDOWN)"
+    assert_contains "$OUT" "rip "
+    echo "not an elf" >"$T/junk"
+    boot "$T/junk"
+    assert_eq 125 "$STATUS" "junk kernel"
+    assert_contains "$OUT" "osbox: kernel is not an ELF file"
+    head -c 100 "$GUEST_PVH" >"$T/short.elf"
+    boot "$T/short.elf"
+    assert_eq 125 "$STATUS" "truncated kernel"
+    boot "$T/missing.elf"
+    assert_eq 125 "$STATUS" "missing kernel"
+    boot "$GUEST_PVH" --disk "$T/missing.img"
+    assert_eq 125 "$STATUS" "missing disk"
+    assert_contains "$OUT" "open disk $T/missing.img"
+    capture "$OSBOX" vm boot --cpus 0 --kernel "$GUEST_PVH"
+    assert_eq 2 "$STATUS" "--cpus 0"
+    capture "$OSBOX" vm boot --net tap0 --kernel "$GUEST_PVH"
+    assert_eq 2 "$STATUS" "--net tap0"
+    capture "$OSBOX" vm boot --mem 1M --kernel "$GUEST_PVH"
+    assert_eq 125 "$STATUS" "--mem 1M"
+    capture "$OSBOX" vm frob
+    assert_eq 2 "$STATUS" "unknown vm subcommand"
+    truncate -s 8M "$T/noext2.img"
+    capture "$OSBOX" vm boot "$T/noext2.img"
+    assert_eq 125 "$STATUS" "image without ext2"
+    assert_contains "$OUT" "is not an ext2 disk image"
+}
+
+test_kernel_from_ext2_image_seccomp_and_signal() {
+    in_kvm
+    command -v mke2fs >/dev/null || skip "mke2fs missing"
+    mkdir -p "$T/root/boot"
+    cp "$GUEST_PVH" "$T/root/boot/osbox-kernel"
+    mke2fs -q -t ext2 -d "$T/root" "$T/guest.img" 8M
+    capture timeout 60 "$OSBOX" vm boot --mem 64M --cmdline "mode=hello status=5" "$T/guest.img"
+    assert_eq 5 "$STATUS" "kernel read from the image: $OUT"
+    assert_contains "$OUT" "virtio_mmio.device=512@0xd0000000:5"
+
+    # A hanging guest: every monitor thread runs under seccomp (mode 2);
+    # SIGTERM stops the VM with status 130.
+    local pid i mode
+    for mode in filter none; do
+        local flag=
+        [ $mode = none ] && flag=--no-seccomp
+        "$OSBOX" vm boot --mem 64M $flag --kernel "$GUEST_PVH" --cmdline mode=hang >"$T/out" 2>&1 &
+        pid=$!
+        for i in $(seq 100); do grep -q hanging "$T/out" && break; sleep 0.1; done
+        grep -q hanging "$T/out" || { kill -9 $pid; fail "hang guest did not start"; }
+        local modes
+        modes=$(cat /proc/$pid/task/*/status | awk '/^Seccomp:/ {print $2}' | sort -u | tr '\n' ' ')
+        kill -TERM $pid
+        STATUS=0
+        wait $pid || STATUS=$?
+        assert_eq 130 "$STATUS" "SIGTERM to the monitor"
+        if [ $mode = filter ]; then
+            assert_eq "2 " "$modes" "seccomp mode of all monitor threads"
+        else
+            assert_eq "0 " "$modes" "seccomp mode with --no-seccomp"
+        fi
+    done
+}
+
+test_osbox_guest_image() {
+    local img=$OSBOX_SRC/build/images/guest.img
+    [ -f "$img" ] || skip "build/images/guest.img not built yet"
+    in_kvm
+    cp "$img" "$T/guest.img"
+    capture timeout 120 "$OSBOX" vm boot --mem 256M --boot-time "$T/guest.img"
+    assert_eq 0 "$STATUS" "osbox guest image: $OUT"
+    assert_contains "$OUT" "init"
+}

@@ -1,0 +1,62 @@
+/* Boot layout and formats shared by the loaders. */
+#ifndef OSBOX_VMM_BOOT_H
+#define OSBOX_VMM_BOOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "guest_mem.h"
+#include "osbox_err.h"
+
+/* Fixed low-memory layout (guest physical). */
+#define BOOT_GDT_ADDR        0x500
+#define BOOT_START_INFO_ADDR 0x1000
+#define BOOT_MEMMAP_ADDR     0x2000
+#define BOOT_MODLIST_ADDR    0x3000
+#define BOOT_STACK_TOP       0x8ff0   /* scratch stack for the 64-bit entry */
+#define BOOT_PML4_ADDR       0x9000   /* 0x9000..0xffff: identity page tables */
+#define BOOT_CMDLINE_ADDR    0x20000
+#define BOOT_CMDLINE_MAX     0x10000
+#define BOOT_LOW_RAM_END     0x9fc00  /* base memory ends; the rest below 1 MiB is reserved */
+#define BOOT_MPTABLE_ADDR    0xf0000  /* BIOS area, scanned for "_MP_" by guests */
+#define BOOT_KERNEL_MIN      0x100000 /* kernel segments must load at or above 1 MiB */
+
+/* PVH boot ABI (Xen's hvm_start_info, version 1). */
+#define PVH_START_MAGIC 0x336ec578u
+#define XEN_ELFNOTE_PHYS32_ENTRY 18
+#define PVH_MEMMAP_RAM 1
+#define PVH_MEMMAP_RESERVED 2
+
+struct pvh_start_info {
+    uint32_t magic, version, flags, nr_modules;
+    uint64_t modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
+    uint32_t memmap_entries, reserved;
+};
+
+struct pvh_modlist_entry {
+    uint64_t paddr, size, cmdline_paddr, reserved;
+};
+
+struct pvh_memmap_entry {
+    uint64_t addr, size;
+    uint32_t type, reserved;
+};
+
+struct elf_image {
+    uint64_t entry;        /* e_entry */
+    uint64_t pvh_entry;    /* PHYS32_ENTRY note, if has_pvh */
+    bool has_pvh;
+    bool is64;
+    uint64_t end;          /* highest guest-physical byte loaded + 1 */
+};
+
+/* Check an ELF (32 or 64-bit, x86) and copy its PT_LOAD segments into guest
+ * memory at their physical addresses. Every offset and size is checked. */
+int elf_load(struct guest_mem *gm, const void *img, size_t len, struct elf_image *out,
+             struct osbox_err *err);
+
+/* 64-bit entry: GDT and identity page tables for the first 4 GiB (also mapped
+ * at -2 GiB for higher-half kernels). */
+void boot_write_long_mode_tables(struct guest_mem *gm);
+
+#endif
