@@ -88,7 +88,8 @@ static unsigned long long tree_rss_kib(pid_t pid, int depth)
         snprintf(cpath, sizeof cpath, "/proc/%d/task/%s/children", (int)pid, de->d_name);
         if (osbox_read_file(cpath, &kids, &len, &(struct osbox_err){ 0 }) < 0)
             continue;
-        for (char *tok = strtok(kids, " \n"); tok; tok = strtok(NULL, " \n"))
+        char *save = NULL; /* strtok_r: we recurse inside the loop */
+        for (char *tok = strtok_r(kids, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
             total += tree_rss_kib((pid_t)atoi(tok), depth + 1);
         free(kids);
         kids = NULL;
@@ -120,8 +121,9 @@ static int parse_lines(const struct bench_invocation *inv, char *out, struct ben
                        struct osbox_err *err)
 {
     int taken = 0;
+    char *save = NULL;
 
-    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+    for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         json_error_t jerr;
         json_t *o = json_loads(line, 0, &jerr);
         const char *wl = json_string_value(json_object_get(o, "workload"));

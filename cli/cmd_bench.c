@@ -336,6 +336,11 @@ static int bench_main(int argc, char **argv)
         const char *spec = optind < argc ? argv[optind + (int)i] : known[i].name;
         if ((rc = parse_workload(spec, wl_dir, &names[i], &args[i])))
             goto out;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(names[j], names[i])) { /* rows are keyed by workload and metric */
+                rc = cli_failf(OSBOX_EXIT_USAGE, "bench: workload '%s' given twice", names[i]);
+                goto out;
+            }
     }
 
     memcpy(res.modes, o.modes, sizeof res.modes);
@@ -356,11 +361,12 @@ static int bench_main(int argc, char **argv)
 
     /* Modes interleaved run by run, so drift on a busy machine hits all alike. */
     for (size_t i = 0; i < n_wl; i++) {
+        bool failed[BENCH_NMODES] = { false }; /* a failure is not retried in that mode */
         for (int run = 0; run < o.runs; run++) {
             for (int m = 0; m < BENCH_NMODES; m++) {
                 struct bench_invocation inv = { .workload = names[i], .mode = (enum bench_mode)m,
                                                 .timeout_s = (int)o.timeout };
-                if (!o.modes[m])
+                if (!o.modes[m] || failed[m])
                     continue;
                 if (!o.quiet)
                     fprintf(stderr, "bench: %s, %s, run %d/%lld\n", names[i],
@@ -369,6 +375,7 @@ static int bench_main(int argc, char **argv)
                 osbox_err_clear(&err);
                 if (bench_exec(&inv, &res, &err) < 0) {
                     res.failures++;
+                    failed[m] = true;
                     cli_fail(&err);
                 }
                 osbox_strv_free(inv.argv);
@@ -377,10 +384,14 @@ static int bench_main(int argc, char **argv)
     }
 
     bench_print_table(stdout, &res);
-    if (o.json && bench_write_json(o.json, &res, &err) < 0)
+    if (o.json && bench_write_json(o.json, &res, &err) < 0) {
+        osbox_error_prefix(&err, "bench: --json");
         rc = cli_fail(&err);
-    if (!rc && o.html && bench_write_html(o.html, &res, &err) < 0)
+    }
+    if (!rc && o.html && bench_write_html(o.html, &res, &err) < 0) {
+        osbox_error_prefix(&err, "bench: --html");
         rc = cli_fail(&err);
+    }
     if (!rc && res.failures)
         rc = cli_failf(OSBOX_EXIT_FAILED, "bench: %d invocation%s failed", res.failures,
                        res.failures == 1 ? "" : "s");

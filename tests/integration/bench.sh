@@ -68,6 +68,9 @@ test_bench_usage_errors() {
     assert_eq 2 "$STATUS" "unknown option"
     capture "$OSBOX" bench --modes host --workloads "$T/none" syscall
     assert_eq 125 "$STATUS" "missing workload dir"
+    capture "$OSBOX" bench --modes host syscall:10 syscall:20
+    assert_eq 2 "$STATUS" "workload twice"
+    assert_contains "$OUT" "workload 'syscall' given twice"
 }
 
 test_bench_vm_mode_says_not_available() {
@@ -78,10 +81,15 @@ test_bench_vm_mode_says_not_available() {
 
 # A workload that fails is reported with its own message, and bench fails.
 test_bench_reports_failing_workload() {
-    capture "$OSBOX" bench -q --modes host --runs 1 syscall:abc
+    capture "$OSBOX" bench -q --modes host --runs 3 syscall:abc cpu:64k,100
     assert_eq 125 "$STATUS" "bench status"
     assert_contains "$OUT" "syscall (host) failed with status 2: syscall: bad N 'abc'"
-    assert_contains "$OUT" "1 invocation failed"
+    assert_contains "$OUT" "1 invocation failed" # not retried
+    # The other workload still ran and is in the table.
+    printf '%s\n' "$OUT" | grep -Eq '^cpu +sieve_ms +ms +[0-9.]+' || fail "cpu row missing: $OUT"
+    capture "$OSBOX" bench -q --modes host --runs 1 --html /nonexistent/r.html syscall:10
+    assert_eq 125 "$STATUS" "--html into a missing dir"
+    assert_contains "$OUT" "osbox: bench: --html: "
 }
 
 test_bench_container_mode() {
