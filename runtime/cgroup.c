@@ -36,7 +36,9 @@ static int norm_parent(const char *in, char **out, struct osbox_err *err)
     for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
         if (strcmp(c, ".") == 0 || strcmp(c, "..") == 0) {
             free(res);
-            return osbox_error(err, EINVAL, "invalid --cgroup-parent '%s'", in);
+            osbox_error(err, 0, "invalid --cgroup-parent '%s': no '.' or '..' components", in);
+            err->errnum = EINVAL;
+            return -1;
         }
         strcat(res, "/");
         strcat(res, c);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -146,11 +147,27 @@ int resources_set_pids_limit(struct osbox_resources *r, const char *val, struct 
     return 0;
 }
 
+/* 33554432 -> "32m": errors show sizes the way the flags take them. */
+static const char *human(int64_t v, char buf[32])
+{
+    static const char units[] = "gmk";
+    for (int i = 0; i < 3; i++) {
+        int64_t m = 1LL << (10 * (3 - i));
+        if (v >= m && v % m == 0) {
+            snprintf(buf, 32, "%lld%c", (long long)(v / m), units[i]);
+            return buf;
+        }
+    }
+    snprintf(buf, 32, "%lld", (long long)v);
+    return buf;
+}
+
 int resources_validate(const struct osbox_resources *r, struct osbox_err *err)
 {
+    char b1[32], b2[32];
+
     if (r->memory_limit != -1 && r->memory_limit < MEMORY_MIN)
-        return bad_value(err, "invalid memory limit %lld: minimum is 6m",
-                           (long long)r->memory_limit);
+        return bad_value(err, "invalid memory limit %s: minimum is 6m", human(r->memory_limit, b1));
     if (r->memory_swap > 0 || r->memory_swap < -1) {
         if (r->memory_swap < -1)
             return bad_value(err, "invalid --memory-swap %lld", (long long)r->memory_swap);
@@ -158,9 +175,9 @@ int resources_validate(const struct osbox_resources *r, struct osbox_err *err)
             return bad_value(err, "--memory-swap needs --memory: it limits memory plus swap");
         if (r->memory_swap < r->memory_limit)
             return bad_value(err,
-                               "invalid --memory-swap %lld: smaller than --memory %lld "
-                               "(it is the total of memory and swap)",
-                               (long long)r->memory_swap, (long long)r->memory_limit);
+                             "invalid --memory-swap %s: smaller than --memory %s "
+                             "(it is the total of memory and swap)",
+                             human(r->memory_swap, b1), human(r->memory_limit, b2));
     }
     if (r->cpu_quota_us != -1 && r->cpu_quota_us < CPU_QUOTA_MIN_US)
         return bad_value(err, "invalid cpu quota %lld us: minimum is %d",

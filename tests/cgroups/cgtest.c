@@ -168,9 +168,10 @@ static void cmd_limits(const char *id)
 
     if (mode == OSBOX_CGROUP_V2) {
         const char *d = cgroup_dir(cg, "memory");
+        _cleanup_free_ char *swap = osbox_strdup_printf("%s/memory.swap.max", d);
         CHECK(cgroup_clone_fd(cg) >= 0, "no CLONE_INTO_CGROUP fd on v2");
         expect_file(d, "memory.max", "33554432");
-        if (exists(osbox_strdup_printf("%s/memory.swap.max", d)))
+        if (exists(swap))
             expect_file(d, "memory.swap.max", "33554432"); /* 64m total - 32m memory */
         expect_file(d, "cpu.max", "50000 100000");
         snprintf(want, sizeof want, "%llu", (unsigned long long)cgroup_shares_to_weight(512));

@@ -60,7 +60,8 @@ static void test_validate(void **state)
     /* swap smaller than memory */
     r.memory_limit = 128LL << 20;
     assert_int_equal(resources_validate(&r, &err), -1);
-    assert_err_contains("smaller than --memory");
+    assert_string_equal(err.msg, "invalid --memory-swap 64m: smaller than --memory 128m "
+                                 "(it is the total of memory and swap)");
     r.memory_swap = 256LL << 20;
     assert_int_equal(resources_validate(&r, &err), 0);
     assert_true(resources_any(&r));
