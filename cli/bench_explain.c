@@ -32,7 +32,8 @@ static const struct explain table[] = {
       "every page read-only, and the first write to a page faults and copies it (copy on write)." },
     { "fork", "fork_us", "Creating, running and reaping a tiny process: fork, exit, wait." },
     { "fork", "fork_big_us",
-      "Forking a process with 16 MiB mapped: more page tables to copy and pages to write-protect." },
+      "Forking after the process filled PAGES pages: more page tables to copy and pages to "
+      "write-protect." },
     { "fork", "cow_fault_ns",
       "One copy-on-write fault: a trap into the kernel, a page allocated and 4 KiB copied." },
     { "pagefault", NULL,

@@ -61,7 +61,7 @@ test_ctxswitch() {
 
 test_fork_and_cow() {
     run_wl fork 20 64
-    check_lines fork "fork_us=20 fork_big_us=1 cow_fault_ns=64"
+    check_lines fork "fork_us=20 fork_big_us=20 cow_fault_ns=64"
 }
 
 test_pagefault() {
