@@ -164,6 +164,8 @@ void guest_main(struct start_info *si)
         guest_exit((u32)mode_echo());
     } else if (streq_prefix(mode, "timer")) {
         guest_exit((u32)mode_timer());
+    } else if (streq_prefix(mode, "smp")) {
+        guest_exit((u32)mode_smp());
     } else if (streq_prefix(mode, "blk")) {
         guest_exit((u32)mode_blk());
     } else if (streq_prefix(mode, "evil")) {

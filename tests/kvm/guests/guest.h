@@ -31,6 +31,7 @@ void load_idt(void);
 int mode_timer(void);
 int mode_blk(void);
 int mode_evil(void);
+int mode_smp(void);
 
 extern volatile u32 lapic_ticks, pit_ticks, virtio_irqs;
 
