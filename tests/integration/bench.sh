@@ -138,3 +138,21 @@ png = open(sys.argv[2], "rb").read()
 assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10000, len(png)
 PY
 }
+
+# --image: the workloads come from an image (where the busybox image will carry
+# them, /usr/local/bin); here a one-layer image imported from a tarball.
+test_bench_container_mode_from_image() {
+    "$OSBOX" run --help >/dev/null 2>&1 || skip "osbox run not built yet"
+    mkdir -p "$T/rootfs/usr/local/bin" "$T/rootfs/tmp" "$T/rootfs/proc" "$T/rootfs/dev" "$T/rootfs/sys"
+    cp "$OSBOX_SRC/build/workloads/syscall" "$T/rootfs/usr/local/bin/"
+    tar -C "$T/rootfs" -cf "$T/wl.tar" .
+    "$OSBOX" import "$T/wl.tar" wl:1 >/dev/null || fail "import"
+    capture "$OSBOX" bench -q --modes host,container --runs 1 --image wl:1 --json "$T/b.json" syscall:1000
+    assert_eq 0 "$STATUS" "bench --image: $OUT"
+    bench_json_check "$T/b.json" host,container syscall getpid_ns 1
+    # A workload the image lacks: the container run fails, bench says so.
+    capture "$OSBOX" bench -q --modes container --runs 1 --image wl:1 cpu:1k,10
+    assert_eq 125 "$STATUS" "workload missing from the image"
+    assert_contains "$OUT" "cpu (container) failed with status 127"
+    assert_no_leftovers
+}
