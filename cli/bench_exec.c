@@ -98,6 +98,24 @@ static unsigned long long tree_rss_kib(pid_t pid, int depth)
     return total;
 }
 
+/* Timeout: SIGTERM first, so `osbox run` can stop its container and clean up
+ * (mounts, cgroup); SIGKILL for whatever is left after a grace period. */
+static void stop_tree(pid_t pid)
+{
+    int status;
+
+    kill(-pid, SIGTERM);
+    for (int i = 0; i < 500; i++) { /* 5 s */
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            kill(-pid, SIGKILL); /* stragglers of the group */
+            return;
+        }
+        usleep(10000);
+    }
+    kill(-pid, SIGKILL);
+    waitpid(pid, &status, 0);
+}
+
 static void replace_t0(char **argv, char **saved, const char *t0var)
 {
     for (int i = 0; argv[i]; i++) {
@@ -205,8 +223,7 @@ int bench_exec(const struct bench_invocation *inv, struct bench_results *r, stru
             next_sample = now + SAMPLE_MS;
         }
         if (now >= deadline) {
-            kill(-pid, SIGKILL);
-            waitpid(pid, &status, 0);
+            stop_tree(pid);
             osbox_error(err, 0, "%s (%s): timed out after %d s", inv->workload,
                         bench_mode_names[inv->mode], inv->timeout_s);
             goto out;

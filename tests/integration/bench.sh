@@ -156,3 +156,17 @@ test_bench_container_mode_from_image() {
     assert_contains "$OUT" "cpu (container) failed with status 127"
     assert_no_leftovers
 }
+
+# --timeout stops the whole tree (a container too, cleanly) and bench says so.
+test_bench_timeout_stops_the_run() {
+    local modes=host
+    "$OSBOX" run --help >/dev/null 2>&1 && modes=host,container
+    capture timeout 60 "$OSBOX" bench -q --modes $modes --runs 1 --timeout 1 memlat:64m,1000m
+    assert_eq 125 "$STATUS" "bench status: $OUT"
+    assert_contains "$OUT" "memlat (host): timed out after 1 s"
+    [ "$modes" = host ] || assert_contains "$OUT" "memlat (container): timed out after 1 s"
+    sleep 0.2
+    ! pgrep -f "workloads/memlat 64m" >/dev/null || fail "memlat still running"
+    ! pgrep -f "/bench/memlat 64m" >/dev/null || fail "container memlat still running"
+    assert_no_leftovers
+}
