@@ -1,0 +1,117 @@
+# Helpers for the benchmarks in bench/ (sourced). Benchmarks never fail a
+# build: helpers report problems with bench_note and let the caller go on.
+
+BENCH_SRC=${BENCH_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+
+bench_note() { echo "bench: $*" >&2; }
+
+# bench_deps PKG... : install the Debian packages a benchmark needs (benchmarks
+# only, so they are not in scripts/deps.sh). Returns 1 if some stay missing.
+bench_deps() {
+    local p missing=
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        bench_note "missing Debian packages:$missing (run as root to install them)"
+        return 1
+    fi
+    bench_note "installing$missing"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null 2>&1 ||
+        { apt-get update -qq >/dev/null 2>&1 &&
+          DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null 2>&1; } ||
+        { bench_note "could not install$missing"; return 1; }
+}
+
+# bench_busybox_oci DIR : path of the built-in busybox OCI layout, building it
+# into DIR with the image recipe when `make images` has not run.
+bench_busybox_oci() {
+    local oci=$BENCH_SRC/build/images/busybox.oci
+    if [ ! -f "$oci/index.json" ]; then
+        oci=$1/busybox.oci
+        "$BENCH_SRC/images/recipes/busybox.sh" "$oci" >/dev/null || return 1
+    fi
+    echo "$oci"
+}
+
+# bench_unpack_oci OCI_DIR ROOTFS : the image's layers, in order, unpacked
+# into one directory (the busybox image has no whiteouts).
+bench_unpack_oci() {
+    local oci=$1 rootfs=$2 man d
+    man=$(grep -o '"digest":"sha256:[0-9a-f]*"' "$oci/index.json" | head -n 1 | grep -o '[0-9a-f]\{64\}') || return 1
+    mkdir -p "$rootfs"
+    # The layer digests are the ones after "layers" in the manifest.
+    for d in $(sed 's/.*"layers"://' "$oci/blobs/sha256/$man" | grep -o '"digest":"sha256:[0-9a-f]*"' |
+               grep -o '[0-9a-f]\{64\}'); do
+        tar -xf "$oci/blobs/sha256/$d" -C "$rootfs" --numeric-owner || return 1
+    done
+    [ -x "$rootfs/bin/true" ]
+}
+
+# bench_oci_config ARGS_JSON MEMORY_BYTES PIDS : an OCI runtime config.json
+# equivalent to what `osbox run -m .. --pids-limit ..` sets up: namespaces
+# pid net ipc uts mount cgroup; /proc, a tmpfs /dev with pts, shm, mqueue;
+# /sys read-only; the usual container capabilities; no seccomp, no masked paths.
+bench_oci_config() {
+    local args=$1 mem=$2 pids=$3 caps c
+    caps=
+    for c in CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW SETGID SETUID SETFCAP SETPCAP \
+             NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE; do
+        caps="$caps${caps:+,}\"CAP_$c\""
+    done
+    cat <<JSON
+{
+  "ociVersion": "1.0.2",
+  "process": {
+    "terminal": false,
+    "user": { "uid": 0, "gid": 0 },
+    "args": $args,
+    "env": [ "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" ],
+    "cwd": "/",
+    "capabilities": { "bounding": [$caps], "effective": [$caps], "permitted": [$caps] },
+    "noNewPrivileges": false
+  },
+  "root": { "path": "rootfs", "readonly": false },
+  "hostname": "bench",
+  "mounts": [
+    { "destination": "/proc", "type": "proc", "source": "proc" },
+    { "destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+      "options": [ "nosuid", "strictatime", "mode=755", "size=65536k" ] },
+    { "destination": "/dev/pts", "type": "devpts", "source": "devpts",
+      "options": [ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620" ] },
+    { "destination": "/dev/shm", "type": "tmpfs", "source": "shm",
+      "options": [ "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" ] },
+    { "destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue",
+      "options": [ "nosuid", "noexec", "nodev" ] },
+    { "destination": "/sys", "type": "sysfs", "source": "sysfs",
+      "options": [ "nosuid", "noexec", "nodev", "ro" ] }
+  ],
+  "linux": {
+    "resources": {
+      "memory": { "limit": $mem },
+      "pids": { "limit": $pids }
+    },
+    "namespaces": [
+      { "type": "pid" }, { "type": "network" }, { "type": "ipc" },
+      { "type": "uts" }, { "type": "mount" }, { "type": "cgroup" }
+    ]
+  }
+}
+JSON
+}
+
+# bench_hyperfine CSV NAME CMD [NAME CMD]... : hyperfine without a shell, one
+# CSV of results (name,mean,stddev,...; seconds). BENCH_RUNS, BENCH_WARMUP.
+bench_hyperfine() {
+    local csv=$1 a=()
+    shift
+    while [ $# -ge 2 ]; do a+=(-n "$1" "$2"); shift 2; done
+    hyperfine -N --style basic --warmup "${BENCH_WARMUP:-5}" --runs "${BENCH_RUNS:-100}" \
+        --export-csv "$csv" "${a[@]}"
+}
+
+# bench_mean CSV NAME : the mean in seconds, or nothing.
+bench_mean() {
+    awk -F, -v n="$2" '$1 == n { print $2 }' "$1" 2>/dev/null
+}
