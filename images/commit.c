@@ -43,6 +43,23 @@ static int ensure_staging(struct images_pending *p, struct osbox_err *err)
     return 0;
 }
 
+int images_pending_scratch(struct images_pending *p, const char *name, char **out,
+                           struct osbox_err *err)
+{
+    char *dir;
+
+    if (ensure_staging(p, err) < 0)
+        return -1;
+    dir = osbox_strdup_printf("%s/%s", p->staging, name);
+    if (mkdir(dir, 0700) < 0) {
+        int e = errno;
+        free(dir);
+        return osbox_error(err, e, "mkdir %s", name);
+    }
+    *out = dir;
+    return 0;
+}
+
 static char *staged_blob(struct images_pending *p, const char *digest)
 {
     return osbox_strdup_printf("%s/blobs/%s", p->staging, images_digest_hex(digest));

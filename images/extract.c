@@ -99,7 +99,7 @@ static int open_dir(struct walker *w, const char *path, bool create, const char 
     if (w->cached >= 0 && !strcmp(w->cached_path, path))
         return w->cached;
     if (strlen(path) >= sizeof buf)
-        return osbox_error(err, ENAMETOOLONG, "layer entry '%s'", entry);
+        return osbox_error(err, ENAMETOOLONG, "entry '%s'", entry);
     strcpy(buf, path);
     cur = dup(w->root);
     if (cur < 0)
@@ -114,7 +114,7 @@ static int open_dir(struct walker *w, const char *path, bool create, const char 
             if (mkdirat(cur, c, 0755) < 0 && errno != EEXIST) {
                 int e = errno;
                 close(cur);
-                return osbox_error(err, e, "layer entry '%s': mkdir", entry);
+                return osbox_error(err, e, "entry '%s': mkdir", entry);
             }
             fd = openat(cur, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         }
@@ -123,10 +123,10 @@ static int open_dir(struct walker *w, const char *path, bool create, const char 
             close(cur);
             if (e == ENOTDIR || e == ELOOP)
                 return osbox_error(err, 0,
-                                   "layer entry '%s' goes through '%s', which is a symlink or "
+                                   "entry '%s' goes through '%s', which is a symlink or "
                                    "not a directory: refusing to follow it",
                                    entry, c);
-            return osbox_error(err, e, "layer entry '%s'", entry);
+            return osbox_error(err, e, "entry '%s'", entry);
         }
         close(cur);
         cur = fd;
@@ -159,16 +159,16 @@ static int clear_slot(int dirfd, const char *base, bool keep_dir, const char *en
     struct stat st;
 
     if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return errno == ENOENT ? 0 : osbox_error(err, errno, "layer entry '%s'", entry);
+        return errno == ENOENT ? 0 : osbox_error(err, errno, "entry '%s'", entry);
     if (S_ISDIR(st.st_mode)) {
         if (keep_dir)
             return 1;
         if (unlinkat(dirfd, base, AT_REMOVEDIR) < 0)
-            return osbox_error(err, errno, "layer entry '%s' replaces a directory", entry);
+            return osbox_error(err, errno, "entry '%s' replaces a directory", entry);
         return 0;
     }
     if (unlinkat(dirfd, base, 0) < 0)
-        return osbox_error(err, errno, "layer entry '%s'", entry);
+        return osbox_error(err, errno, "entry '%s'", entry);
     return 0;
 }
 
@@ -185,7 +185,7 @@ static int apply_xattrs(int fd, struct archive_entry *e, const char *entry, stru
         if (strncmp(name, "user.", 5) && strncmp(name, "security.", 9))
             continue;
         if (fsetxattr(fd, name, val, size, 0) < 0 && errno != ENOTSUP)
-            return osbox_error(err, errno, "layer entry '%s': set xattr %s", entry, name);
+            return osbox_error(err, errno, "entry '%s': set xattr %s", entry, name);
     }
     return 0;
 }
@@ -201,7 +201,7 @@ static int write_file(struct archive *a, int dirfd, const char *base, struct arc
 
     fd = openat(dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
-        return osbox_error(err, errno, "layer entry '%s': create", entry);
+        return osbox_error(err, errno, "entry '%s': create", entry);
     while ((r = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK) {
         const char *p = buf;
         while (size) {
@@ -209,7 +209,7 @@ static int write_file(struct archive *a, int dirfd, const char *base, struct arc
             if (w < 0 && errno == EINTR)
                 continue;
             if (w < 0)
-                return osbox_error(err, errno, "layer entry '%s': write", entry);
+                return osbox_error(err, errno, "entry '%s': write", entry);
             p += w;
             off += w;
             size -= (size_t)w;
@@ -217,15 +217,15 @@ static int write_file(struct archive *a, int dirfd, const char *base, struct arc
         }
     }
     if (r != ARCHIVE_EOF)
-        return osbox_error(err, 0, "layer entry '%s': %s", entry,
+        return osbox_error(err, 0, "entry '%s': %s", entry,
                            archive_error_string(a) ? archive_error_string(a) : "read failed");
     if (archive_entry_size_is_set(e) && ftruncate(fd, archive_entry_size(e)) < 0)
-        return osbox_error(err, errno, "layer entry '%s': truncate", entry);
+        return osbox_error(err, errno, "entry '%s': truncate", entry);
     if (fchown(fd, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e)) < 0)
-        return osbox_error(err, errno, "layer entry '%s': chown", entry);
+        return osbox_error(err, errno, "entry '%s': chown", entry);
     /* After chown, which clears setuid: mode bits exactly as the tar says. */
     if (fchmod(fd, archive_entry_mode(e) & 07777) < 0)
-        return osbox_error(err, errno, "layer entry '%s': chmod", entry);
+        return osbox_error(err, errno, "entry '%s': chmod", entry);
     if (apply_xattrs(fd, e, entry, err) < 0)
         return -1;
     struct timespec ts[2] = {
@@ -245,13 +245,13 @@ static int make_dir(int dirfd, const char *base, struct archive_entry *e, const 
     if (r < 0)
         return -1;
     if (r == 0 && mkdirat(dirfd, base, 0700) < 0)
-        return osbox_error(err, errno, "layer entry '%s': mkdir", entry);
+        return osbox_error(err, errno, "entry '%s': mkdir", entry);
     fd = openat(dirfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
-        return osbox_error(err, errno, "layer entry '%s'", entry);
+        return osbox_error(err, errno, "entry '%s'", entry);
     if (fchown(fd, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e)) < 0 ||
         fchmod(fd, archive_entry_mode(e) & 07777) < 0)
-        return osbox_error(err, errno, "layer entry '%s': chown/chmod", entry);
+        return osbox_error(err, errno, "entry '%s': chown/chmod", entry);
     return apply_xattrs(fd, e, entry, err);
 }
 
@@ -262,15 +262,15 @@ static int whiteout(int dirfd, const char *base, const char *entry, struct osbox
     if (!strcmp(base, WHITEOUT_OPAQUE)) {
         _cleanup_close_ int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0 || fsetxattr(fd, "trusted.overlay.opaque", "y", 1, 0) < 0)
-            return osbox_error(err, errno, "layer entry '%s': mark directory opaque", entry);
+            return osbox_error(err, errno, "entry '%s': mark directory opaque", entry);
         return 0;
     }
     if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
-        return osbox_error(err, 0, "layer entry '%s': invalid whiteout", entry);
+        return osbox_error(err, 0, "entry '%s': invalid whiteout", entry);
     if (clear_slot(dirfd, name, false, entry, err) < 0)
         return -1;
     if (mknodat(dirfd, name, S_IFCHR | 0, makedev(0, 0)) < 0)
-        return osbox_error(err, errno, "layer entry '%s': whiteout", entry);
+        return osbox_error(err, errno, "entry '%s': whiteout", entry);
     return 0;
 }
 
@@ -282,7 +282,7 @@ static int hardlink(struct walker *w, int dirfd, const char *base, const char *t
     int tfd;
 
     if (target[0] == '/' || images_path_clean(target, clean, sizeof clean) < 0 || !*clean)
-        return osbox_error(err, 0, "layer entry '%s': hardlink target '%s' is outside the layer",
+        return osbox_error(err, 0, "entry '%s': hardlink target '%s' is outside the layer",
                            entry, target);
     /* dirfd belongs to the walker's cache; keep it alive while we open the target. */
     int keep = dup(dirfd);
@@ -294,7 +294,7 @@ static int hardlink(struct walker *w, int dirfd, const char *base, const char *t
         close(keep);
         if (err->errnum == ENOENT)
             return osbox_error(err, 0,
-                               "layer entry '%s': hardlink target '%s' is not in the layer",
+                               "entry '%s': hardlink target '%s' is not in the layer",
                                entry, target);
         return -1;
     }
@@ -302,9 +302,9 @@ static int hardlink(struct walker *w, int dirfd, const char *base, const char *t
         int e = errno;
         close(keep);
         if (e == ENOENT)
-            return osbox_error(err, 0, "layer entry '%s': hardlink target '%s' is not in the layer",
+            return osbox_error(err, 0, "entry '%s': hardlink target '%s' is not in the layer",
                                entry, target);
-        return osbox_error(err, e, "layer entry '%s': hardlink to '%s'", entry, target);
+        return osbox_error(err, e, "entry '%s': hardlink to '%s'", entry, target);
     }
     close(keep);
     return 0;
@@ -321,9 +321,9 @@ static int extract_entry(struct archive *a, struct walker *w, struct archive_ent
     int dirfd;
 
     if (!raw)
-        return osbox_error(err, 0, "layer entry without a name");
+        return osbox_error(err, 0, "entry without a name");
     if (images_path_clean(raw, clean, sizeof clean) < 0)
-        return osbox_error(err, 0, "layer entry '%s' points outside the layer (..)", raw);
+        return osbox_error(err, 0, "entry '%s' points outside the layer (..)", raw);
     st->entries++;
     if (!*clean)
         return 0; /* the root itself */
@@ -348,15 +348,15 @@ static int extract_entry(struct archive *a, struct walker *w, struct archive_ent
     case AE_IFLNK: {
         const char *target = archive_entry_symlink(e);
         if (!target || !*target)
-            return osbox_error(err, 0, "layer entry '%s': symlink without target", raw);
+            return osbox_error(err, 0, "entry '%s': symlink without target", raw);
         if (clear_slot(dirfd, base, false, raw, err) < 0)
             return -1;
         /* Never followed here; inside the container it resolves in its root. */
         if (symlinkat(target, dirfd, base) < 0)
-            return osbox_error(err, errno, "layer entry '%s': symlink", raw);
+            return osbox_error(err, errno, "entry '%s': symlink", raw);
         if (fchownat(dirfd, base, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
                      AT_SYMLINK_NOFOLLOW) < 0)
-            return osbox_error(err, errno, "layer entry '%s': chown", raw);
+            return osbox_error(err, errno, "entry '%s': chown", raw);
         return 0;
     }
     case AE_IFCHR:
@@ -372,10 +372,10 @@ static int extract_entry(struct archive *a, struct walker *w, struct archive_ent
         if (clear_slot(dirfd, base, false, raw, err) < 0)
             return -1;
         if (mknodat(dirfd, base, S_IFIFO | (archive_entry_mode(e) & 0777), 0) < 0)
-            return osbox_error(err, errno, "layer entry '%s': mkfifo", raw);
+            return osbox_error(err, errno, "entry '%s': mkfifo", raw);
         return 0;
     default:
-        return osbox_error(err, 0, "layer entry '%s': unsupported file type 0%o", raw,
+        return osbox_error(err, 0, "entry '%s': unsupported file type 0%o", raw,
                            (unsigned)type);
     }
 }

@@ -59,6 +59,9 @@ int images_remove(const char *ref, bool force, char ***untagged, char **deleted,
 /* Give the image src the additional name dst. */
 int images_tag(const char *src, const char *dst, struct osbox_err *err);
 
+/* Write the images refs (NULL-terminated) to out as one OCI archive. */
+int images_save(char *const *refs, const char *out, struct osbox_err *err);
+
 /* Store part of `osbox gc`: remove what killed imports left in tmp/ and every
  * blob and layer that no name and no container uses. */
 struct images_gc_stats {

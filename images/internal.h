@@ -127,6 +127,9 @@ int images_pending_add_blob_any(struct images_pending *p, int fd, char digest_ou
 /* Unpack a staged layer blob whose diff_id is not known beforehand. */
 int images_pending_add_layer_any(struct images_pending *p, const char *blob_digest,
                                  char diff_id_out[72], struct osbox_err *err);
+/* A fresh directory inside the staging area, removed with it. */
+int images_pending_scratch(struct images_pending *p, const char *name, char **out,
+                           struct osbox_err *err);
 /* Path of a blob either staged or already stored. */
 char *images_pending_blob_path(struct images_pending *p, const char *digest);
 /* Unpack a staged/stored layer blob unless the layer is already in the store;

@@ -31,6 +31,11 @@ int images_ref_normalize(const char *ref, char **out, struct osbox_err *err)
 
     if (!ref || !*ref || strlen(ref) > 255)
         return osbox_error(err, 0, "invalid image reference '%s'", ref ? ref : "");
+    /* Docker Hub's implicit prefixes: "docker.io/library/busybox" is "busybox". */
+    if (!strncmp(ref, "docker.io/library/", 18) && ref[18])
+        ref += 18;
+    else if (!strncmp(ref, "docker.io/", 10) && ref[10])
+        ref += 10;
     /* A tag is a ':' after the last '/', so "localhost:5000/x" has no tag. */
     slash = strrchr(ref, '/');
     colon = strrchr(slash ? slash : ref, ':');

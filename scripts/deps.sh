@@ -10,6 +10,7 @@ libarchive-dev libssl-dev libjansson-dev libext2fs-dev liburing-dev
 libcmocka-dev e2fsprogs musl-tools busybox-static
 iproute2 util-linux procps kmod cpio
 qemu-system-x86 linux-image-amd64
+skopeo umoci
 chromium
 "
 

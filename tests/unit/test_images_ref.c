@@ -39,6 +39,8 @@ static void test_ref_defaults_tag(void **state)
     norm_ok("library/debian:bookworm-slim", "library/debian:bookworm-slim");
     norm_ok("localhost:5000/x", "localhost:5000/x:latest");
     norm_ok("localhost:5000/x:v1", "localhost:5000/x:v1");
+    norm_ok("docker.io/library/busybox:1", "busybox:1");
+    norm_ok("docker.io/me/app", "me/app:latest");
 }
 
 static void test_ref_rejects_junk(void **state)
