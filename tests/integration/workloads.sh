@@ -110,18 +110,27 @@ test_network_local_modes() {
     check_lines tcp-stream "stream_MBps=3145728"
 }
 
-# Separate server and client processes, as across a network.
-test_network_client_server() {
+# Separate server and client processes, as across a network (still loopback
+# of a private namespace). The client retries until the server listens.
+client_server() { # NAME PORT N
     OUT=$(unshare -n sh -c "
         ip link set lo up
-        '$WL/tcp-rr' server 5201 & s=\$!
+        '$WL/$1' server $2 & s=\$!
         i=0; ok=1
         while [ \$i -lt 50 ]; do
-            if '$WL/tcp-rr' client 127.0.0.1 5201 100 2>/dev/null; then ok=0; break; fi
+            if '$WL/$1' client 127.0.0.1 $2 $3 2>/dev/null; then ok=0; break; fi
             i=\$((i+1)); sleep 0.1
         done
-        kill \$s; wait \$s 2>/dev/null; exit \$ok") || fail "tcp-rr client/server: $OUT"
+        kill \$s; wait \$s 2>/dev/null; exit \$ok") || fail "$1 client/server: $OUT"
+}
+
+test_network_client_server() {
+    client_server tcp-rr 5201 100
     check_lines tcp-rr "connect_us=1 rr_us=100 rr_p99_us=100"
+    client_server tcp-stream 5202 1m
+    check_lines tcp-stream "stream_MBps=1048576"
+    client_server udp-rtt 5203 100
+    check_lines udp-rtt "rtt_us=100 rtt_p99_us=100"
 }
 
 test_bad_arguments_exit_2() {
