@@ -41,8 +41,11 @@ test_workloads_are_static() {
     local w
     for w in syscall ctxswitch fork pagefault memlat cpu fileio alloc udp-rtt tcp-stream tcp-rr; do
         [ -x "$WL/$w" ] || fail "$WL/$w missing: run make"
-        capture file "$WL/$w"
-        assert_contains "$OUT" "statically linked" "file $w"
+        # Static: no program interpreter (readelf comes with gcc's binutils).
+        capture readelf -lW "$WL/$w"
+        assert_eq 0 "$STATUS" "readelf $w"
+        assert_not_contains "$OUT" "INTERP" "program headers of $w"
+        assert_contains "$OUT" "LOAD" "program headers of $w"
         capture "$WL/$w" --help
         assert_eq 0 "$STATUS" "$w --help"
         assert_contains "$OUT" "Usage: $w"
