@@ -1,6 +1,7 @@
 /* `osbox bench`: the same workload binaries run on the host, in a container
  * (and later in a VM), measured and compared. The command (cmd_bench.c) is
  * glue; this header ties together the pieces:
+ *   bench_world.c    the workloads, and the command line that runs one in a mode
  *   bench_exec.c     run one invocation, collect its JSON lines, start-up, memory
  *   bench_stats.c    median / spread / ratios
  *   bench_table.c    the terminal table
@@ -88,6 +89,31 @@ struct bench_invocation {
  * carry it, so argv may contain the literal "OSBOX_BENCH_T0=@" which is
  * replaced by the real value). Fails on non-zero exit, timeout, no metrics. */
 int bench_exec(const struct bench_invocation *inv, struct bench_results *r, struct osbox_err *err);
+
+/* The workloads (bench_world.c). */
+size_t bench_n_workloads(void);
+const char *bench_workload_name(size_t i); /* NULL past the end */
+/* $OSBOX_WORKLOADS, else next to the osbox binary (build/osbox -> build/workloads),
+ * else ../lib/osbox/workloads from it, else /usr/local/lib/osbox/workloads. */
+char *bench_default_workload_dir(void);
+/* "memlat:64m,1m" -> name "memlat", args {"64m","1m"}; the bench defaults when
+ * no ":"; network workloads get "local" first. Unknown name: exit_status 2. */
+int bench_parse_workload(const char *spec, const char *wl_dir, char **name, char ***args,
+                         struct osbox_err *err);
+/* A rootfs for container mode under $OSBOX_RUN/bench/<id>/rootfs: the
+ * workloads in /bench, and dev proc sys tmp etc run. *dir_out is what to remove. */
+int bench_make_rootfs(const char *wl_dir, char **dir_out, char **rootfs_out,
+                      struct osbox_err *err);
+struct bench_launch {
+    const char *wl_dir;    /* host: the binaries */
+    const char *rootfs;    /* container: bench_make_rootfs()'s, unless image */
+    const char *image;     /* container: run from this image instead */
+    const char *image_dir; /* where the image holds the workloads */
+};
+/* argv running workload `name` with args in mode (see bench_exec for the
+ * OSBOX_BENCH_T0=@ placeholder it contains for launchers). */
+char **bench_mode_argv(enum bench_mode mode, const struct bench_launch *l, const char *name,
+                       char **args);
 
 /* Output. */
 void bench_print_table(FILE *out, const struct bench_results *r);

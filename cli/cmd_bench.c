@@ -1,31 +1,13 @@
 /* osbox bench: run the workloads on the host and in a container (the VM mode
  * comes with `osbox vm run`), several times each, and compare. */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sendfile.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "bench.h"
 #include "cli.h"
 #include "util.h"
-
-/* Each workload with the arguments a bench run uses by default: big enough
- * to be stable, small enough that a full bench takes about a minute. */
-static const struct {
-    const char *name, *args;
-} known[] = {
-    { "syscall", "1000000" },      { "ctxswitch", "20000" },  { "fork", "500 1024" },
-    { "pagefault", "16384" },      { "memlat", "64m 2m" },    { "cpu", "16m 10m" },
-    { "fileio", "32m" },           { "alloc", "1000000" },    { "udp-rtt", "5000" },
-    { "tcp-rr", "5000" },          { "tcp-stream", "128m" },
-};
-#define N_KNOWN (sizeof known / sizeof known[0])
 
 struct bench_opts {
     bool modes[BENCH_NMODES];
@@ -83,175 +65,6 @@ static int parse_modes(const char *list, bool modes[BENCH_NMODES])
     if (!rc && !modes[0] && !modes[1] && !modes[2])
         rc = cli_failf(OSBOX_EXIT_USAGE, "bench: --modes is empty");
     return rc;
-}
-
-/* Default workload directory: next to the osbox binary (build/osbox ->
- * build/workloads), else $PREFIX/lib/osbox/workloads. */
-static char *default_wl_dir(void)
-{
-    char exe[PATH_MAX], *slash, *dir;
-    ssize_t n;
-
-    if (getenv("OSBOX_WORKLOADS"))
-        return osbox_xstrdup(getenv("OSBOX_WORKLOADS"));
-    n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        if ((slash = strrchr(exe, '/'))) {
-            *slash = '\0';
-            dir = osbox_strdup_printf("%s/workloads", exe);
-            if (access(dir, X_OK) == 0)
-                return dir;
-            free(dir);
-            dir = osbox_strdup_printf("%s/../lib/osbox/workloads", exe);
-            if (access(dir, X_OK) == 0)
-                return dir;
-            free(dir);
-        }
-    }
-    return osbox_xstrdup("/usr/local/lib/osbox/workloads");
-}
-
-/* "memlat:64m,1m" -> name "memlat", args {"64m","1m"} (default args when none). */
-static int parse_workload(const char *spec, const char *wl_dir, char **name, char ***args)
-{
-    const char *colon = strchr(spec, ':');
-    size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
-    size_t k;
-    char *copy, *save = NULL, *path;
-
-    for (k = 0; k < N_KNOWN; k++)
-        if (strlen(known[k].name) == len && !strncmp(known[k].name, spec, len))
-            break;
-    if (k == N_KNOWN)
-        return cli_failf(OSBOX_EXIT_USAGE, "bench: unknown workload '%.*s' (see --help)",
-                         (int)len, spec);
-    path = osbox_strdup_printf("%s/%s", wl_dir, known[k].name);
-    if (access(path, X_OK)) {
-        int rc = cli_failf(OSBOX_EXIT_FAILED, "bench: workload %s: %s (build with 'make', or "
-                           "use --workloads DIR)", path, strerror(errno));
-        free(path);
-        return rc;
-    }
-    free(path);
-    *name = osbox_xstrdup(known[k].name);
-    *args = NULL;
-    if (!strncmp(known[k].name, "udp", 3) || !strncmp(known[k].name, "tcp", 3))
-        osbox_strv_push(args, "local");
-    copy = osbox_xstrdup(colon ? colon + 1 : known[k].args);
-    for (char *tok = strtok_r(copy, colon ? "," : " ", &save); tok;
-         tok = strtok_r(NULL, colon ? "," : " ", &save))
-        if (strcmp(tok, "local")) /* added above for the network ones */
-            osbox_strv_push(args, tok);
-    free(copy);
-    if (!*args)
-        *args = osbox_xcalloc(1, sizeof(char *));
-    return 0;
-}
-
-static int copy_file(const char *from, const char *to, struct osbox_err *err)
-{
-    _cleanup_close_ int in = open(from, O_RDONLY | O_CLOEXEC);
-    _cleanup_close_ int out = -1;
-    struct stat st;
-
-    if (in < 0 || fstat(in, &st))
-        return osbox_error(err, errno, "open %s", from);
-    out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-    if (out < 0)
-        return osbox_error(err, errno, "create %s", to);
-    for (off_t off = 0; off < st.st_size;) {
-        ssize_t n = sendfile(out, in, &off, (size_t)(st.st_size - off));
-        if (n <= 0)
-            return osbox_error(err, n < 0 ? errno : EIO, "copy %s", from);
-    }
-    return 0;
-}
-
-/* A minimal root filesystem for container mode: the static workloads in
- * /bench plus the directories the runtime mounts over. */
-static int make_rootfs(const char *wl_dir, char **dir_out, char **rootfs_out, struct osbox_err *err)
-{
-    static const char *const dirs[] = { "bench", "dev", "proc", "sys", "tmp", "etc", "run" };
-    char id[65], *dir, *rootfs;
-
-    if (osbox_random_id(id, err) < 0)
-        return -1;
-    dir = osbox_strdup_printf("%s/bench/%.12s", osbox_run_dir(), id);
-    rootfs = osbox_strdup_printf("%s/rootfs", dir);
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-        char *p = osbox_strdup_printf("%s/%s", rootfs, dirs[i]);
-        int rc = osbox_mkdir_p(p, 0755, err);
-        free(p);
-        if (rc < 0)
-            goto fail;
-    }
-    if (chmod(strchr(rootfs, '\0') ? rootfs : rootfs, 0755) < 0) {
-        osbox_error(err, errno, "chmod %s", rootfs);
-        goto fail;
-    }
-    for (size_t k = 0; k < N_KNOWN; k++) {
-        char *from = osbox_strdup_printf("%s/%s", wl_dir, known[k].name);
-        char *to = osbox_strdup_printf("%s/bench/%s", rootfs, known[k].name);
-        int rc = access(from, X_OK) ? 0 : copy_file(from, to, err);
-        free(from);
-        free(to);
-        if (rc < 0)
-            goto fail;
-    }
-    {
-        char *tmp = osbox_strdup_printf("%s/tmp", rootfs);
-        chmod(tmp, 01777);
-        free(tmp);
-    }
-    *dir_out = dir;
-    *rootfs_out = rootfs;
-    return 0;
-fail:
-    osbox_rm_rf(dir, &(struct osbox_err){ 0 });
-    free(dir);
-    free(rootfs);
-    return -1;
-}
-
-/* argv for one invocation in one mode. */
-static char **mode_argv(enum bench_mode mode, const struct bench_opts *o, const char *rootfs,
-                        const char *name, char **args)
-{
-    char **argv = NULL, exe[PATH_MAX];
-    ssize_t n;
-
-    /* BENCH_VM (once `osbox vm run` exists): the same as the container branch
-     * with "vm", "run" and the image; the guest must report CLOCK_REALTIME in
-     * step with the host for start-up to mean anything. */
-    if (mode == BENCH_HOST) {
-        char *p = osbox_strdup_printf("%s/%s", o->wl_dir, name);
-        osbox_strv_push(&argv, p);
-        free(p);
-    } else {
-        n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        exe[n > 0 ? n : 0] = '\0';
-        osbox_strv_push(&argv, n > 0 ? exe : "osbox");
-        osbox_strv_push(&argv, "run");
-        osbox_strv_push(&argv, "--rm");
-        osbox_strv_push(&argv, "-e");
-        osbox_strv_push(&argv, "OSBOX_BENCH_T0=@");
-        if (o->image) {
-            char *p = osbox_strdup_printf("%s/%s", o->image_dir, name);
-            osbox_strv_push(&argv, o->image);
-            osbox_strv_push(&argv, p);
-            free(p);
-        } else {
-            char *p = osbox_strdup_printf("/bench/%s", name);
-            osbox_strv_push(&argv, "--rootfs");
-            osbox_strv_push(&argv, rootfs);
-            osbox_strv_push(&argv, p);
-            free(p);
-        }
-    }
-    for (size_t i = 0; args[i]; i++)
-        osbox_strv_push(&argv, args[i]);
-    return argv;
 }
 
 static int parse_opts(int argc, char **argv, struct bench_opts *o)
@@ -329,16 +142,18 @@ static int bench_main(int argc, char **argv)
     if (o.modes[BENCH_VM])
         return cli_failf(OSBOX_EXIT_FAILED,
                          "bench: vm mode is not available yet: needs `osbox vm run`");
-    wl_dir = o.wl_dir ? osbox_xstrdup(o.wl_dir) : default_wl_dir();
+    wl_dir = o.wl_dir ? osbox_xstrdup(o.wl_dir) : bench_default_workload_dir();
     o.wl_dir = wl_dir;
 
-    n_wl = optind < argc ? (size_t)(argc - optind) : N_KNOWN;
+    n_wl = optind < argc ? (size_t)(argc - optind) : bench_n_workloads();
     names = osbox_xcalloc(n_wl + 1, sizeof *names);
     args = osbox_xcalloc(n_wl + 1, sizeof *args);
     for (size_t i = 0; i < n_wl; i++) {
-        const char *spec = optind < argc ? argv[optind + (int)i] : known[i].name;
-        if ((rc = parse_workload(spec, wl_dir, &names[i], &args[i])))
+        const char *spec = optind < argc ? argv[optind + (int)i] : bench_workload_name(i);
+        if (bench_parse_workload(spec, wl_dir, &names[i], &args[i], &err) < 0) {
+            rc = cli_fail(&err);
             goto out;
+        }
         for (size_t j = 0; j < i; j++)
             if (!strcmp(names[j], names[i])) { /* rows are keyed by workload and metric */
                 rc = cli_failf(OSBOX_EXIT_USAGE, "bench: workload '%s' given twice", names[i]);
@@ -354,7 +169,7 @@ static int bench_main(int argc, char **argv)
     osbox_strv_push(&res.notes, "Memory: peak RSS summed over the launched process tree, "
                                 "sampled every 10 ms (a page shared by several processes counts in each).");
     if (o.modes[BENCH_CONTAINER]) {
-        if (!o.image && make_rootfs(wl_dir, &tmpdir, &rootfs, &err) < 0) {
+        if (!o.image && bench_make_rootfs(wl_dir, &tmpdir, &rootfs, &err) < 0) {
             rc = cli_fail(&err);
             goto out;
         }
@@ -363,6 +178,8 @@ static int bench_main(int argc, char **argv)
                                               "directory holding only the static workloads.");
     }
 
+    struct bench_launch launch = { .wl_dir = wl_dir, .rootfs = rootfs, .image = o.image,
+                                   .image_dir = o.image_dir };
     /* Modes interleaved run by run, so drift on a busy machine hits all alike. */
     for (size_t i = 0; i < n_wl; i++) {
         bool failed[BENCH_NMODES] = { false }; /* a failure is not retried in that mode */
@@ -375,7 +192,7 @@ static int bench_main(int argc, char **argv)
                 if (!o.quiet)
                     fprintf(stderr, "bench: %s, %s, run %d/%lld\n", names[i],
                             bench_mode_names[m], run + 1, o.runs);
-                inv.argv = mode_argv((enum bench_mode)m, &o, rootfs, names[i], args[i]);
+                inv.argv = bench_mode_argv((enum bench_mode)m, &launch, names[i], args[i]);
                 osbox_err_clear(&err);
                 if (bench_exec(&inv, &res, &err) < 0) {
                     res.failures++;
