@@ -24,9 +24,11 @@ static const struct explain table[] = {
       "TLB) are lost unless tagged with an address-space id; threads share one address space, "
       "which is why the course calls them cheaper to switch." },
     { "ctxswitch", "pipe_switch_ns",
-      "Process to process, woken through a pipe: a switch that changes address space." },
+      "Process to process, woken through a pipe: a switch that changes address space (each "
+      "hand-over also includes one write and one read system call)." },
     { "ctxswitch", "futex_switch_ns",
-      "Thread to thread in one process, woken through a futex: no address-space change." },
+      "Thread to thread in one process, woken through a futex: no address-space change (each "
+      "hand-over also includes a futex wake and wait)." },
     { "fork", NULL,
       "fork() creates a process by copying the parent's page tables, not its memory: both share "
       "every page read-only, and the first write to a page faults and copies it (copy on write)." },

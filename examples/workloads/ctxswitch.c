@@ -25,7 +25,8 @@ static const struct wl_usage usage = {
     "\n"
     "Ping-pong N round trips (default 100000) between two processes over two\n"
     "pipes, then between two threads with futex wait/wake, pinned to one CPU.\n"
-    "Prints the cost of one switch (a round trip is two switches):\n"
+    "Prints the cost of one hand-over, i.e. a context switch plus the system\n"
+    "calls that cause it (a round trip is two hand-overs):\n"
     "  pipe_switch_ns   process to process\n"
     "  futex_switch_ns  thread to thread\n",
 };
