@@ -13,10 +13,14 @@ WL_EXTRA_udp-rtt    := $(WL_DIR)/netwl.c
 WL_EXTRA_tcp-stream := $(WL_DIR)/netwl.c
 WL_EXTRA_tcp-rr     := $(WL_DIR)/netwl.c
 
-.SECONDEXPANSION:
-$(BUILD)/workloads/%: $(WL_DIR)/%.c $(WL_DIR)/wl.c $$(WL_EXTRA_$$*) $(wildcard $(WL_DIR)/*.h)
-	@mkdir -p $(@D)
-	$(WL_CC) $(WL_CFLAGS) -o $@ $(WL_DIR)/$*.c $(WL_DIR)/wl.c $(WL_EXTRA_$*) -lm
+# One explicit rule per workload (no .SECONDEXPANSION: it would apply to every
+# fragment included after this one).
+define osbox_workload
+$(BUILD)/workloads/$(1): $(WL_DIR)/$(1).c $(WL_DIR)/wl.c $(WL_EXTRA_$(1)) $(wildcard $(WL_DIR)/*.h)
+	@mkdir -p $$(@D)
+	$(WL_CC) $(WL_CFLAGS) -o $$@ $(WL_DIR)/$(1).c $(WL_DIR)/wl.c $(WL_EXTRA_$(1)) -lm
+endef
+$(foreach w,$(WORKLOADS),$(eval $(call osbox_workload,$(w))))
 
 .PHONY: workloads
 workloads: $(WORKLOAD_BINS)
