@@ -53,3 +53,19 @@ assert_no_leftovers() {
 }
 
 have_kvm() { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
+
+# make_busybox_rootfs DIR: a plain rootfs from the host's /bin/busybox
+# (busybox-static) with every applet linked and a minimal /etc, for
+# `osbox run --rootfs DIR` (no image store needed).
+make_busybox_rootfs() {
+    local dir=$1 a
+    [ -x /bin/busybox ] || skip "no /bin/busybox (busybox-static)"
+    mkdir -p "$dir/bin" "$dir/etc" "$dir/tmp" "$dir/root"
+    cp /bin/busybox "$dir/bin/busybox"
+    for a in $(/bin/busybox --list); do
+        [ "$a" = busybox ] || ln -sf busybox "$dir/bin/$a"
+    done
+    chmod 1777 "$dir/tmp"
+    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$dir/etc/passwd"
+    printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir/etc/group"
+}

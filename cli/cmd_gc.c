@@ -1,0 +1,29 @@
+/* osbox gc: remove what killed osbox processes left behind. */
+#include <stdio.h>
+
+#include "cli.h"
+#include "runtime/runtime.h"
+
+static int gc_main(int argc, char **argv)
+{
+    struct osbox_err err;
+    int n = 0;
+
+    if (cli_wants_help(argc, argv)) {
+        printf("Usage: osbox gc\n\n"
+               "Clean up after osbox processes that were killed: live state whose osbox is\n"
+               "gone, its cgroup and mounts, containers started with --rm, half-made\n"
+               "container directories. Containers of running osbox processes are left alone.\n");
+        return 0;
+    }
+    if (argc > 1)
+        return cli_failf(OSBOX_EXIT_USAGE, "gc: unexpected argument '%s'", argv[1]);
+    osbox_err_clear(&err);
+    if (runtime_gc(&n, &err) < 0)
+        return cli_fail(&err);
+    printf("gc: cleaned up %d container%s\n", n, n == 1 ? "" : "s");
+    return 0;
+}
+
+OSBOX_COMMAND(gc_command, .name = "gc", .summary = "Clean up after killed osbox processes",
+              .main = gc_main)

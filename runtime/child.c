@@ -1,0 +1,100 @@
+/* The cloned child, already in its new namespaces: wait for the parent to
+ * place it in its cgroup, build the container's view of the world, then
+ * become its init. Every failure goes back to the parent as one message. */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "runtime/internal.h"
+#include "util.h"
+
+static int set_hostname(const struct osbox_spec *spec, struct osbox_err *err)
+{
+    if (!spec->hostname || !(spec->namespaces & OSBOX_NS_UTS))
+        return 0;
+    if (sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+        return osbox_error(err, errno, "sethostname %s", spec->hostname);
+    return 0;
+}
+
+static char **final_env(const struct osbox_process *p, const struct resolved_user *u)
+{
+    char **env = osbox_strv_dup(p->env);
+
+    if (!osbox_env_get(env, "PATH"))
+        osbox_env_set(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    if (!osbox_env_get(env, "HOME")) {
+        char *kv = osbox_strdup_printf("HOME=%s", u->home ? u->home : "/");
+        osbox_env_set(&env, kv);
+        free(kv);
+    }
+    if (p->terminal && !osbox_env_get(env, "TERM"))
+        osbox_env_set(&env, "TERM=xterm");
+    return env;
+}
+
+static int setup(struct child_ctx *ctx, struct exec_ctx *x, struct osbox_err *err)
+{
+    const struct osbox_spec *spec = ctx->spec;
+    struct sync_msg m;
+    int master = -1;
+
+    /* GO: the parent put us in our cgroup (or it died: EOF). */
+    if (sync_recv(ctx->sock, &m, NULL) != 1 || m.type != SYNC_GO)
+        _exit(OSBOX_EXIT_FAILED);
+    if ((spec->namespaces & OSBOX_NS_CGROUP) && !ctx->cgroupns_in_clone &&
+        unshare(CLONE_NEWCGROUP) < 0)
+        return osbox_error(err, errno, "unshare the cgroup namespace");
+    if (rootfs_setup(ctx, err) < 0)
+        return -1;
+    if (set_hostname(spec, err) < 0)
+        return -1;
+    if ((spec->namespaces & OSBOX_NS_NET) && net_loopback_up(err) < 0)
+        return -1;
+    if (spec->process.terminal) {
+        if (pty_open_in_container(&master, &x->pty_slave, err) < 0)
+            return -1;
+        struct sync_msg pm = { .type = SYNC_PTY };
+        int rc = sync_send(ctx->sock, &pm, master);
+        close(master);
+        if (rc < 0)
+            return osbox_error(err, errno, "send the pty to osbox");
+    }
+    if (user_resolve(&spec->process, &x->user, err) < 0)
+        return -1;
+    x->env = final_env(&spec->process, &x->user);
+    if (spec->process.cwd && *spec->process.cwd) {
+        if (spec->process.cwd[0] != '/')
+            return osbox_error(err, 0, "working directory '%s' is not absolute",
+                               spec->process.cwd);
+        if (osbox_mkdir_p(spec->process.cwd, 0755, err) < 0)
+            return osbox_error_prefix(err, "working directory");
+    }
+    if (spec->root.readonly && rootfs_make_readonly(err) < 0)
+        return -1;
+    return 0;
+}
+
+void child_main(struct child_ctx *ctx)
+{
+    struct exec_ctx x = { .process = &ctx->spec->process, .sock = ctx->sock, .pty_slave = -1 };
+    struct osbox_err err;
+
+    close(ctx->parent_sock);
+    prctl(PR_SET_NAME, "osbox-init");
+    if (ctx->opts->kill_on_parent_death)
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+    osbox_err_clear(&err);
+    if (setup(ctx, &x, &err) < 0) {
+        err.exit_status = OSBOX_EXIT_FAILED;
+        sync_send_error(ctx->sock, &err);
+        _exit(OSBOX_EXIT_FAILED);
+    }
+    /* Our own session: ^C on the caller's terminal goes to osbox alone,
+     * which forwards it; the container is not in the caller's process group. */
+    setsid();
+    init_main(&x);
+}

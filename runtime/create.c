@@ -1,0 +1,183 @@
+/* runtime_create: the parent's half of starting a container. Make the
+ * cgroup and state dirs, clone3 straight into the new namespaces, put the
+ * child in its cgroup, release it, and wait until the command is exec'd or
+ * the child reports why it could not be. */
+#include <errno.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/container.h"
+#include "util.h"
+
+char *runtime_container_dir(const char *id)
+{
+    return osbox_strdup_printf("%s/containers/%s", osbox_root_dir(), id);
+}
+
+char *runtime_live_dir(const char *id)
+{
+    return osbox_strdup_printf("%s/containers/%s", osbox_run_dir(), id);
+}
+
+static bool kernel_has_timens(void)
+{
+    return access("/proc/self/ns/time", F_OK) == 0;
+}
+
+static unsigned long clone_flags(const struct osbox_spec *spec)
+{
+    unsigned long f = CLONE_PIDFD;
+    unsigned ns = spec->namespaces;
+
+    if (ns & OSBOX_NS_PID) f |= CLONE_NEWPID;
+    if (ns & OSBOX_NS_MOUNT) f |= CLONE_NEWNS;
+    if (ns & OSBOX_NS_UTS) f |= CLONE_NEWUTS;
+    if (ns & OSBOX_NS_IPC) f |= CLONE_NEWIPC;
+    if (ns & OSBOX_NS_NET) f |= CLONE_NEWNET;
+    if ((ns & OSBOX_NS_TIME) && kernel_has_timens()) f |= CLONE_NEWTIME;
+    return f;
+}
+
+static pid_t do_clone3(unsigned long flags, int cgroup_fd, int *pidfd)
+{
+    struct clone_args args = {
+        .flags = flags,
+        .pidfd = (uint64_t)(uintptr_t)pidfd,
+        .exit_signal = SIGCHLD,
+    };
+
+    if (cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = (uint64_t)cgroup_fd;
+    }
+    return (pid_t)syscall(SYS_clone3, &args, sizeof args);
+}
+
+static int make_dirs(struct osbox_container *c, const struct osbox_spec *spec,
+                     struct child_ctx *ctx, struct osbox_err *err)
+{
+    if (osbox_mkdir_p(c->live_dir, 0700, err) < 0 || osbox_mkdir_p(ctx->mountpoint, 0755, err) < 0)
+        return -1;
+    if (spec->root.layers && spec->root.layers[0]) {
+        if (osbox_mkdir_p(ctx->upper, 0755, err) < 0 || osbox_mkdir_p(ctx->work, 0700, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Read the child's messages until EOF (command exec'd) or an error. */
+static int await_exec(struct osbox_container *c, struct osbox_err *err)
+{
+    struct sync_msg m;
+    int fd, r;
+
+    for (;;) {
+        r = sync_recv(c->sock, &m, &fd);
+        if (r == 0)
+            return 0;
+        if (r < 0)
+            return osbox_error(err, errno, "read from the container's init");
+        if (m.type == SYNC_PTY && fd >= 0) {
+            if (c->master >= 0)
+                close(c->master);
+            c->master = fd;
+        } else if (m.type == SYNC_ERROR) {
+            if (fd >= 0)
+                close(fd);
+            osbox_error(err, 0, "%s", m.msg);
+            err->errnum = m.errnum;
+            err->exit_status = m.exit_status ? m.exit_status : OSBOX_EXIT_FAILED;
+            return -1;
+        } else if (fd >= 0) {
+            close(fd);
+        }
+    }
+}
+
+int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opts *opts,
+                   struct osbox_container **out, struct osbox_err *err)
+{
+    struct osbox_container *c;
+    _cleanup_free_ char *mountpoint = NULL, *upper = NULL, *work = NULL;
+    struct child_ctx ctx = { .spec = spec, .opts = opts };
+    int sv[2], cgfd;
+    unsigned long flags;
+    struct sync_msg go = { .type = SYNC_GO };
+
+    if (!opts || !opts->id || strlen(opts->id) != 64)
+        return osbox_error(err, EINVAL, "runtime_create: bad container id");
+    if (!spec->process.args || !spec->process.args[0])
+        return osbox_error(err, 0, "no command specified");
+
+    c = osbox_xcalloc(1, sizeof *c);
+    memcpy(c->id, opts->id, 65);
+    c->pid = -1;
+    c->pidfd = c->sock = c->master = -1;
+    c->stdin_open = spec->process.stdin_open;
+    c->dir = runtime_container_dir(c->id);
+    c->live_dir = runtime_live_dir(c->id);
+    ctx.mountpoint = mountpoint = osbox_strdup_printf("%s/rootfs", c->live_dir);
+    ctx.upper = upper = osbox_strdup_printf("%s/upper", c->dir);
+    ctx.work = work = osbox_strdup_printf("%s/work", c->dir);
+
+    /* Live state first: from here on `osbox gc` can tell whose leftovers these are. */
+    if (make_dirs(c, spec, &ctx, err) < 0 || live_write(c->live_dir, c->id, 0, err) < 0)
+        goto fail;
+    if (cgroup_create(c->id, spec->cgroup_parent, &spec->resources, &c->cg, err) < 0)
+        goto fail;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        osbox_error(err, errno, "socketpair");
+        goto fail;
+    }
+    c->sock = sv[0];
+    ctx.sock = sv[1];
+    ctx.parent_sock = sv[0];
+
+    flags = clone_flags(spec);
+    cgfd = cgroup_clone_fd(c->cg);
+    if (cgfd >= 0 && (spec->namespaces & OSBOX_NS_CGROUP)) {
+        /* Already in the cgroup at birth: the cgroup namespace can start there. */
+        flags |= CLONE_NEWCGROUP;
+        ctx.cgroupns_in_clone = true;
+    }
+    c->pid = do_clone3(flags, cgfd, &c->pidfd);
+    if (c->pid < 0 && errno == EINVAL && (flags & CLONE_NEWTIME)) {
+        flags &= ~(unsigned long)CLONE_NEWTIME;
+        c->pid = do_clone3(flags, cgfd, &c->pidfd);
+    }
+    if (c->pid == 0)
+        child_main(&ctx);
+    close(sv[1]);
+    if (c->pid < 0) {
+        osbox_error(err, errno, "clone3 into new namespaces");
+        goto fail;
+    }
+    if (cgfd < 0 && cgroup_add_pid(c->cg, c->pid, err) < 0)
+        goto fail;
+    if (live_write(c->live_dir, c->id, c->pid, err) < 0)
+        goto fail;
+    if (sync_send(c->sock, &go, -1) < 0) {
+        osbox_error(err, errno, "start the container's init");
+        goto fail;
+    }
+    if (await_exec(c, err) < 0)
+        goto fail;
+    *out = c;
+    return 0;
+
+fail:
+    runtime_destroy(c, NULL);
+    return -1;
+}
+
+pid_t runtime_container_pid(const struct osbox_container *c)
+{
+    return c->pid;
+}

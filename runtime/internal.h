@@ -1,0 +1,104 @@
+/* Private to the runtime library: the parent/child protocol and the steps
+ * the container's first process runs. */
+#ifndef OSBOX_RUNTIME_INTERNAL_H
+#define OSBOX_RUNTIME_INTERNAL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <termios.h>
+
+#include "runtime/runtime.h"
+
+/* Messages on the parent/child socketpair (SOCK_SEQPACKET). The child's end
+ * is close-on-exec, so the parent sees EOF once the command has been exec'd
+ * (or everything died). */
+enum sync_type {
+    SYNC_GO = 1,  /* parent -> child: cgroup joined, go on */
+    SYNC_PTY,     /* child -> parent: the pty master, as SCM_RIGHTS */
+    SYNC_ERROR,   /* child -> parent: setup or exec failed */
+};
+
+struct sync_msg {
+    int type;
+    int exit_status;
+    int errnum;
+    char msg[1024];
+};
+
+int sync_send(int sock, const struct sync_msg *m, int fd);
+/* Returns 1 on a message, 0 on EOF, -1 on error; *fd gets a passed fd or -1. */
+int sync_recv(int sock, struct sync_msg *m, int *fd);
+/* Child side: send err as SYNC_ERROR (best effort). */
+void sync_send_error(int sock, const struct osbox_err *err);
+
+/* What the child needs besides the spec (all computed by the parent). */
+struct child_ctx {
+    const struct osbox_spec *spec;
+    const struct osbox_runtime_opts *opts;
+    int sock;               /* child end of the socketpair */
+    int parent_sock;        /* parent end, closed first thing in the child */
+    bool cgroupns_in_clone; /* CLONE_NEWCGROUP already done by clone3 */
+    const char *mountpoint; /* $OSBOX_RUN/containers/<id>/rootfs */
+    const char *upper, *work;
+};
+
+/* Runs in the cloned child; never returns. */
+__attribute__((noreturn)) void child_main(struct child_ctx *ctx);
+
+/* Rootfs: overlay or bind, pivot_root, the spec's mounts. Runs in the child. */
+int rootfs_setup(const struct child_ctx *ctx, struct osbox_err *err);
+int rootfs_make_readonly(struct osbox_err *err);
+/* Device nodes and links in a tmpfs /dev. */
+int devices_populate(struct osbox_err *err);
+/* A pty from the container's devpts; *slave_path for /dev/console. */
+int pty_open_in_container(int *master, int *slave, struct osbox_err *err);
+
+/* The user the command runs as, resolved inside the container's /etc. */
+struct resolved_user {
+    uid_t uid;
+    gid_t gid;
+    gid_t *gids;
+    size_t n_gids;
+    char *home; /* NULL when unknown */
+};
+int user_resolve(const struct osbox_process *p, struct resolved_user *out, struct osbox_err *err);
+void resolved_user_free(struct resolved_user *u);
+
+/* Bring lo up in a fresh network namespace. */
+int net_loopback_up(struct osbox_err *err);
+
+/* PID 1: fork the command, forward signals, reap, exit with its status. */
+struct exec_ctx {
+    const struct osbox_process *process;
+    char **env;               /* final environment (HOME added) */
+    struct resolved_user user;
+    int sock;                 /* error channel, close-on-exec */
+    int pty_slave;            /* -1 without -t */
+};
+__attribute__((noreturn)) void init_main(struct exec_ctx *x);
+/* In the command's process: stdio, credentials, cwd, PATH lookup, execve.
+ * On failure reports on x->sock and _exits with 125/126/127. */
+__attribute__((noreturn)) void exec_command(struct exec_ctx *x);
+/* PATH lookup inside the container: 0 and *out (malloc'd), or -1 with
+ * err->exit_status 127 (not found) / 126 (not executable). */
+int exec_find(const char *cmd, const char *path_env, char **out, struct osbox_err *err);
+
+/* Signals forwarded from osbox to the container and from our init to the command. */
+extern const int runtime_forwarded_signals[];
+void runtime_forward_sigset(sigset_t *set);
+
+/* Host terminal handling for -t. */
+struct host_tty {
+    bool raw;
+    struct termios saved;
+};
+void host_tty_make_raw(struct host_tty *t);
+void host_tty_restore(struct host_tty *t);
+void host_tty_copy_winsize(int master);
+
+/* Live state ($OSBOX_RUN/containers/<id>/state.json). */
+int live_write(const char *live_dir, const char *id, pid_t pid, struct osbox_err *err);
+/* Start time (clock ticks since boot) of pid, 0 if gone. */
+unsigned long long proc_start_time(pid_t pid);
+
+#endif

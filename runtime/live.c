@@ -1,0 +1,56 @@
+/* Live state: what `osbox gc` needs to tell a running container from one
+ * whose osbox was killed (the osbox pid and its start time, against reuse). */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime/internal.h"
+#include "util.h"
+
+unsigned long long proc_start_time(pid_t pid)
+{
+    char path[64], buf[1024];
+    unsigned long long start = 0;
+    FILE *f;
+    char *p;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    f = fopen(path, "re");
+    if (!f)
+        return 0;
+    if (!fgets(buf, sizeof buf, f)) {
+        fclose(f);
+        return 0;
+    }
+    fclose(f);
+    /* Field 22; skip past the comm field, which may hold spaces. */
+    p = strrchr(buf, ')');
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+                            "%*d %*d %llu", &start) != 1)
+        return 0;
+    return start;
+}
+
+int live_write(const char *live_dir, const char *id, pid_t pid, struct osbox_err *err)
+{
+    _cleanup_free_ char *path = osbox_strdup_printf("%s/state.json", live_dir);
+    _cleanup_free_ char *rootfs = osbox_strdup_printf("%s/rootfs", live_dir);
+    json_t *o = json_pack("{s:s, s:i, s:I, s:i, s:I, s:s}", "id", id, "pid", (int)pid,
+                          "pid_start", (json_int_t)(pid > 0 ? proc_start_time(pid) : 0), "osbox_pid",
+                          (int)getpid(), "osbox_start", (json_int_t)proc_start_time(getpid()),
+                          "rootfs", rootfs);
+    char *s;
+    int rc;
+
+    if (!o)
+        return osbox_error(err, ENOMEM, "live state for %s", id);
+    s = json_dumps(o, JSON_INDENT(2));
+    json_decref(o);
+    if (!s)
+        return osbox_error(err, ENOMEM, "live state for %s", id);
+    rc = osbox_write_file_atomic(path, s, strlen(s), 0644, err);
+    free(s);
+    return rc;
+}

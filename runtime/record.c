@@ -1,0 +1,208 @@
+/* The container record, $OSBOX_ROOT/containers/<id>/container.json, and the
+ * name index $OSBOX_ROOT/names/<name> -> <id> (a symlink: creating it is the
+ * atomic "is this name free" test). The images store scans records for
+ * "image_digest" to refuse removing an image in use. */
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime/runtime.h"
+#include "util.h"
+
+void osbox_record_free(struct osbox_record *r)
+{
+    free(r->name);
+    free(r->image);
+    free(r->image_digest);
+    osbox_strv_free(r->command);
+    free(r->created);
+    free(r->status);
+    memset(r, 0, sizeof *r);
+}
+
+static char *names_path(const char *name)
+{
+    return osbox_strdup_printf("%s/names/%s", osbox_root_dir(), name ? name : "");
+}
+
+static int check_name(const char *name, struct osbox_err *err)
+{
+    if (!isalnum((unsigned char)name[0]) || strlen(name) > 128)
+        goto bad;
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
+            goto bad;
+    return 0;
+bad:
+    return osbox_error(err, 0, "invalid container name '%s': use [a-zA-Z0-9][a-zA-Z0-9_.-]*",
+                       name);
+}
+
+/* Reserve name for id. A name whose container dir is gone is stale: take it. */
+static int reserve_name(const char *name, const char *id, struct osbox_err *err)
+{
+    _cleanup_free_ char *link = names_path(name);
+    _cleanup_free_ char *dir = osbox_strdup_printf("%s/names", osbox_root_dir());
+    char target[128];
+
+    if (osbox_mkdir_p(dir, 0700, err) < 0)
+        return -1;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (symlink(id, link) == 0)
+            return 0;
+        if (errno != EEXIST)
+            return osbox_error(err, errno, "reserve name %s", name);
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        if (n > 0) {
+            target[n] = '\0';
+            _cleanup_free_ char *cdir = runtime_container_dir(target);
+            if (access(cdir, F_OK) == 0)
+                return osbox_error(err, 0,
+                                   "the container name \"%s\" is already in use by container %.12s",
+                                   name, target);
+        }
+        unlink(link);
+    }
+    return osbox_error(err, EEXIST, "reserve name %s", name);
+}
+
+static char *now_rfc3339(void)
+{
+    struct timespec ts;
+    struct tm tm;
+    char buf[64];
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    return osbox_strdup_printf("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+int state_create_container(struct osbox_record *r, struct osbox_err *err)
+{
+    _cleanup_free_ char *dir = NULL, *parent = NULL;
+
+    if (osbox_random_id(r->id, err) < 0)
+        return -1;
+    if (!r->name)
+        r->name = osbox_strdup_printf("%.12s", r->id);
+    if (check_name(r->name, err) < 0)
+        return -1;
+    parent = osbox_strdup_printf("%s/containers", osbox_root_dir());
+    if (osbox_mkdir_p(parent, 0700, err) < 0)
+        return -1;
+    if (reserve_name(r->name, r->id, err) < 0)
+        return -1;
+    dir = runtime_container_dir(r->id);
+    if (mkdir(dir, 0700) < 0) {
+        osbox_error(err, errno, "mkdir %s", dir);
+        goto undo;
+    }
+    free(r->created);
+    r->created = now_rfc3339();
+    free(r->status);
+    r->status = osbox_xstrdup("creating");
+    r->exit_code = -1;
+    if (state_write_record(r, err) < 0)
+        goto undo;
+    return 0;
+undo:
+    state_remove_container(r->id, NULL);
+    {
+        _cleanup_free_ char *link = names_path(r->name);
+        unlink(link);
+    }
+    return -1;
+}
+
+static json_t *strv_json(char **v)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; v && v[i]; i++)
+        json_array_append_new(a, json_string(v[i]));
+    return a;
+}
+
+int state_write_record(const struct osbox_record *r, struct osbox_err *err)
+{
+    _cleanup_free_ char *dir = runtime_container_dir(r->id);
+    _cleanup_free_ char *path = osbox_strdup_printf("%s/container.json", dir);
+    json_t *o = json_object();
+    char *s;
+    int rc;
+
+    json_object_set_new(o, "id", json_string(r->id));
+    json_object_set_new(o, "name", json_string(r->name));
+    json_object_set_new(o, "image", r->image ? json_string(r->image) : json_null());
+    json_object_set_new(o, "image_digest",
+                        r->image_digest ? json_string(r->image_digest) : json_null());
+    json_object_set_new(o, "created", json_string(r->created ? r->created : ""));
+    json_object_set_new(o, "command", strv_json(r->command));
+    json_object_set_new(o, "status", json_string(r->status ? r->status : "creating"));
+    json_object_set_new(o, "exit_code", json_integer(r->exit_code));
+    json_object_set_new(o, "auto_remove", json_boolean(r->auto_remove));
+    s = json_dumps(o, JSON_INDENT(2));
+    json_decref(o);
+    if (!s)
+        return osbox_error(err, ENOMEM, "record for %s", r->id);
+    rc = osbox_write_file_atomic(path, s, strlen(s), 0644, err);
+    free(s);
+    return rc;
+}
+
+static char *jstr(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? osbox_xstrdup(s) : NULL;
+}
+
+int state_read_record(const char *id, struct osbox_record *r, struct osbox_err *err)
+{
+    _cleanup_free_ char *dir = runtime_container_dir(id);
+    _cleanup_free_ char *path = osbox_strdup_printf("%s/container.json", dir);
+    json_error_t je;
+    json_t *o = json_load_file(path, 0, &je), *cmd;
+    size_t i;
+    json_t *v;
+
+    if (!o)
+        return osbox_error(err, 0, "read %s: %s", path, je.text);
+    memset(r, 0, sizeof *r);
+    snprintf(r->id, sizeof r->id, "%s", id);
+    r->name = jstr(o, "name");
+    r->image = jstr(o, "image");
+    r->image_digest = jstr(o, "image_digest");
+    r->created = jstr(o, "created");
+    r->status = jstr(o, "status");
+    r->exit_code = (int)json_integer_value(json_object_get(o, "exit_code"));
+    r->auto_remove = json_is_true(json_object_get(o, "auto_remove"));
+    r->command = osbox_xcalloc(1, sizeof *r->command);
+    cmd = json_object_get(o, "command");
+    json_array_foreach(cmd, i, v)
+        if (json_is_string(v))
+            osbox_strv_push(&r->command, json_string_value(v));
+    json_decref(o);
+    return 0;
+}
+
+int state_remove_container(const char *id, struct osbox_err *err)
+{
+    _cleanup_free_ char *dir = runtime_container_dir(id);
+    struct osbox_record r;
+    struct osbox_err local;
+
+    if (state_read_record(id, &r, &local) == 0) {
+        _cleanup_free_ char *link = names_path(r.name);
+        char target[128];
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        if (n == 64 && !memcmp(target, id, 64))
+            unlink(link);
+        osbox_record_free(&r);
+    }
+    return osbox_rm_rf(dir, err ? err : &local);
+}

@@ -1,0 +1,190 @@
+/* The container's root: overlayfs over the image layers (or a plain dir),
+ * pivot_root into it, then the spec's mounts. Runs in the child, inside its
+ * own mount namespace, so nothing here is ever visible on the host and the
+ * kernel drops it all when the namespace dies. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime/internal.h"
+#include "util.h"
+
+/* Overlay options: lowerdir lists the TOP layer first; spec layers are bottom first. */
+static int overlay_options(const struct child_ctx *ctx, char **out, struct osbox_err *err)
+{
+    char **layers = ctx->spec->root.layers;
+    size_t n = osbox_strv_len(layers), len = 0, cap;
+    char *buf, *p;
+    struct stat st;
+
+    for (size_t i = 0; i < n; i++) {
+        if (stat(layers[i], &st) < 0)
+            return osbox_error(err, errno, "image layer %s", layers[i]);
+        if (!S_ISDIR(st.st_mode))
+            return osbox_error(err, ENOTDIR, "image layer %s", layers[i]);
+        if (strpbrk(layers[i], ":,\\"))
+            return osbox_error(err, EINVAL, "image layer path %s", layers[i]);
+        len += strlen(layers[i]) + 1;
+    }
+    cap = len + strlen(ctx->upper) + strlen(ctx->work) + 64;
+    p = buf = osbox_xcalloc(1, cap);
+    p += sprintf(p, "lowerdir=");
+    for (size_t i = n; i-- > 0;)
+        p += sprintf(p, "%s%s", layers[i], i ? ":" : "");
+    sprintf(p, ",upperdir=%s,workdir=%s", ctx->upper, ctx->work);
+    if (strlen(buf) >= 4096) {
+        free(buf);
+        return osbox_error(err, E2BIG, "overlay options for %zu layers too long", n);
+    }
+    *out = buf;
+    return 0;
+}
+
+static int mount_root(const struct child_ctx *ctx, struct osbox_err *err)
+{
+    const struct osbox_root *root = &ctx->spec->root;
+
+    if (root->layers && root->layers[0]) {
+        _cleanup_free_ char *opts = NULL;
+        if (overlay_options(ctx, &opts, err) < 0)
+            return -1;
+        if (mount("overlay", ctx->mountpoint, "overlay", 0, opts) < 0)
+            return osbox_error(err, errno, "mount overlay on %s", ctx->mountpoint);
+        return 0;
+    }
+    if (!root->path)
+        return osbox_error(err, EINVAL, "spec has neither layers nor a root path");
+    if (mount(root->path, ctx->mountpoint, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return osbox_error(err, errno, "bind rootfs %s on %s", root->path, ctx->mountpoint);
+    return 0;
+}
+
+static bool is_bind(const struct osbox_mount *m)
+{
+    return (m->flags & MS_BIND) || (m->type && !strcmp(m->type, "bind"));
+}
+
+/* Create dest (a dir, or an empty file when binding a file). Paths resolve
+ * inside the new root: we are past pivot_root. */
+static int make_target(const char *dest, bool file, struct osbox_err *err)
+{
+    _cleanup_free_ char *dir = osbox_xstrdup(dest);
+    char *slash;
+    int fd;
+
+    if (!file)
+        return osbox_mkdir_p(dest, 0755, err);
+    slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (osbox_mkdir_p(dir, 0755, err) < 0)
+            return -1;
+    }
+    fd = open(dest, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0 && errno != EISDIR && errno != EEXIST)
+        return osbox_error(err, errno, "create mount target %s", dest);
+    if (fd >= 0)
+        close(fd);
+    return 0;
+}
+
+static int do_mount(const struct osbox_mount *m, int tree_fd, struct osbox_err *err)
+{
+    const char *dest = m->destination;
+    struct stat st;
+
+    if (!dest || dest[0] != '/')
+        return osbox_error(err, EINVAL, "mount destination '%s' is not absolute",
+                           dest ? dest : "");
+    if (tree_fd >= 0) {
+        bool file = fstat(tree_fd, &st) == 0 && !S_ISDIR(st.st_mode);
+        if (make_target(dest, file, err) < 0)
+            return -1;
+        if (move_mount(tree_fd, "", AT_FDCWD, dest, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+            return osbox_error(err, errno, "bind %s on %s", m->source, dest);
+        unsigned long ro = m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+        if (ro && mount(NULL, dest, NULL, MS_REMOUNT | MS_BIND | ro, NULL) < 0)
+            return osbox_error(err, errno, "remount %s", dest);
+        return 0;
+    }
+    if (make_target(dest, false, err) < 0)
+        return -1;
+    if (mount(m->source, dest, m->type, m->flags, m->data) < 0)
+        return osbox_error(err, errno, "mount %s on %s", m->type, dest);
+    return 0;
+}
+
+int rootfs_setup(const struct child_ctx *ctx, struct osbox_err *err)
+{
+    const struct osbox_spec *spec = ctx->spec;
+    int *trees = osbox_xcalloc(spec->n_mounts + 1, sizeof *trees);
+    bool dev_tmpfs = false;
+    int rc = -1;
+
+    for (size_t i = 0; i < spec->n_mounts; i++)
+        trees[i] = -1;
+    /* Nothing we mount may propagate back to the host. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+        osbox_error(err, errno, "make / private");
+        goto out;
+    }
+    if (mount_root(ctx, err) < 0)
+        goto out;
+    /* Bind sources are host paths: grab them before the host goes away. */
+    for (size_t i = 0; i < spec->n_mounts; i++) {
+        const struct osbox_mount *m = &spec->mounts[i];
+        if (!is_bind(m))
+            continue;
+        trees[i] = open_tree(AT_FDCWD, m->source ? m->source : "",
+                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+                                 ((m->flags & MS_REC) ? AT_RECURSIVE : 0));
+        if (trees[i] < 0) {
+            osbox_error(err, errno, "bind source %s", m->source ? m->source : "");
+            goto out;
+        }
+    }
+    if (chdir(ctx->mountpoint) < 0) {
+        osbox_error(err, errno, "chdir %s", ctx->mountpoint);
+        goto out;
+    }
+    /* pivot_root(".", "."): the old root ends up stacked on "/", detach it. */
+    if (syscall(SYS_pivot_root, ".", ".") < 0) {
+        osbox_error(err, errno, "pivot_root to %s", ctx->mountpoint);
+        goto out;
+    }
+    if (umount2(".", MNT_DETACH) < 0) {
+        osbox_error(err, errno, "detach the old root");
+        goto out;
+    }
+    if (chdir("/") < 0) {
+        osbox_error(err, errno, "chdir /");
+        goto out;
+    }
+    for (size_t i = 0; i < spec->n_mounts; i++) {
+        const struct osbox_mount *m = &spec->mounts[i];
+        if (do_mount(m, trees[i], err) < 0)
+            goto out;
+        if (!strcmp(m->destination, "/dev") && m->type && !strcmp(m->type, "tmpfs"))
+            dev_tmpfs = true;
+    }
+    if (dev_tmpfs && devices_populate(err) < 0)
+        goto out;
+    rc = 0;
+out:
+    for (size_t i = 0; i < spec->n_mounts; i++)
+        if (trees[i] >= 0)
+            close(trees[i]);
+    free(trees);
+    return rc;
+}
+
+int rootfs_make_readonly(struct osbox_err *err)
+{
+    if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+        return osbox_error(err, errno, "remount the rootfs read-only");
+    return 0;
+}

@@ -1,0 +1,161 @@
+/* The osbox container runtime: a library with one input, struct osbox_spec.
+ *
+ * The spec is the in-memory form of an OCI runtime-spec config (process, root,
+ * hostname, mounts, namespaces, linux.resources). `osbox run` builds it from an
+ * image and flags; the OCI CLI parses it from a bundle's config.json. The
+ * runtime never reads images.
+ *
+ * Lifecycle (crun-like, one error channel):
+ *   runtime_create()  parent: cgroup, live state; child (pid 1 of new pid, mount,
+ *                     uts, ipc, net, cgroup, time namespaces): rootfs, /dev, /proc,
+ *                     pivot_root, hostname, user, then our init forks and execs the
+ *                     command. Returns once the command has been exec'd, or with the
+ *                     setup/exec error (exit_status 125/126/127).
+ *   runtime_wait()    relays the pty, forwards signals, returns Docker's exit code.
+ *   runtime_destroy() kills what is left, removes cgroup and live state, frees.
+ *
+ * State on disk (the runtime owns both):
+ *   $OSBOX_ROOT/containers/<id>/   container.json (record), upper/ work/ (overlay),
+ *                                  hostname hosts resolv.conf (bind-mounted into /etc)
+ *   $OSBOX_RUN/containers/<id>/    state.json (live: pids), rootfs/ (mountpoint, only
+ *                                  ever mounted inside the container's mount namespace) */
+#ifndef OSBOX_RUNTIME_H
+#define OSBOX_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "osbox_err.h"
+#include "runtime/cgroup.h"
+
+/* One mount, as in the OCI config's "mounts". type "bind" (or MS_BIND in
+ * flags) binds a host path; anything else is a fresh filesystem. */
+struct osbox_mount {
+    char *destination;   /* absolute path inside the container */
+    char *type;          /* "proc", "tmpfs", "bind", ... */
+    char *source;        /* host path for binds, else a name ("proc", "tmpfs") */
+    unsigned long flags; /* MS_* (MS_RDONLY, MS_NOSUID, MS_BIND, MS_REC ...) */
+    char *data;          /* filesystem options ("mode=755,size=65536k"), may be NULL */
+};
+
+/* Namespaces the container gets (OCI linux.namespaces). */
+enum {
+    OSBOX_NS_PID = 1 << 0,
+    OSBOX_NS_MOUNT = 1 << 1,
+    OSBOX_NS_UTS = 1 << 2,
+    OSBOX_NS_IPC = 1 << 3,
+    OSBOX_NS_NET = 1 << 4,
+    OSBOX_NS_CGROUP = 1 << 5,
+    OSBOX_NS_TIME = 1 << 6, /* used only where the kernel has it */
+    OSBOX_NS_ALL = 0x7f,
+};
+
+struct osbox_process {
+    char **args;          /* argv; args[0] resolved via PATH inside the container */
+    char **env;           /* "K=V" */
+    char *cwd;            /* absolute; created if missing */
+    /* Either a user string ("name", "uid", "name:group", "uid:gid"), resolved
+     * against the container's /etc/passwd and /etc/group, or numeric ids. */
+    char *user;           /* NULL: use uid/gid below */
+    uid_t uid;
+    gid_t gid;
+    gid_t *additional_gids;
+    size_t n_additional_gids;
+    bool terminal;        /* allocate a pty in the container's devpts */
+    bool stdin_open;      /* keep stdin (-i); else the command's stdin is /dev/null */
+};
+
+struct osbox_root {
+    /* Overlay: read-only layers, BOTTOM first (as an image lists them); the
+     * runtime puts the top layer first in lowerdir=. */
+    char **layers;
+    /* Or a plain directory used as is (OCI bundle rootfs); ignored if layers set. */
+    char *path;
+    bool readonly;
+};
+
+struct osbox_spec {
+    struct osbox_process process;
+    struct osbox_root root;
+    char *hostname;
+    struct osbox_mount *mounts; /* applied in order after the rootfs */
+    size_t n_mounts;
+    unsigned namespaces;        /* OSBOX_NS_* */
+    struct osbox_resources resources;
+    char *cgroup_parent;        /* NULL: the cgroup osbox runs in */
+    /* seccomp and capabilities come with their own issue. */
+};
+
+void osbox_spec_init(struct osbox_spec *spec);
+void osbox_spec_free(struct osbox_spec *spec);
+/* Append a mount (strings copied; source/data may be NULL). */
+void osbox_spec_add_mount(struct osbox_spec *spec, const char *destination, const char *type,
+                          const char *source, unsigned long flags, const char *data);
+/* The standard set: /proc, /dev (tmpfs, populated), /dev/pts, /dev/shm,
+ * /dev/mqueue, /sys (read-only). */
+void osbox_spec_add_default_mounts(struct osbox_spec *spec);
+/* Set K=V in env, replacing an existing K. */
+void osbox_env_set(char ***env, const char *kv);
+const char *osbox_env_get(char *const *env, const char *key);
+
+/* How the runtime is driven (not part of the OCI config). */
+struct osbox_runtime_opts {
+    const char *id;               /* 64-hex container id */
+    bool kill_on_parent_death;    /* foreground `osbox run`: the container dies with osbox */
+};
+
+struct osbox_container;
+
+int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opts *opts,
+                   struct osbox_container **out, struct osbox_err *err);
+/* Wait for the container; returns its exit status (0..255, 128+N for signal N).
+ * Forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 (blocked by the caller
+ * with runtime_block_signals()) to the container and relays the pty. */
+int runtime_wait(struct osbox_container *c, struct osbox_err *err);
+/* Kill what is left, remove mounts, cgroup and live state; restore the terminal. Frees c. */
+int runtime_destroy(struct osbox_container *c, struct osbox_err *err);
+pid_t runtime_container_pid(const struct osbox_container *c);
+
+/* Block the signals runtime_wait forwards, before runtime_create, so none is
+ * lost in between. */
+void runtime_block_signals(void);
+
+/* Paths. Returned strings are malloc'd. */
+char *runtime_container_dir(const char *id);
+char *runtime_live_dir(const char *id);
+
+/* Files osbox writes in the container dir and binds onto /etc/{hostname,hosts,
+ * resolv.conf}; adds the bind mounts to spec. host_network copies the host's
+ * hosts/resolv.conf. */
+int runtime_prepare_etc(struct osbox_spec *spec, const char *container_dir, bool host_network,
+                        struct osbox_err *err);
+
+/* Container record ($OSBOX_ROOT/containers/<id>/container.json). */
+struct osbox_record {
+    char id[65];
+    char *name;
+    char *image;        /* reference as given, or "rootfs:<dir>" */
+    char *image_digest; /* "sha256:<hex>", or NULL for --rootfs */
+    char **command;
+    char *created;      /* RFC 3339 UTC */
+    char *status;       /* "creating", "running", "exited" */
+    int exit_code;      /* -1 while unknown */
+    bool auto_remove;   /* --rm */
+};
+void osbox_record_free(struct osbox_record *r);
+/* Make containers/<id>/ with a "creating" record and reserve the name
+ * (unique; fails with a clear message when taken). Fills r->id (random) and
+ * a default name when r->name is NULL. */
+int state_create_container(struct osbox_record *r, struct osbox_err *err);
+int state_write_record(const struct osbox_record *r, struct osbox_err *err);
+int state_read_record(const char *id, struct osbox_record *r, struct osbox_err *err);
+/* Remove the container dir and its name. */
+int state_remove_container(const char *id, struct osbox_err *err);
+
+/* Remove what killed osbox processes left: live state whose osbox is gone
+ * (cgroup, mounts, the state itself), containers that should have been
+ * removed (--rm) or were never finished. *removed counts containers cleaned. */
+int runtime_gc(int *removed, struct osbox_err *err);
+
+#endif
