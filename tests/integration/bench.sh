@@ -170,3 +170,20 @@ test_bench_timeout_stops_the_run() {
     ! pgrep -f "/bench/memlat 64m" >/dev/null || fail "container memlat still running"
     assert_no_leftovers
 }
+
+# No workload named: all of them, with bench's default arguments (which must
+# be accepted by each workload). Host mode only, loopback in a namespace.
+test_bench_all_workloads_with_defaults() {
+    capture unshare -n sh -c "ip link set lo up && '$OSBOX' bench -q --modes host --runs 1 --json '$T/b.json'"
+    assert_eq 0 "$STATUS" "bench status: $OUT"
+    python3 - "$T/b.json" <<'PY' || fail "not every workload reported: $OUT"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["failures"] == 0
+got = {r["workload"] for r in d["results"]}
+want = {"syscall", "ctxswitch", "fork", "pagefault", "memlat", "cpu", "fileio", "alloc",
+        "udp-rtt", "tcp-rr", "tcp-stream"}
+assert got == want, got ^ want
+assert d["startup_ms"]["host"]["n"] == len(want)
+PY
+}
