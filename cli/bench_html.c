@@ -194,8 +194,9 @@ static void ratio_cells(FILE *f, const struct bench_results *r, const struct ben
         if (!x.n || !h.n || (!diff && h.median == 0))
             snprintf(v, sizeof v, "-");
         else if (diff) {
-            bench_fmt(x.median - h.median, v + 1, sizeof v - 1);
+            bench_fmt(x.median - h.median, v + 1, sizeof v - 5);
             v[0] = x.median >= h.median ? '+' : ' ';
+            strcat(v, " MiB"); /* diff is only used for memory */
         } else {
             bench_fmt(x.median / h.median, v, sizeof v - 1);
             strcat(v, "x");
