@@ -108,10 +108,21 @@ cleanup() {
     fi
     rm -rf "$ctl"
 }
+explain() { # why the VM ended without a status: what QEMU and the console said
+    echo "run-in-kvm-vm: $1" >&2
+    [ -s "$ctl/qemu.err" ] && sed 's/^/  qemu: /' "$ctl/qemu.err" >&2
+    [ -f "${console:-}" ] && tail -n 25 "$console" | sed 's/^/  console: /' >&2
+    [ -f "$ctl/started" ] && echo "  (the command had started, at guest uptime $(cut -d' ' -f1 "$ctl/started") s)" >&2
+    return 0
+}
+interrupted() { # SIGNAL STATUS
+    [ -n "$qpid" ] && explain "interrupted by SIG$1 while the VM ran; killing it"
+    exit "$2"
+}
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+trap 'interrupted INT 130' INT
+trap 'interrupted TERM 143' TERM
+trap 'interrupted HUP 129' HUP
 
 sq() { local s=${1//\'/\'\\\'\'}; printf "'%s'" "$s"; } # quote for any POSIX sh
 
@@ -172,11 +183,6 @@ if [ "${HARNESS_VERBOSE:-0}" = 1 ]; then
         'BEGIN { printf "run-in-kvm-vm: guest uptime at command start %s s, total %.1f s\n", (up == "" ? "?" : up), e - s }' >&2
 fi
 
-explain() {
-    echo "run-in-kvm-vm: $1" >&2
-    sed 's/^/  qemu: /' "$ctl/qemu.err" >&2
-    [ -f "$console" ] && tail -n 25 "$console" | sed 's/^/  console: /' >&2
-}
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
     explain "timed out after ${timeout_s}s (HARNESS_TIMEOUT), VM killed"
     exit 124
