@@ -1,0 +1,194 @@
+# osbox run with images from the store: image config honoured, digest
+# recorded, layers untouched, bad images rejected cleanly, no leftovers
+# over many runs, gc after a killed osbox.
+
+osbox_cgroups() { find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name 'osbox-*' 2>/dev/null | sort; }
+new_cgroups() { osbox_cgroups | comm -13 "$T/cgroups.before" - | grep -v -e 'osbox-cgt' || true; }
+setup_image() {
+    load_busybox
+    osbox_cgroups > "$T/cgroups.before"
+}
+assert_clean_state() {
+    local left
+    left=$(ls -A "$OSBOX_ROOT/containers" "$OSBOX_RUN/containers" 2>/dev/null | grep -v ':$' | grep . || true)
+    [ -z "$left" ] || fail "state left behind: $left"
+    left=$(grep -e "$OSBOX_ROOT" -e "$OSBOX_RUN" /proc/self/mountinfo || true)
+    [ -z "$left" ] || fail "mounts left behind: $left"
+    left=$(new_cgroups)
+    # Other suites on this machine may have containers running right now:
+    # only a cgroup that is still there a moment later is a leftover.
+    [ -z "$left" ] || { sleep 2; left=$(new_cgroups | comm -12 - <(printf '%s\n' "$left")); }
+    [ -z "$left" ] || fail "cgroups left behind: $left"
+}
+one_line() { assert_eq 1 "$(printf '%s\n' "$OUT" | wc -l)" "error lines: $OUT"; }
+
+# A copy of the busybox image under NAME with its config's "config" object
+# replaced by CONFIG (JSON), re-digested, loaded into the store.
+make_custom_image() {
+    local name=$1 config=$2 src="$OSBOX_SRC/build/images/busybox.oci" dst="$T/$1.oci"
+    local md cd cfg ncd nsize osize manifest nmd msize
+    cp -r "$src" "$dst"
+    md=$(sed 's/.*"digest":"sha256:\([0-9a-f]*\)".*/\1/' "$dst/index.json")
+    manifest=$(cat "$dst/blobs/sha256/$md")
+    cd=$(printf '%s' "$manifest" | sed 's/^[^{]*{[^{]*"config":{[^}]*"digest":"sha256:\([0-9a-f]*\)".*/\1/')
+    osize=$(stat -c %s "$dst/blobs/sha256/$cd")
+    cfg=$(sed "s|\"config\":{[^}]*}|\"config\":$config|" "$dst/blobs/sha256/$cd")
+    printf '%s' "$cfg" > "$T/cfg"
+    ncd=$(sha256sum "$T/cfg" | cut -d' ' -f1); nsize=$(stat -c %s "$T/cfg")
+    mv "$T/cfg" "$dst/blobs/sha256/$ncd"
+    printf '%s' "$manifest" | sed "s/$cd/$ncd/; s/\"size\":$osize/\"size\":$nsize/" > "$T/man"
+    nmd=$(sha256sum "$T/man" | cut -d' ' -f1); msize=$(stat -c %s "$T/man")
+    mv "$T/man" "$dst/blobs/sha256/$nmd"
+    sed -e "s/$md/$nmd/" -e "s/\"size\":[0-9]*/\"size\":$msize/" \
+        -e "s/\"org.opencontainers.image.ref.name\":\"[^\"]*\"/\"org.opencontainers.image.ref.name\":\"$name:latest\"/" \
+        "$src/index.json" > "$dst/index.json"
+    "$OSBOX" load --oci-dir "$dst" >/dev/null
+}
+
+test_image_default_cmd_and_digest_recorded() {
+    setup_image
+    capture "$OSBOX" run --name rec busybox sh -c 'echo in-image; exit 5'
+    assert_eq 5 "$STATUS"
+    assert_eq in-image "$OUT"
+    local rec digest
+    rec=$(cat "$OSBOX_ROOT"/containers/*/container.json)
+    digest=$("$OSBOX" inspect busybox | sed -n 's/.*"digest": "\(sha256:[0-9a-f]*\)".*/\1/p' | head -n1)
+    [ -n "$digest" ] || fail "no digest from inspect"
+    assert_contains "$rec" "\"image_digest\": \"$digest\""
+    assert_contains "$rec" '"image": "busybox:latest"'
+    # The image's Cmd (sh) runs when no command is given; stdin is /dev/null so it exits 0.
+    assert_status 0 "$OSBOX" run --rm busybox
+}
+
+test_image_layers_untouched_by_writes() {
+    setup_image
+    assert_status 0 "$OSBOX" run --rm busybox sh -c 'echo x > /etc/written; rm /bin/ls; echo y > /new'
+    local hits
+    hits=$(find "$OSBOX_ROOT/images" -name written -o -name new | grep -v '^$' || true)
+    [ -z "$hits" ] || fail "write reached the image store: $hits"
+    capture "$OSBOX" run --rm busybox sh -c 'ls /etc/written /new 2>&1; test -e /bin/ls && echo /bin/ls'
+    assert_contains "$OUT" "/bin/ls"
+    assert_contains "$OUT" "No such file"
+    assert_clean_state
+}
+
+test_image_config_user_workdir_env_entrypoint() {
+    setup_image
+    make_custom_image custom '{"Env":["PATH=/bin","FOO=from-image","BAR=img"],"Entrypoint":["sh","-c"],"Cmd":["echo default-cmd; id -un; pwd; echo $FOO $BAR"],"WorkingDir":"/home/user/w","User":"user"}'
+    capture "$OSBOX" run --rm custom
+    assert_eq 0 "$STATUS" "$OUT"
+    assert_eq "default-cmd
+user
+/home/user/w
+from-image img" "$OUT"
+    # Flags override the image: CMD replaces Cmd (Entrypoint stays), -e, -w, -u.
+    capture "$OSBOX" run --rm -e BAR=flag -w /tmp -u root custom 'echo $FOO $BAR; pwd; id -u'
+    assert_eq "from-image flag
+/tmp
+0" "$OUT"
+    assert_clean_state
+}
+
+test_unknown_image_125() {
+    osbox_cgroups > "$T/cgroups.before"
+    capture "$OSBOX" run --rm no-such-image true
+    assert_eq 125 "$STATUS"
+    one_line
+    assert_contains "$OUT" "no-such-image"
+    assert_clean_state
+}
+
+test_missing_command_125() {
+    setup_image
+    make_busybox_rootfs "$T/rootfs"
+    tar -C "$T/rootfs" -cf "$T/rootfs.tar" .
+    "$OSBOX" import "$T/rootfs.tar" nocmd >/dev/null
+    capture "$OSBOX" run --rm nocmd
+    assert_eq 125 "$STATUS"
+    one_line
+    assert_contains "$OUT" "no command specified"
+    # The imported image runs once a command is given.
+    assert_status 0 "$OSBOX" run --rm nocmd true
+    assert_clean_state
+}
+
+test_bad_input_one_line_and_nothing_left() {
+    setup_image
+    local args want
+    while IFS='|' read -r want args; do
+        # shellcheck disable=SC2086
+        capture "$OSBOX" run --rm $args
+        assert_eq "$want" "$STATUS" "status of 'osbox run $args' ($OUT)"
+        one_line
+        assert_contains "$OUT" "osbox: "
+        assert_clean_state
+    done <<'CASES'
+125|-m 12XB busybox true
+125|--cpus -1 busybox true
+125|--pids-limit 0 busybox true
+125|-u nobody2 busybox true
+125|-u user:nogroup2 busybox true
+125|-w relative busybox true
+125|--name bad/name busybox true
+127|busybox no-such-cmd
+126|busybox /etc/passwd
+2|--no-such-flag busybox true
+CASES
+}
+
+test_layers_vanished_125() {
+    setup_image
+    rm -rf "$OSBOX_ROOT"/images/layers/*
+    capture "$OSBOX" run --rm busybox true
+    assert_eq 125 "$STATUS"
+    one_line
+    assert_clean_state
+}
+
+test_fifty_sequential_runs_leave_nothing() {
+    setup_image
+    local i st
+    for i in $(seq 1 50); do
+        st=0
+        "$OSBOX" run --rm -m 64m --pids-limit 100 busybox true || st=$?
+        [ "$st" = 0 ] || fail "run $i exited $st"
+    done
+    assert_clean_state
+}
+
+test_gc_after_kill9_of_osbox() {
+    setup_image
+    "$OSBOX" run --rm --name victim busybox sleep 30 &
+    local osbox=$! i
+    for i in $(seq 1 100); do
+        [ -n "$(ls "$OSBOX_RUN/containers" 2>/dev/null)" ] && pgrep -f "^sleep 30" >/dev/null && break
+        sleep 0.05
+    done
+    kill -9 "$osbox"
+    wait "$osbox" 2>/dev/null || true
+    [ -n "$(ls "$OSBOX_RUN/containers")" ] || fail "expected live state left by the killed osbox"
+    capture "$OSBOX" gc
+    assert_eq 0 "$STATUS" "$OUT"
+    assert_contains "$OUT" "cleaned up 1 container"
+    assert_clean_state
+    [ -z "$(ls -A "$OSBOX_ROOT/names" 2>/dev/null)" ] || fail "name not released"
+    # The name is free again, and gc of a clean state does nothing.
+    assert_status 0 "$OSBOX" run --rm --name victim busybox true
+    capture "$OSBOX" gc
+    assert_contains "$OUT" "cleaned up 0 containers"
+}
+
+test_gc_leaves_running_containers_alone() {
+    setup_image
+    "$OSBOX" run --rm busybox sleep 3 &
+    local osbox=$! i st=0
+    for i in $(seq 1 100); do
+        [ -f "$(ls -d "$OSBOX_RUN"/containers/*/ 2>/dev/null | head -n1)state.json" ] && break
+        sleep 0.05
+    done
+    capture "$OSBOX" gc
+    assert_contains "$OUT" "cleaned up 0 containers"
+    wait "$osbox" || st=$?
+    assert_eq 0 "$st" "the running container survived gc"
+    assert_clean_state
+}
