@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "images/images.h"
+#include "progress.h"
 
 static int import_main(int argc, char **argv)
 {
@@ -20,7 +21,10 @@ static int import_main(int argc, char **argv)
     if (argc != 3)
         return cli_failf(OSBOX_EXIT_USAGE, "import: need ROOTFS.tar and NAME[:TAG]");
     osbox_err_clear(&err);
-    if (images_import_rootfs(argv[1], argv[2], &digest, &err) < 0)
+    cli_progress_install(0);
+    int rc = images_import_rootfs(argv[1], argv[2], &digest, &err);
+    cli_progress_done();
+    if (rc < 0)
         return cli_fail(&err);
     printf("%s\n", digest);
     free(digest);

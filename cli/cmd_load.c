@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "images/images.h"
+#include "progress.h"
 #include "util.h"
 
 static void load_usage(FILE *out)
@@ -20,7 +21,8 @@ static void load_usage(FILE *out)
             "  -i, --input F   a 'docker save' archive or an OCI archive (tar)\n"
             "  --name REF      the name to store the image under (default: the archive's own,\n"
             "                  or the layout directory's basename with its tag)\n"
-            "  -q, --quiet     print nothing on success\n");
+            "  -q, --quiet     print nothing on success\n"
+            "On a terminal a progress bar (layer, bytes) is shown on stderr.\n");
 }
 
 static int load_main(int argc, char **argv)
@@ -57,10 +59,12 @@ static int load_main(int argc, char **argv)
         return cli_failf(OSBOX_EXIT_USAGE, "load: unexpected argument '%s'", argv[optind]);
     if (!!dir == !!file)
         return cli_failf(OSBOX_EXIT_USAGE, "load: give exactly one of --oci-dir DIR or -i FILE");
+    cli_progress_install(quiet);
     if (dir)
         rc = images_load_oci_dir(dir, name, &loaded, &err);
     else
         rc = images_load_archive(file, name, &loaded, &err);
+    cli_progress_done();
     if (rc < 0)
         return cli_fail(&err);
     for (size_t i = 0; !quiet && loaded && loaded[i]; i++)

@@ -56,6 +56,7 @@ int images_path_clean(const char *in, char *out, size_t outsz)
 struct feed {
     struct archive *outer;
     struct images_hash hash;
+    uint64_t total; /* size of the (compressed) blob, for progress */
     char outer_err[256];
 };
 
@@ -77,6 +78,7 @@ static la_ssize_t feed_read(struct archive *a, void *client, const void **buf)
         return -1;
     }
     images_hash_update(&f->hash, *buf, size);
+    images_progress_bytes("unpack", (uint64_t)archive_filter_bytes(f->outer, -1), f->total, false);
     return (la_ssize_t)size;
 }
 
@@ -410,6 +412,9 @@ int images_extract_layer(const char *blob_path, const char *dir, char diff_id[72
         osbox_error(err, errno, "open %s", dir);
         goto out;
     }
+    struct stat bst;
+    if (stat(blob_path, &bst) == 0)
+        f.total = (uint64_t)bst.st_size;
     if (archive_read_open_filename(f.outer, blob_path, 1 << 20) != ARCHIVE_OK) {
         osbox_error(err, 0, "open: %s", archive_error_string(f.outer));
         goto out;
@@ -448,6 +453,7 @@ int images_extract_layer(const char *blob_path, const char *dir, char diff_id[72
         if (n == 0)
             break;
     }
+    images_progress_bytes("unpack", f.total, f.total, true);
     images_hash_final(&f.hash, diff_id);
     if (stats)
         *stats = st;

@@ -34,6 +34,16 @@ struct osbox_image {
 int images_resolve(const char *ref, struct osbox_image **out, struct osbox_err *err);
 void images_image_free(struct osbox_image *img);
 
+/* Progress of an import, reported to a callback the CLI installs. */
+struct images_progress {
+    const char *phase;   /* "copy" (verifying a blob) or "unpack" (a layer) */
+    const char *digest;  /* the layer's blob digest */
+    unsigned layer, layers; /* 1-based layer number and count (0 if unknown) */
+    unsigned long long done, total; /* bytes of the blob; total 0 if unknown */
+};
+typedef void (*images_progress_fn)(void *ctx, const struct images_progress *p);
+void images_set_progress(images_progress_fn fn, void *ctx);
+
 /* Import every image of an OCI image layout directory; name (NAME[:TAG]) overrides
  * the layout's own. *loaded receives the names now in the store (strv). */
 int images_load_oci_dir(const char *dir, const char *name, char ***loaded, struct osbox_err *err);

@@ -60,6 +60,7 @@ int images_import_rootfs(const char *tarball, const char *name, char **digest_ou
         return -1;
     }
     images_pending_init(&p, &s);
+    images_progress_layer(1, 1, NULL);
     if (images_pending_add_blob_any(&p, fd, blob, err) < 0 ||
         images_pending_add_layer_any(&p, blob, diff_id, err) < 0)
         goto out;

@@ -30,6 +30,10 @@ bool images_digest_valid(const char *digest);
 /* The hex part of a valid digest. */
 static inline const char *images_digest_hex(const char *digest) { return digest + 7; }
 
+/* ---- progress.c ---- */
+void images_progress_layer(unsigned layer, unsigned layers, const char *digest);
+void images_progress_bytes(const char *phase, uint64_t done, uint64_t total, bool force);
+
 /* ---- store.c: paths, lock, staging ---- */
 struct images_store {
     char *root;     /* $OSBOX_ROOT/images */

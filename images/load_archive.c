@@ -91,6 +91,7 @@ static int stage_docker_entry(struct images_pending *p, int dirfd, json_t *entry
         char digest[72];
         struct stat st;
 
+        images_progress_layer((unsigned)i + 1, (unsigned)c.n_diff_ids, NULL);
         if (!lp)
             osbox_error(err, 0, "manifest.json: layer %zu is not a path", i);
         if (fd < 0 || fstat(fd, &st) < 0)

@@ -173,6 +173,7 @@ int images_copy_verified(int src_fd, const char *dst_path, const char *want_dige
                                want_digest, (long long)want_size);
         }
         images_hash_update(&h, buf, (size_t)r);
+        images_progress_bytes("copy", h.bytes, want_size > 0 ? (uint64_t)want_size : 0, false);
         while (w < r) {
             ssize_t n = write(out, buf + w, (size_t)(r - w));
             if (n < 0 && errno == EINTR)

@@ -158,3 +158,16 @@ test_bad_archives() {
     capture "$OSBOX" load
     assert_eq 2 "$STATUS" "load without a source"
 }
+
+test_progress_only_on_a_tty() {
+    command -v script >/dev/null || skip "script(1) missing"
+    capture "$OSBOX" load --oci-dir "$BB_OCI"
+    assert_eq "Loaded image: busybox:latest" "$OUT" "plain output when not a tty"
+    "$OSBOX" rmi busybox >/dev/null
+    local out
+    out=$(script -qec "$OSBOX load --oci-dir $BB_OCI" /dev/null | tr '\r' '\n')
+    assert_contains "$out" "[1/2] unpack sha256:"
+    assert_contains "$out" "[2/2]"
+    assert_contains "$out" " MB"
+    assert_contains "$out" "Loaded image: busybox:latest"
+}
