@@ -24,3 +24,21 @@ $(GUEST_KERNEL): $(GUEST_OBJS) guest/kernel.ld
 
 ALL_EXTRA += $(GUEST_KERNEL)
 -include $(GUEST_OBJS:.o=.d)
+
+# Guest test programs (static musl) and the guest disk image.
+GUEST_TEST_NAMES := hello threads segv hog fsync_write
+GUEST_TEST_BINS  := $(GUEST_TEST_NAMES:%=$(BUILD)/tests/guest/%)
+TEST_PROGS += $(GUEST_TEST_BINS)
+
+$(BUILD)/tests/guest/%: tests/guest/%.c
+	@mkdir -p $(@D)
+	musl-gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $@ $< -lpthread
+
+GUEST_BUSYBOX ?= /bin/busybox
+GUEST_IMG := $(BUILD)/images/guest.img
+$(GUEST_IMG): images/recipes/guest-img.sh $(GUEST_KERNEL) $(GUEST_TEST_BINS) $(WORKLOAD_BINS)
+	@mkdir -p $(@D)
+	images/recipes/guest-img.sh $@ $(GUEST_KERNEL) $(GUEST_BUSYBOX) \
+	    $(foreach t,$(GUEST_TEST_BINS),$(t):tests/$(notdir $(t))) \
+	    $(foreach w,$(WORKLOAD_BINS),$(w):workloads/$(notdir $(w)))
+IMAGES_TARGETS += $(GUEST_IMG)

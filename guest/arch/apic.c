@@ -13,10 +13,26 @@ static void lapic_w(u32 reg, u32 v) { LAPIC[reg / 4] = v; }
 static u32 lapic_r(u32 reg) { return LAPIC[reg / 4]; }
 void lapic_eoi(void) { lapic_w(0xb0, 0); }
 
+#define IOAPIC2 ((volatile u32 *)P2V(OSBOX_IOAPIC_BASE + 0x10000))
 static void ioapic_w(u32 reg, u32 v) { IOAPIC[0] = reg; IOAPIC[4] = v; }
+static void ioapic2_w(u32 reg, u32 v) { IOAPIC2[0] = reg; IOAPIC2[4] = v; }
+
+/* QEMU microvm adds a second I/O APIC (GSIs 24-47) and then puts its
+ * virtio-mmio interrupts there. */
+bool ioapic2_present(void)
+{
+    IOAPIC2[0] = 1;
+    u32 ver = IOAPIC2[4];
+    return ver != 0xffffffff && ver != 0;
+}
 
 void ioapic_route(int gsi, int vector)
 {
+    if (gsi >= 24) {
+        ioapic2_w(0x11 + 2 * (gsi - 24), 0);
+        ioapic2_w(0x10 + 2 * (gsi - 24), (u32)vector);
+        return;
+    }
     ioapic_w(0x11 + 2 * gsi, 0);            /* destination: APIC 0 */
     ioapic_w(0x10 + 2 * gsi, (u32)vector);  /* fixed, physical, edge, active high, unmasked */
 }
@@ -55,6 +71,8 @@ void apic_init(void)
     lapic_w(0xf0, 0x100 | VEC_SPURIOUS);
     lapic_w(0x80, 0);       /* task priority */
     for (int g = 0; g < 24; g++) ioapic_w(0x10 + 2 * g, 1 << 16);   /* all masked */
+    if (ioapic2_present())
+        for (int g = 0; g < 24; g++) ioapic2_w(0x10 + 2 * g, 1 << 16);
 
     lapic_w(0x3e0, 0x3);    /* divide by 16 */
     lapic_w(0x320, 1 << 16);

@@ -19,11 +19,11 @@ struct idt_entry {
 
 static u64 gdt[8] __attribute__((aligned(16))) = {
     0,
-    0x00af9a000000ffffUL,   /* 0x08 kernel code */
-    0x00cf92000000ffffUL,   /* 0x10 kernel data */
-    0x00cff2000000ffffUL,   /* 0x18 (sysret base: user data at +8, code at +16) */
-    0x00cff2000000ffffUL,   /* 0x20 user data */
-    0x00affa000000ffffUL,   /* 0x28 user code 64 */
+    0x00af9b000000ffffUL,   /* 0x08 kernel code */
+    0x00cf93000000ffffUL,   /* 0x10 kernel data */
+    0x00cff3000000ffffUL,   /* 0x18 (sysret base: user data at +8, code at +16) */
+    0x00cff3000000ffffUL,   /* 0x20 user data */
+    0x00affb000000ffffUL,   /* 0x28 user code 64 */
     0, 0,                   /* 0x30 TSS (16 bytes) */
 };
 static struct tss tss __attribute__((aligned(16)));

@@ -5,6 +5,7 @@
 #include "proc.h"
 #include "mm.h"
 #include "apic.h"
+#include "boot.h"
 
 static const char *const exc_names[32] = {
     "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
@@ -14,11 +15,12 @@ static const char *const exc_names[32] = {
     "SIMD FP", "virtualization", "control protection",
 };
 
-static struct { void (*fn)(void *); void *arg; } irqs[24];
+static struct { void (*fn)(void *); void *arg; } irqs[48];
+u64 irq_count[48];
 
 void irq_register(int gsi, void (*fn)(void *), void *arg)
 {
-    if (gsi < 0 || gsi >= 24) return;
+    if (gsi < 0 || gsi >= 48) return;
     irqs[gsi].fn = fn;
     irqs[gsi].arg = arg;
     ioapic_route(gsi, VEC_IRQ0 + gsi);
@@ -59,15 +61,16 @@ void trap(struct trapframe *tf)
                   v == 0 || v == 16 || v == 19 ? SIGFPE : v == 6 ? SIGILL :
                   v == 3 || v == 1 ? SIGTRAP : SIGBUS;
         if (sig == SIGSEGV && v == 14)
-            printk("osbox-guest: pid %d (%s): segfault at %lx ip %lx\n", cur->pid, cur->name, read_cr2(), tf->rip);
+            { printk("osbox-guest: pid %d (%s): segfault at %lx ip %lx err %lx\n", cur->pid, cur->name, read_cr2(), tf->rip, tf->err); if (cmdline_get("osbox.debug")) dump_frame(tf); }
         else
             printk("osbox-guest: pid %d (%s): %s at ip %lx\n", cur->pid, cur->name, exc_names[v] ? exc_names[v] : "trap", tf->rip);
         force_signal(cur, sig);
     } else if (v == VEC_TIMER) {
         lapic_eoi();
         timer_tick(user);
-    } else if (v >= VEC_IRQ0 && v < VEC_IRQ0 + 24) {
+    } else if (v >= VEC_IRQ0 && v < VEC_IRQ0 + 48) {
         int g = v - VEC_IRQ0;
+        irq_count[g]++;
         if (irqs[g].fn)
             irqs[g].fn(irqs[g].arg);
         lapic_eoi();

@@ -1,6 +1,7 @@
 /* 8250 UART on COM1: polled output, interrupt-driven input. */
 #include "kernel.h"
 #include "tty.h"
+#include "proc.h"
 
 #define COM OSBOX_COM1_PORT
 
@@ -11,7 +12,7 @@ void uart_init(void)
     outb(COM + 0, 1);       /* 115200 */
     outb(COM + 1, 0);
     outb(COM + 3, 0x03);    /* 8N1 */
-    outb(COM + 2, 0xc7);    /* FIFO on, cleared */
+    outb(COM + 2, 0);       /* no FIFO: enabling it would drop input that arrived early */
     outb(COM + 4, 0x0b);    /* DTR RTS OUT2 (OUT2 gates the IRQ line) */
 }
 

@@ -36,6 +36,8 @@ int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 size_t strlcpy(char *d, const char *s, size_t n);
 long parse_long(const char *s, const char **end);
+const char *strstr_kernel(const char *h, const char *n);
+char *strcpy_kernel(char *d, const char *s, size_t n);
 
 /* lib/printk.c */
 int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);

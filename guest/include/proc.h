@@ -59,6 +59,8 @@ struct proc {
     struct inode *cwd;
     struct sighand *sig;
     u64 sigmask, sigpending;
+    u64 saved_sigmask;            /* rt_sigsuspend */
+    bool restore_sigmask;
     void *chan;                   /* sleeping on */
     u64 wake_at_ns;               /* timed sleep deadline, 0 = none */
     int exit_status;              /* wait status encoding */
@@ -68,6 +70,7 @@ struct proc {
     u64 fsbase;
     u64 clear_child_tid;
     char name[16];
+    char cwd_path[256];
     u8 fx[512] __attribute__((aligned(16)));
 };
 

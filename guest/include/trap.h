@@ -16,7 +16,7 @@ struct trapframe {
 #define TSS_SEL   0x30
 
 #define VEC_IRQ0     32      /* GSI n -> vector 32 + n */
-#define VEC_TIMER    0x40
+#define VEC_TIMER    0xf0
 #define VEC_SPURIOUS 0xff
 #define VEC_SYSCALL  0x100   /* marker in trapframe.vector */
 

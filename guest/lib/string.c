@@ -73,3 +73,12 @@ long parse_long(const char *s, const char **end)
     if (end) *end = s;
     return v;
 }
+
+const char *strstr_kernel(const char *h, const char *n)
+{
+    size_t l = strlen(n);
+    for (; *h; h++) if (!strncmp(h, n, l)) return h;
+    return NULL;
+}
+
+char *strcpy_kernel(char *d, const char *s, size_t n) { strlcpy(d, s, n); return d; }

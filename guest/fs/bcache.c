@@ -1,0 +1,90 @@
+/* The buffer cache: file-system blocks of the root disk kept in memory.
+ * Reads hit the cache; writes only mark a block dirty and reach the disk
+ * on bcache_sync() (fsync, sync, shutdown) or when the block is evicted. */
+#include "kernel.h"
+#include "blk.h"
+#include "mm.h"
+#include "proc.h"
+
+#define NBUF 1024
+#define NHASH 256
+static struct buf bufs[NBUF];
+static struct buf lru;          /* head: most recently used first */
+static struct blkdev *dev;
+static u32 bsize;
+u64 bcache_hits, bcache_misses;
+
+static void lru_unlink(struct buf *b) { b->lru_prev->lru_next = b->lru_next; b->lru_next->lru_prev = b->lru_prev; }
+static void lru_push(struct buf *b) { b->lru_next = lru.lru_next; b->lru_prev = &lru; lru.lru_next->lru_prev = b; lru.lru_next = b; }
+
+void bcache_init(struct blkdev *d, u32 block_size)
+{
+    dev = d;
+    bsize = block_size;
+    lru.lru_next = lru.lru_prev = &lru;
+    for (int i = 0; i < NBUF; i++) {
+        bufs[i].data = NULL;
+        bufs[i].valid = false;
+        lru_push(&bufs[i]);
+    }
+}
+
+static int bwrite_now(struct buf *b)
+{
+    int r = dev->rw(dev, b->blockno * (bsize / 512), b->data, bsize, true);
+    if (r == 0) b->dirty = false;
+    return r;
+}
+
+/* I/O sleeps, so a buffer is pinned (refs) and marked loading while its
+ * block is read; a second reader of the same block waits for it. */
+struct buf *bread(u64 blockno)
+{
+    for (struct buf *b = lru.lru_next; b != &lru; b = b->lru_next)
+        if ((b->valid || b->loading) && b->blockno == blockno) {
+            b->refs++;
+            while (b->loading) sleep_on_unintr(b);
+            if (!b->valid) { b->refs--; return NULL; }
+            lru_unlink(b);
+            lru_push(b);
+            bcache_hits++;
+            return b;
+        }
+    bcache_misses++;
+    for (struct buf *b = lru.lru_prev; b != &lru; b = b->lru_prev) {
+        if (b->refs || b->loading) continue;
+        b->refs = 1;
+        if (b->valid && b->dirty && bwrite_now(b)) { b->refs--; continue; }
+        if (b->refs != 1) { b->refs--; continue; }
+        if (!b->data && !(b->data = kmalloc(bsize))) { b->refs--; return NULL; }
+        b->blockno = blockno;
+        b->valid = false;
+        b->loading = true;
+        int r = dev->rw(dev, blockno * (bsize / 512), b->data, bsize, false);
+        b->loading = false;
+        b->valid = r == 0;
+        b->dirty = false;
+        wakeup(b);
+        if (r) { b->refs--; return NULL; }
+        lru_unlink(b);
+        lru_push(b);
+        return b;
+    }
+    panic("bcache: all buffers pinned");
+}
+
+void bdirty(struct buf *b) { b->dirty = true; }
+void brelse(struct buf *b) { if (b) b->refs--; }
+
+int bcache_sync(void)
+{
+    int err = 0;
+    for (int i = 0; i < NBUF; i++)
+        if (bufs[i].valid && bufs[i].dirty) {
+            bufs[i].refs++;
+            if (bwrite_now(&bufs[i])) err = -5;
+            bufs[i].refs--;
+        }
+    if (dev && dev->flush(dev)) err = -5;
+    return err;
+}
