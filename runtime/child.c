@@ -62,6 +62,9 @@ static int setup(struct child_ctx *ctx, struct exec_ctx *x, struct osbox_err *er
         close(master);
         if (rc < 0)
             return osbox_error(err, errno, "send the pty to osbox");
+        /* Wait until osbox has sized the pty. */
+        if (sync_recv(ctx->sock, &pm, NULL) != 1 || pm.type != SYNC_GO)
+            _exit(OSBOX_EXIT_FAILED);
     }
     if (user_resolve(&spec->process, &x->user, err) < 0)
         return -1;
@@ -78,12 +81,21 @@ static int setup(struct child_ctx *ctx, struct exec_ctx *x, struct osbox_err *er
     return 0;
 }
 
+/* Nothing the caller had open beyond stdio may reach the container: close
+ * every fd but our end of the socket. */
+static void close_inherited_fds(int keep)
+{
+    if (keep > 3)
+        close_range(3, (unsigned)keep - 1, 0);
+    close_range((unsigned)keep + 1, ~0U, 0);
+}
+
 void child_main(struct child_ctx *ctx)
 {
     struct exec_ctx x = { .process = &ctx->spec->process, .sock = ctx->sock, .pty_slave = -1 };
     struct osbox_err err;
 
-    close(ctx->parent_sock);
+    close_inherited_fds(ctx->sock);
     prctl(PR_SET_NAME, "osbox-init");
     if (ctx->opts->kill_on_parent_death)
         prctl(PR_SET_PDEATHSIG, SIGKILL);

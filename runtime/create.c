@@ -85,9 +85,14 @@ static int await_exec(struct osbox_container *c, struct osbox_err *err)
         if (r < 0)
             return osbox_error(err, errno, "read from the container's init");
         if (m.type == SYNC_PTY && fd >= 0) {
+            struct sync_msg ack = { .type = SYNC_GO };
             if (c->master >= 0)
                 close(c->master);
             c->master = fd;
+            /* The size is right before the command first asks for it. */
+            host_tty_copy_winsize(c->master);
+            if (sync_send(c->sock, &ack, -1) < 0)
+                return osbox_error(err, errno, "answer the container's init");
         } else if (m.type == SYNC_ERROR) {
             if (fd >= 0)
                 close(fd);
@@ -138,7 +143,6 @@ int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opt
     }
     c->sock = sv[0];
     ctx.sock = sv[1];
-    ctx.parent_sock = sv[0];
 
     flags = clone_flags(spec);
     cgfd = cgroup_clone_fd(c->cg);

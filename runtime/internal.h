@@ -13,7 +13,7 @@
  * is close-on-exec, so the parent sees EOF once the command has been exec'd
  * (or everything died). */
 enum sync_type {
-    SYNC_GO = 1,  /* parent -> child: cgroup joined, go on */
+    SYNC_GO = 1,  /* parent -> child: cgroup joined (or pty sized), go on */
     SYNC_PTY,     /* child -> parent: the pty master, as SCM_RIGHTS */
     SYNC_ERROR,   /* child -> parent: setup or exec failed */
 };
@@ -36,7 +36,6 @@ struct child_ctx {
     const struct osbox_spec *spec;
     const struct osbox_runtime_opts *opts;
     int sock;               /* child end of the socketpair */
-    int parent_sock;        /* parent end, closed first thing in the child */
     bool cgroupns_in_clone; /* CLONE_NEWCGROUP already done by clone3 */
     const char *mountpoint; /* $OSBOX_RUN/containers/<id>/rootfs */
     const char *upper, *work;

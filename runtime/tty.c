@@ -13,9 +13,8 @@ void host_tty_make_raw(struct host_tty *t)
     if (t->raw || !isatty(0) || tcgetattr(0, &t->saved) < 0)
         return;
     raw = t->saved;
+    /* Fully raw: the container's pty already does the output processing. */
     cfmakeraw(&raw);
-    /* Keep output post-processing so the host's own messages stay readable. */
-    raw.c_oflag |= OPOST;
     if (tcsetattr(0, TCSADRAIN, &raw) == 0)
         t->raw = true;
 }

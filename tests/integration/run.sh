@@ -251,6 +251,20 @@ test_tty_with_t() {
     assert_clean_state
 }
 
+test_tty_window_size_forwarded() {
+    setup_rootfs
+    command -v script >/dev/null || skip "no script(1)"
+    # The size is there from the first instruction; a resize (SIGWINCH to osbox)
+    # reaches the command as its own SIGWINCH with the new size.
+    capture script -qec "stty rows 20 cols 50; '$OSBOX' run --rm -t --rootfs '$T/rootfs' sh -c '
+            trap \"stty size; exit 9\" WINCH; stty size; i=0
+            while [ \$i -lt 200 ]; do sleep 0.05; i=\$((i+1)); done' & p=\$!
+        sleep 1; stty rows 40 cols 100; kill -WINCH \$p; wait \$p; echo rc=\$?" /dev/null
+    assert_contains "$OUT" "20 50"
+    assert_contains "$OUT" "40 100"
+    assert_contains "$OUT" "rc=9"
+}
+
 test_network_none_and_host() {
     setup_rootfs
     capture run_rootfs sh -c 'ls /sys/class/net'
