@@ -95,11 +95,11 @@ cd /
 # ---- report ----
 cat "$work"/*.csv >"$work/all" 2>/dev/null
 mean_of() { bench_mean "$work/all" "$1"; }
-sd_of() { awk -F, -v n="$1" '$1 == n { print $3; exit }' "$work/all"; }
+col_of() { awk -F, -v n="$1" -v c="$2" '$1 == n { print $c; exit }' "$work/all"; }
 echo "osbox start-up benchmark: /bin/true in a new container, hyperfine -N, ${BENCH_RUNS:-100} runs after ${BENCH_WARMUP:-5} warm-up"
 echo "  same busybox rootfs; namespaces pid net ipc uts mount cgroup; limits memory 256 MiB, pids $PIDS"
 echo "  note: $crun_how"
-printf '  %-40s %10s %10s\n' "command" "mean" "stddev"
+printf '  %-40s %10s %10s %10s\n' "command" "mean" "stddev" "min"
 names=("floor: unshare -fpmuin /bin/true")
 for ((i = 0; i < ${#osbox_rows[@]}; i += 2)); do names+=("${osbox_rows[i]}"); done
 names+=("crun run" "crun run --cgroup-manager=disabled" "runc run")
@@ -107,7 +107,8 @@ for n in "${names[@]}"; do
     m=$(mean_of "$n")
     [ -n "$m" ] || { [ "$n" = "crun run --cgroup-manager=disabled" ] && [ "$hybrid" = 0 ] && continue
                     printf '  %-40s %10s\n' "$n" "not measured"; continue; }
-    awk -v n="$n" -v m="$m" -v s="$(sd_of "$n")" 'BEGIN { printf "  %-40s %7.2f ms %7.2f ms\n", n, m * 1000, s * 1000 }'
+    awk -v n="$n" -v m="$m" -v s="$(col_of "$n" 3)" -v lo="$(col_of "$n" 7)" \
+        'BEGIN { printf "  %-40s %7.2f ms %7.2f ms %7.2f ms\n", n, m * 1000, s * 1000, lo * 1000 }'
 done
 o=$(mean_of "osbox run --rm busybox")
 for peer in "crun run" "runc run"; do

@@ -5,6 +5,8 @@
 HARNESS=${OSBOX_SRC:-$PWD}/tests/kvm/run-in-kvm-vm.sh
 
 need_qemu() {
+    # A TCG VM inside the TCG VM would take minutes: only from the outside.
+    [ -z "${OSBOX_HARNESS:-}" ] || skip "already inside the nested-KVM harness"
     command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
     ls /boot/vmlinuz-* >/dev/null 2>&1 || skip "no kernel in /boot (linux-image-amd64)"
 }
@@ -25,7 +27,7 @@ test_harness_vm() {
         echo "env ${OSBOX_PROBE:-unset} ${HARNESS_PROBE:-unset} ${NOT_PASSED:-unset} $OSBOX_HARNESS"
         echo written >"$PROBE" && cat "$PROBE"
         echo "from the vm" >"$HARNESS_RESULTS/out.txt"
-        for m in tun veth bridge nf_tables overlay; do modprobe "$m" && echo "modprobe $m ok"; done
+        for m in tun veth bridge nf_tables nft_nat nft_masq overlay; do modprobe "$m" && echo "modprobe $m ok"; done
         echo "to stderr" >&2
         test -e /dev/kvm && grep -q memory /sys/fs/cgroup/cgroup.controllers && exit 7'
     start=$(date +%s)
@@ -45,6 +47,8 @@ modprobe tun ok
 modprobe veth ok
 modprobe bridge ok
 modprobe nf_tables ok
+modprobe nft_nat ok
+modprobe nft_masq ok
 modprobe overlay ok
 to stderr"
     assert_eq "$want" "$OUT" "the command's output (and nothing else)"
