@@ -1,6 +1,6 @@
 /* The osbox image store: what the rest of osbox may ask of images.
  *
- * Layout under $OSBOX_ROOT/images (see images/README.md once written):
+ * Layout under $OSBOX_ROOT/images (see images/README.md):
  *   blobs/sha256/<hex>        content-addressed blobs (manifests, configs, layer tars)
  *   layers/<diff_id hex>/     unpacked layers, shared between images
  *   index.json                names ("name:tag") -> manifest digest
