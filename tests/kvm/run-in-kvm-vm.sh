@@ -18,7 +18,7 @@
 #   - no NIC, only lo (up). Hostname osbox-harness.
 # CMD runs as root in the caller's working directory with stdin /dev/null and
 # environment: PATH (sbin+bin), HOME=/root, TERM=dumb, LANG=C.UTF-8,
-# OSBOX_HARNESS=1, every OSBOX_* variable, TEST_TIMEOUT, and the variables
+# OSBOX_HARNESS=1, OSBOX and every OSBOX_* variable, TEST_TIMEOUT, and the variables
 # named in HARNESS_ENV. OSBOX_ROOT/OSBOX_RUN directories are pre-created.
 #
 # Output: the command's stdout+stderr, and nothing else, on this script's
@@ -135,7 +135,7 @@ cwd=$PWD
 {
     echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
     echo 'export HOME=/root USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb LANG=C.UTF-8 TMPDIR=/tmp'
-    for v in $(compgen -e | grep -E '^OSBOX_') TEST_TIMEOUT HARNESS_RESULTS ${HARNESS_ENV:-}; do
+    for v in $(compgen -e | grep -E '^OSBOX(_|$)') TEST_TIMEOUT HARNESS_RESULTS ${HARNESS_ENV:-}; do
         case $v in *[!A-Za-z0-9_]*|[0-9]*) harness_fail "HARNESS_ENV: bad variable name '$v'" ;; esac
         [ -n "${!v+set}" ] && printf 'export %s=%q\n' "$v" "${!v}"
     done
