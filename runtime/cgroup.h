@@ -3,8 +3,16 @@
  * A container's cgroup is created before its init runs, the init is placed in
  * it (CLONE_INTO_CGROUP on pure v2, or by pid), and it is destroyed when the
  * container goes. The name is "osbox-<container id>" under the cgroup osbox
- * itself runs in (or under --cgroup-parent), so services under systemd keep
- * their containers inside their own subtree. */
+ * itself runs in (or under --cgroup-parent, a path from the hierarchy's root,
+ * made on demand and removed again when empty), so services under systemd
+ * keep their containers inside their own subtree.
+ *
+ * v1: one directory per mounted controller hierarchy (named ones such as
+ * name=systemd are left alone). Hybrid: the v1 controllers carry the limits,
+ * and the container is also placed in the unified tree (tracking, cgroup.kill).
+ * v2: controllers are enabled from the root down; when osbox's own cgroup
+ * holds processes (v2's "no internal processes" rule forbids controllers
+ * below it) the container is made its sibling instead. */
 #ifndef OSBOX_RUNTIME_CGROUP_H
 #define OSBOX_RUNTIME_CGROUP_H
 

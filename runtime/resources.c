@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,10 +105,20 @@ int resources_cpus_to_quota(const char *val, long host_cpus, int64_t *quota_us, 
     return 0;
 }
 
+/* The CPUs osbox may run on (its affinity mask, as a cpuset or taskset limits
+ * it), else the online count. */
+static long usable_cpus(void)
+{
+    cpu_set_t set;
+
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 int resources_set_cpus(struct osbox_resources *r, const char *val, struct osbox_err *err)
 {
-    return resources_cpus_to_quota(val, sysconf(_SC_NPROCESSORS_ONLN), &r->cpu_quota_us,
-                                   &r->cpu_period_us, err);
+    return resources_cpus_to_quota(val, usable_cpus(), &r->cpu_quota_us, &r->cpu_period_us, err);
 }
 
 int resources_set_cpu_shares(struct osbox_resources *r, const char *val, struct osbox_err *err)
