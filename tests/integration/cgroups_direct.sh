@@ -35,3 +35,20 @@ test_remove_stale_after_killed_osbox() { cg_run stale; }
 test_failed_create_leaves_nothing() { cg_run partial; }
 test_cgroup_parent() { cg_run parent; }
 test_clone_into_cgroup() { cg_run clone; }
+
+# Pure v1 (no unified tree at all): hide cgroup2 in a private mount namespace.
+test_pure_v1_when_cgroup2_is_not_mounted() {
+    [ -x "$CGTEST" ] || fail "$CGTEST missing: run 'make test-progs'"
+    local v2mnt
+    v2mnt=$(awk '$0 ~ / - cgroup2 / { print $5; exit }' /proc/self/mountinfo)
+    [ -n "$v2mnt" ] || skip "no cgroup2 mount to hide"
+    grep -q ' - cgroup .*rw,memory' /proc/self/mountinfo || skip "no v1 memory controller (pure v2 host)"
+    local id="cgt$$" left
+    unshare -m --propagation private sh -c '
+        umount "$1" || exit 1
+        [ "$("$2" detect)" = v1 ] || { echo "FAIL: not detected as v1"; exit 1; }
+        "$2" limits "$3" && "$2" oom "$3" && "$2" stale "$3"' sh "$v2mnt" "$CGTEST" "$id" ||
+        fail "cgtest on pure v1 failed"
+    left=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -type d -name "osbox-$id" 2>/dev/null || true)
+    [ -z "$left" ] || fail "cgroups left behind: $left"
+}
