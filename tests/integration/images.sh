@@ -432,3 +432,23 @@ test_commands_answer_help() {
         case $OUT in Usage:*) ;; *) fail "$c --help does not start with Usage:" ;; esac
     done
 }
+
+test_multi_platform_index_picks_this_machine() {
+    mkdir -p "$T/r" && echo amd > "$T/r/arch" && tar -C "$T/r" -cf "$T/l.tar" arch
+    mk_layout "$T/multi.oci" "$T/l.tar"
+    local msize; msize=$(fsize "$T/multi.oci/blobs/sha256/$MANIFEST")
+    # An image index: an arm64 manifest that does not exist here, and ours as amd64.
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%064d","size":10,"platform":{"os":"linux","architecture":"arm64"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"platform":{"os":"linux","architecture":"amd64"}}]}' \
+        0 "$MANIFEST" "$msize" > "$T/idx.json"
+    local idx; idx=$(sha "$T/idx.json"); cp "$T/idx.json" "$T/multi.oci/blobs/sha256/$idx"
+    write_index "$T/multi.oci" "$idx" "$(fsize "$T/idx.json")" application/vnd.oci.image.index.v1+json
+    capture "$OSBOX" load --oci-dir "$T/multi.oci"
+    assert_eq "Loaded image: multi:latest" "$OUT"
+    assert_contains "$("$OSBOX" inspect multi)" "\"digest\": \"sha256:$MANIFEST\""
+    # Tampered index blob: refused.
+    echo ' ' >> "$T/multi.oci/blobs/sha256/$idx"
+    "$OSBOX" rmi multi >/dev/null
+    capture "$OSBOX" load --oci-dir "$T/multi.oci"
+    assert_eq 125 "$STATUS"
+    assert_contains "$OUT" "digest mismatch"
+}

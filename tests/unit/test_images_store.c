@@ -31,12 +31,16 @@ struct ent {
 
 static char scratch[256];
 
+static bool use_zstd;
+
 static void write_tar(const char *path, const struct ent *e, size_t n, bool gzip)
 {
     struct archive *a = archive_write_new();
 
     archive_write_set_format_pax_restricted(a);
-    if (gzip)
+    if (gzip && use_zstd)
+        archive_write_add_filter_zstd(a);
+    else if (gzip)
         archive_write_add_filter_gzip(a);
     assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
     for (size_t i = 0; i < n; i++) {
@@ -168,6 +172,13 @@ static void test_diff_id_is_uncompressed_hash(void **state)
     free(tar);
     free(plain);
     free(dir);
+}
+
+static void test_zstd_layer(void **state)
+{
+    use_zstd = true;
+    test_diff_id_is_uncompressed_hash(state);
+    use_zstd = false;
 }
 
 static void expect_reject(const struct ent *e, size_t n, const char *needle)
@@ -451,6 +462,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_whiteouts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_diff_id_is_uncompressed_hash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_zstd_layer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejects_dotdot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejects_symlink_traversal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejects_hardlink_escape, setup, teardown),
