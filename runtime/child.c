@@ -36,18 +36,28 @@ static char **final_env(const struct osbox_process *p, const struct resolved_use
     return env;
 }
 
+/* Wait for one of the parent's messages (they may come in either order).
+ * EOF means osbox is gone: give up quietly. */
+static void await_parent(int sock, int type)
+{
+    static unsigned seen;
+    struct sync_msg m;
+
+    while (!(seen & (1u << type))) {
+        if (sync_recv(sock, &m, NULL) != 1)
+            _exit(OSBOX_EXIT_FAILED);
+        if (m.type > 0 && m.type < 32)
+            seen |= 1u << m.type;
+    }
+}
+
 static int setup(struct child_ctx *ctx, struct exec_ctx *x, struct osbox_err *err)
 {
     const struct osbox_spec *spec = ctx->spec;
-    struct sync_msg m;
     int master = -1;
 
-    /* GO: the parent put us in our cgroup (or it died: EOF). */
-    if (sync_recv(ctx->sock, &m, NULL) != 1 || m.type != SYNC_GO)
-        _exit(OSBOX_EXIT_FAILED);
-    if ((spec->namespaces & OSBOX_NS_CGROUP) && !ctx->cgroupns_in_clone &&
-        unshare(CLONE_NEWCGROUP) < 0)
-        return osbox_error(err, errno, "unshare the cgroup namespace");
+    /* The filesystem work overlaps with the parent moving us into our
+     * cgroup (slow on cgroup v1: the migration waits for an RCU grace period). */
     if (rootfs_setup(ctx, err) < 0)
         return -1;
     if (set_hostname(spec, err) < 0)
@@ -62,9 +72,7 @@ static int setup(struct child_ctx *ctx, struct exec_ctx *x, struct osbox_err *er
         close(master);
         if (rc < 0)
             return osbox_error(err, errno, "send the pty to osbox");
-        /* Wait until osbox has sized the pty. */
-        if (sync_recv(ctx->sock, &pm, NULL) != 1 || pm.type != SYNC_GO)
-            _exit(OSBOX_EXIT_FAILED);
+        await_parent(ctx->sock, SYNC_PTY_SIZED);
     }
     if (user_resolve(&spec->process, &x->user, err) < 0)
         return -1;
@@ -78,6 +86,12 @@ static int setup(struct child_ctx *ctx, struct exec_ctx *x, struct osbox_err *er
     }
     if (spec->root.readonly && rootfs_make_readonly(err) < 0)
         return -1;
+    /* In our cgroup before anything of the command runs; the cgroup
+     * namespace is rooted there. */
+    await_parent(ctx->sock, SYNC_GO);
+    if ((spec->namespaces & OSBOX_NS_CGROUP) && !ctx->cgroupns_in_clone &&
+        unshare(CLONE_NEWCGROUP) < 0)
+        return osbox_error(err, errno, "unshare the cgroup namespace");
     return 0;
 }
 

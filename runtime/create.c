@@ -85,14 +85,13 @@ static int await_exec(struct osbox_container *c, struct osbox_err *err)
         if (r < 0)
             return osbox_error(err, errno, "read from the container's init");
         if (m.type == SYNC_PTY && fd >= 0) {
-            struct sync_msg ack = { .type = SYNC_GO };
+            struct sync_msg ack = { .type = SYNC_PTY_SIZED };
             if (c->master >= 0)
                 close(c->master);
             c->master = fd;
             /* The size is right before the command first asks for it. */
             host_tty_copy_winsize(c->master);
-            if (sync_send(c->sock, &ack, -1) < 0)
-                return osbox_error(err, errno, "answer the container's init");
+            sync_send(c->sock, &ack, -1); /* fails only if the child died: EOF next */
         } else if (m.type == SYNC_ERROR) {
             if (fd >= 0)
                 close(fd);
@@ -165,12 +164,10 @@ int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opt
     }
     if (cgfd < 0 && cgroup_add_pid(c->cg, c->pid, err) < 0)
         goto fail;
+    /* If the child already failed, this send fails; its message explains why. */
+    sync_send(c->sock, &go, -1);
     if (live_write(c->live_dir, c->id, c->pid, err) < 0)
         goto fail;
-    if (sync_send(c->sock, &go, -1) < 0) {
-        osbox_error(err, errno, "start the container's init");
-        goto fail;
-    }
     if (await_exec(c, err) < 0)
         goto fail;
     *out = c;

@@ -13,9 +13,10 @@
  * is close-on-exec, so the parent sees EOF once the command has been exec'd
  * (or everything died). */
 enum sync_type {
-    SYNC_GO = 1,  /* parent -> child: cgroup joined (or pty sized), go on */
-    SYNC_PTY,     /* child -> parent: the pty master, as SCM_RIGHTS */
-    SYNC_ERROR,   /* child -> parent: setup or exec failed */
+    SYNC_GO = 1,    /* parent -> child: in the cgroup, the command may start */
+    SYNC_PTY,       /* child -> parent: the pty master, as SCM_RIGHTS */
+    SYNC_PTY_SIZED, /* parent -> child: the pty has the caller's window size */
+    SYNC_ERROR,     /* child -> parent: setup or exec failed */
 };
 
 struct sync_msg {
