@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the benchmarks in bench/ (sourced). Benchmarks never fail a
 # build: helpers report problems with bench_note and let the caller go on.
 

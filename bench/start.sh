@@ -66,7 +66,7 @@ fi
 hybrid=0
 grep -q ' /sys/fs/cgroup/unified cgroup2 ' /proc/self/mounts && grep -q ' cgroup ' /proc/self/mounts && hybrid=1
 
-cd "$work/bundle"
+cd "$work/bundle" || exit 0
 measure "floor: unshare -fpmuin /bin/true" "unshare -fpmuin /bin/true"
 for ((i = 0; i < ${#osbox_rows[@]}; i += 2)); do measure "${osbox_rows[i]}" "${osbox_rows[i + 1]}"; done
 measure "runc run" "runc --root $work/runc run bench-runc"

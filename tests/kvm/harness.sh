@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Tests of the nested-KVM harness itself (tests/kvm/run-in-kvm-vm.sh).
 # Booting is slow under software emulation, so test_harness_vm checks
 # everything in ONE boot; the other tests do not boot, or boot for seconds.
@@ -55,7 +56,7 @@ to stderr"
     assert_eq 7 "$STATUS" "exit status"
     [ ! -e "$probe" ] || { rm -f "$probe"; fail "a write inside the VM reached the host"; }
     assert_eq "from the vm" "$(cat "$T/results/out.txt")" "results share"
-    [ -z "$(ls "$T" | grep osbox-harness)" ] || fail "control dir left in $T"
+    ! compgen -G "$T/osbox-harness.*" >/dev/null || fail "control dir left in $T"
 }
 
 test_harness_timeout_kills_vm() {
@@ -64,7 +65,7 @@ test_harness_timeout_kills_vm() {
     assert_eq 124 "$STATUS" "status after timeout"
     assert_contains "$OUT" "timed out after 3s"
     ! pgrep -f "$T/osbox-harness" >/dev/null || fail "QEMU still running"
-    [ -z "$(ls "$T" | grep osbox-harness)" ] || fail "control dir left in $T"
+    ! compgen -G "$T/osbox-harness.*" >/dev/null || fail "control dir left in $T"
 }
 
 test_harness_bad_input() {
