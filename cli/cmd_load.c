@@ -18,7 +18,7 @@ static void load_usage(FILE *out)
             "digest before it is used; layers already in the store are not unpacked again.\n"
             "\n"
             "  --oci-dir DIR   an OCI image layout (oci-layout, index.json, blobs/sha256)\n"
-            "  -i, --input F   a 'docker save' archive or an OCI archive (tar)\n"
+            "  -i, --input F   a 'docker save' archive or an OCI archive (tar; '-' for stdin)\n"
             "  --name REF      the name to store the image under (default: the archive's own,\n"
             "                  or the layout directory's basename with its tag)\n"
             "  -q, --quiet     print nothing on success\n"
@@ -60,6 +60,8 @@ static int load_main(int argc, char **argv)
     if (!!dir == !!file)
         return cli_failf(OSBOX_EXIT_USAGE, "load: give exactly one of --oci-dir DIR or -i FILE");
     cli_progress_install(quiet);
+    if (file && !strcmp(file, "-"))
+        file = "/dev/stdin";
     if (dir)
         rc = images_load_oci_dir(dir, name, &loaded, &err);
     else

@@ -210,6 +210,17 @@ int images_gc(struct images_gc_stats *st, struct osbox_err *err)
         }
         closedir(d);
     }
+    /* An index rewrite killed between write and rename leaves its temp file. */
+    if ((d = opendir(s.root))) {
+        while ((e = readdir(d))) {
+            if (strncmp(e->d_name, "index.json.tmp.", 15))
+                continue;
+            _cleanup_free_ char *p = osbox_strdup_printf("%s/%s", s.root, e->d_name);
+            if (unlink(p) == 0 && st)
+                st->temp++;
+        }
+        closedir(d);
+    }
     rc = sweep_unused(&s, index, st, err);
 out:
     json_decref(index);

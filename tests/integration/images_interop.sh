@@ -59,6 +59,10 @@ test_save_round_trips() {
     capture "$OSBOX" load -i "$T/bb.tar"
     assert_eq "Loaded image: busybox:latest" "$OUT"
     assert_eq "$before" "$("$OSBOX" inspect busybox | grep -E '"(digest|id|diff_id)"')" "same image after the round trip"
+    # From stdin too.
+    "$OSBOX" rmi busybox >/dev/null
+    capture sh -c "\"$OSBOX\" load -i - < \"$T/bb.tar\""
+    assert_eq "Loaded image: busybox:latest" "$OUT" "load from stdin"
     capture "$OSBOX" save -o "$T/x.tar" nosuch
     assert_eq 125 "$STATUS"
     assert_contains "$OUT" "image 'nosuch' not found"

@@ -440,8 +440,12 @@ static void test_gc_removes_debris_only(void **state)
     assert_int_equal(osbox_mkdir_p(junk, 0755, &err), 0);
     assert_int_equal(osbox_write_file(orphan, "x", 1, 0600, &err), 0);
     assert_int_equal(osbox_mkdir_p(olayer, 0755, &err), 0);
+    char *itmp = osbox_strdup_printf("%s/images/index.json.tmp.123", scratch);
+    assert_int_equal(osbox_write_file(itmp, "{", 1, 0600, &err), 0);
     assert_int_equal(images_gc(&st, &err), 0);
-    assert_int_equal(st.temp, 1);
+    assert_int_equal(st.temp, 2);
+    assert_int_equal(access(itmp, F_OK), -1);
+    free(itmp);
     assert_int_equal(st.blobs, 1);
     assert_int_equal(st.layers, 1);
     assert_int_equal(access(orphan, F_OK), -1);
