@@ -37,7 +37,8 @@ static int norm_parent(const char *in, char **out, struct osbox_err *err)
         if (strcmp(c, ".") == 0 || strcmp(c, "..") == 0) {
             free(res);
             osbox_error(err, 0, "invalid --cgroup-parent '%s': no '.' or '..' components", in);
-            err->errnum = EINVAL;
+            if (err)
+                err->errnum = EINVAL;
             return -1;
         }
         strcat(res, "/");
@@ -128,20 +129,24 @@ static int create_v2(struct osbox_cgroup *cg, const struct cg_hier *h, const cha
 {
     struct cg_dir *d = new_dir(cg, h);
     _cleanup_free_ char *base = osbox_xstrdup(parent ? parent : h->own);
+    struct osbox_err e;
     int rc;
 
     if (parent && make_parents(d, h, base, err) < 0)
         return -1;
-    rc = cg2_enable_path(h, base, V2_WANT, err);
-    if (rc < 0 && !parent && (err->errnum == EBUSY || err->errnum == EOPNOTSUPP) &&
+    rc = cg2_enable_path(h, base, V2_WANT, &e);
+    if (rc < 0 && !parent && (e.errnum == EBUSY || e.errnum == EOPNOTSUPP) &&
         strcmp(base, "/") != 0) {
         char *up = parent_of(base);
         free(base);
         base = up;
-        rc = cg2_enable_path(h, base, V2_WANT, err);
+        rc = cg2_enable_path(h, base, V2_WANT, &e);
     }
-    if (rc < 0 && need_ctrls)
+    if (rc < 0 && need_ctrls) {
+        if (err)
+            *err = e;
         return -1;
+    }
     /* Without limits a cgroup without controllers still tracks and kills. */
     if (make_leaf(d, h, base, id, err) < 0)
         return -1;
@@ -334,7 +339,8 @@ int cgroup_destroy(struct osbox_cgroup *cg, struct osbox_err *err)
     for (int i = cg->n - 1; i >= 0; i--) {
         struct cg_dir *d = &cg->d[i];
         if (d->path && cg_remove(d->path, RMDIR_TIMEOUT_MS, &e) < 0 && rc == 0) {
-            *err = e;
+            if (err)
+                *err = e;
             rc = -1;
         }
         /* Parents made for --cgroup-parent go when empty; another container may still use them. */

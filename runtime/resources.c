@@ -17,7 +17,8 @@
 #define CPU_QUOTA_MIN_US 1000   /* the kernel refuses a quota below 1 ms */
 
 /* A bad value: the message alone, no ": Invalid argument" tail. */
-#define bad_value(err, ...) ({ osbox_error((err), 0, __VA_ARGS__); (err)->errnum = EINVAL; -1; })
+#define bad_value(err, ...) \
+    ({ osbox_error((err), 0, __VA_ARGS__); if (err) (err)->errnum = EINVAL; -1; })
 
 /* The reason part of a parser's message ("invalid size 'x': unknown unit" -> "unknown unit"). */
 static const char *reason_of(const struct osbox_err *e, const char *fallback)

@@ -30,6 +30,10 @@ static void test_memory(void **state)
     assert_err_contains("--memory '-1'");
     assert_int_equal(resources_set_memory(&r, "", &err), -1);
     assert_int_equal(resources_set_memory(&r, NULL, &err), -1);
+    /* Callers may pass no error channel (cleanup paths). */
+    assert_int_equal(resources_set_memory(&r, "12XB", NULL), -1);
+    assert_int_equal(resources_set_cpus(&r, "-1", NULL), -1);
+    assert_int_equal(cgroup_destroy(NULL, NULL), 0);
 }
 
 static void test_memory_swap(void **state)
