@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,9 +258,12 @@ static int run_container(struct run_opts *o, struct osbox_spec *spec, struct osb
         free(spec->hostname);
         spec->hostname = osbox_strdup_printf("%.12s", rec->id);
     }
+    if (!osbox_env_get(spec->process.env, "HOSTNAME")) {
+        _cleanup_free_ char *kv = osbox_strdup_printf("HOSTNAME=%s", spec->hostname);
+        osbox_env_set(&spec->process.env, kv);
+    }
     if (runtime_prepare_etc(spec, dir, o->host_network, err) < 0)
         goto fail;
-    runtime_block_signals();
     if (runtime_create(spec, &ro, &c, err) < 0)
         goto fail;
     free(rec->status);
@@ -296,6 +300,11 @@ static int run_main(int argc, char **argv)
     int first, status = 0;
 
     osbox_err_clear(&err);
+    /* From here on a SIGINT/SIGTERM is kept for the container (forwarded by
+     * runtime_wait) instead of killing osbox halfway through; a closed
+     * output pipe must not kill osbox while the pty is relayed either. */
+    runtime_block_signals();
+    signal(SIGPIPE, SIG_IGN);
     first = parse(argc, argv, &o, &status);
     if (first < 0) {
         osbox_strv_free(o.env);

@@ -46,9 +46,14 @@ int sync_recv(int sock, struct sync_msg *m, int *fd)
 
     if (fd)
         *fd = -1;
-    do
+    /* A peer that exits with our message unread in its queue leaves us
+     * ECONNRESET once (reading it clears it); what it sent is still queued. */
+    for (int resets = 0;;) {
         n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
+        if (n < 0 && (errno == EINTR || (errno == ECONNRESET && resets++ < 4)))
+            continue;
+        break;
+    }
     if (n == 0)
         return 0;
     if (n != (ssize_t)sizeof *m)

@@ -8,6 +8,7 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "runtime/container.h"
@@ -27,8 +28,9 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-/* Copy what is available from in to out; returns bytes read, 0 at EOF/EIO, -1 EAGAIN. */
-static ssize_t pump(int in, int out)
+/* Copy what is available from in to out; returns bytes read, 0 at EOF/EIO,
+ * -1 EAGAIN. *last gets the last byte copied. */
+static ssize_t pump(int in, int out, char *last)
 {
     char buf[16384];
     ssize_t n = read(in, buf, sizeof buf);
@@ -38,7 +40,23 @@ static ssize_t pump(int in, int out)
     if (n <= 0)
         return 0;
     write_all(out, buf, (size_t)n);
+    if (last)
+        *last = buf[n - 1];
     return n;
+}
+
+/* Our stdin ended: type the pty's EOF character so a reader in the
+ * container sees end of input too (twice after a partial line: the first
+ * only hands the line over). */
+static void send_eof(int master, bool partial_line)
+{
+    struct termios t;
+
+    if (master < 0 || tcgetattr(master, &t) < 0 || !(t.c_lflag & ICANON))
+        return;
+    write_all(master, (const char *)&t.c_cc[VEOF], 1);
+    if (partial_line)
+        write_all(master, (const char *)&t.c_cc[VEOF], 1);
 }
 
 static int reap(struct osbox_container *c, struct osbox_err *err)
@@ -63,6 +81,7 @@ int runtime_wait(struct osbox_container *c, struct osbox_err *err)
     sigset_t set;
     _cleanup_close_ int sfd = -1;
     bool relay_in = c->master >= 0 && c->stdin_open;
+    char last_in = '\n';
 
     if (c->exited)
         return c->exit_status;
@@ -99,22 +118,24 @@ int runtime_wait(struct osbox_container *c, struct osbox_err *err)
             }
         }
         if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
-            if (pump(c->master, 1) == 0 && !(p[0].revents & POLLIN)) {
+            if (pump(c->master, 1, NULL) == 0 && !(p[0].revents & POLLIN)) {
                 /* Slave side all closed: stop polling the master until exit. */
                 close(c->master);
                 c->master = -1;
             }
         }
         if (p[3].revents & (POLLIN | POLLHUP | POLLERR)) {
-            if (c->master < 0 || pump(0, c->master) == 0)
+            if (c->master < 0 || pump(0, c->master, &last_in) == 0) {
                 relay_in = false;
+                send_eof(c->master, last_in != '\n');
+            }
         }
         if (p[0].revents & POLLIN)
             break;
     }
     /* Drain what the command wrote before it exited. */
     if (c->master >= 0)
-        for (int i = 0; i < 1024 && pump(c->master, 1) > 0; i++)
+        for (int i = 0; i < 1024 && pump(c->master, 1, NULL) > 0; i++)
             ;
     host_tty_restore(&c->tty);
     if (reap(c, err) < 0)

@@ -278,3 +278,34 @@ test_network_none_and_host() {
     capture run_rootfs --network bridge true
     assert_eq 125 "$STATUS"
 }
+
+test_unknown_user_125() {
+    setup_rootfs
+    sed -i '/^nobody:/d' "$T/rootfs/etc/passwd"
+    capture run_rootfs -u nobody true
+    assert_eq 125 "$STATUS"
+    assert_eq "osbox: unable to find user nobody: no matching entries in passwd file" "$OUT"
+    capture run_rootfs -u root:nosuchgroup true
+    assert_eq 125 "$STATUS"
+    assert_contains "$OUT" "unable to find group nosuchgroup"
+    assert_clean_state
+}
+
+test_it_stdin_eof_reaches_the_command() {
+    setup_rootfs
+    # Input ending without a newline: the EOF must still reach cat through the pty.
+    capture sh -c "printf 'one\ntwo' | timeout 20 '$OSBOX' run --rm -it --rootfs '$T/rootfs' sh -c 'cat >/dev/null; echo got-eof'"
+    assert_eq 0 "$STATUS" "$OUT"
+    assert_contains "$OUT" "got-eof"
+    assert_clean_state
+}
+
+test_hostname_env_and_etc_files() {
+    setup_rootfs
+    capture run_rootfs -h web1 sh -c 'echo $HOSTNAME; grep -c web1 /etc/hosts; cat /etc/resolv.conf | wc -l'
+    assert_eq "web1
+1
+1" "$OUT"
+    # The image's own /etc files are never edited.
+    [ ! -e "$T/rootfs/etc/hostname" ] || fail "/etc/hostname written into the rootfs"
+}

@@ -147,6 +147,18 @@ static void test_sync_messages_carry_fds(void **state)
     close(sv[1]);
     assert_int_equal(sync_recv(sv[0], &r, &fd), 0); /* EOF */
     close(sv[0]);
+
+    /* The child fails and exits without reading our GO: its error must
+     * still arrive (not ECONNRESET). */
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+    m.type = SYNC_GO;
+    assert_int_equal(sync_send(sv[0], &m, -1), 0);
+    sync_send_error(sv[1], &err);
+    close(sv[1]);
+    assert_int_equal(sync_recv(sv[0], &r, NULL), 1);
+    assert_int_equal(r.type, SYNC_ERROR);
+    assert_int_equal(sync_recv(sv[0], &r, NULL), 0);
+    close(sv[0]);
 }
 
 static void test_record_roundtrip_and_names(void **state)
