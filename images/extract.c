@@ -223,6 +223,9 @@ static int write_file(struct archive *a, int dirfd, const char *base, struct arc
                            archive_error_string(a) ? archive_error_string(a) : "read failed");
     if (archive_entry_size_is_set(e) && ftruncate(fd, archive_entry_size(e)) < 0)
         return osbox_error(err, errno, "entry '%s': truncate", entry);
+    /* Start writing back now, so the syncfs() before commit has little left
+     * to wait for: disk writes overlap with decompression and hashing. */
+    sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     if (fchown(fd, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e)) < 0)
         return osbox_error(err, errno, "entry '%s': chown", entry);
     /* After chown, which clears setuid: mode bits exactly as the tar says. */
