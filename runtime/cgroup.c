@@ -183,6 +183,20 @@ static void create_unified(struct osbox_cgroup *cg, const struct cg_hier *h, con
     make_leaf(d, h, parent ? parent : h->own, id, &ignored);
 }
 
+/* v1 hierarchies a container joins: those whose files osbox writes or reads
+ * (limits, stats) and freezer (stopping everything at once). The rest
+ * (cpuset, devices, blkio, ...) would only cost a mkdir, an attach and an
+ * rmdir per container while leaving it exactly as unrestricted as osbox. */
+static bool v1_used(const char *ctrls)
+{
+    static const char *const used[] = { "memory", "cpu", "cpuacct", "pids", "freezer", NULL };
+
+    for (int i = 0; used[i]; i++)
+        if (cg_has_ctrl(ctrls, used[i]))
+            return true;
+    return false;
+}
+
 /* The controllers the limits need must be present somewhere we created. */
 static int check_controllers(const struct osbox_cgroup *cg, const struct osbox_resources *res,
                              struct osbox_err *err)
@@ -248,7 +262,7 @@ int cgroup_create(const char *id, const char *parent, const struct osbox_resourc
             create_unified(cg, h, par, id);
         else if (h->v2)
             rc = create_v2(cg, h, par, id, resources_any(res), err);
-        else
+        else if (v1_used(h->ctrls))
             rc = create_v1(cg, h, par, id, err);
     }
     cg_layout_free(&l);

@@ -7,8 +7,9 @@
  * made on demand and removed again when empty), so services under systemd
  * keep their containers inside their own subtree.
  *
- * v1: one directory per mounted controller hierarchy (named ones such as
- * name=systemd are left alone). Hybrid: the v1 controllers carry the limits,
+ * v1: one directory in each hierarchy holding a controller osbox uses (memory,
+ * cpu, cpuacct, pids, freezer); cpuset, devices, blkio... and named ones such
+ * as name=systemd are left alone. Hybrid: the v1 controllers carry the limits,
  * and the container is also placed in the unified tree (tracking, cgroup.kill).
  * v2: controllers are enabled from the root down; when osbox's own cgroup
  * holds processes (v2's "no internal processes" rule forbids controllers
