@@ -59,6 +59,8 @@ void cpu_init(void)
     struct desc_ptr d = { sizeof idt - 1, (u64)idt };
     __asm__ volatile("lidt %0" ::"m"(d));
 
+    /* EFER.SCE again from long mode (the PVH entry set it in 32-bit mode) */
+    wrmsr(0xc0000080, rdmsr(0xc0000080) | 1);
     /* syscall: kernel CS 0x08/SS 0x10; sysret base 0x18 -> CS 0x2b, SS 0x23 */
     wrmsr(0xc0000081, ((u64)0x18 << 48) | ((u64)KCODE_SEL << 32));   /* STAR */
     wrmsr(0xc0000082, (u64)syscall_entry);                          /* LSTAR */

@@ -41,6 +41,8 @@ void init_start(void *arg)
     uart_enable_rx_irq();
     uart_irq();     /* input that arrived before the IRQ was on */
     virtio_probe();
+    extern bool strace_on;
+    strace_on = cmdline_get("osbox.strace") != NULL;
     int r = ext2_mount();
     if (r) panic("cannot mount the root file system (%d)", r);
 

@@ -53,6 +53,7 @@ static const syscall_fn table[NSYSCALLS] = {
     [332] = sys_enosys_quiet /* statx: callers fall back */, [439] = sys_faccessat,
 };
 
+bool strace_on;   /* osbox.strace=1 on the cmdline */
 static u8 logged[(NSYSCALLS + 7) / 8 + 64];
 
 /* Returns nonzero when the return must use iretq (all registers restored). */
@@ -71,6 +72,7 @@ int syscall_dispatch(struct trapframe *tf)
         r = -ENOSYS;
     }
     tf->rax = r;
+    if (strace_on) printk("osbox-guest: [%d] syscall %lu -> %ld\n", cur->pid, nr, r);
     return_to_user_work(tf);
     return nr == 15 || tf->rip >= USER_TOP;
 }
