@@ -3,6 +3,7 @@
 #ifndef OSBOX_RUNTIME_INTERNAL_H
 #define OSBOX_RUNTIME_INTERNAL_H
 
+#include <jansson.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <termios.h>
@@ -95,6 +96,9 @@ struct host_tty {
 void host_tty_make_raw(struct host_tty *t);
 void host_tty_restore(struct host_tty *t);
 void host_tty_copy_winsize(int master);
+
+/* Replace path with o, atomically (temp + rename). */
+int runtime_write_json(const char *path, json_t *o, struct osbox_err *err);
 
 /* Live state ($OSBOX_RUN/containers/<id>/state.json). */
 int live_write(const char *live_dir, const char *id, pid_t pid, struct osbox_err *err);

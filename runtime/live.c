@@ -41,16 +41,11 @@ int live_write(const char *live_dir, const char *id, pid_t pid, struct osbox_err
                           "pid_start", (json_int_t)(pid > 0 ? proc_start_time(pid) : 0), "osbox_pid",
                           (int)getpid(), "osbox_start", (json_int_t)proc_start_time(getpid()),
                           "rootfs", rootfs);
-    char *s;
     int rc;
 
     if (!o)
         return osbox_error(err, ENOMEM, "live state for %s", id);
-    s = json_dumps(o, JSON_INDENT(2));
+    rc = runtime_write_json(path, o, err);
     json_decref(o);
-    if (!s)
-        return osbox_error(err, ENOMEM, "live state for %s", id);
-    rc = osbox_write_file_atomic(path, s, strlen(s), 0644, err);
-    free(s);
     return rc;
 }

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runtime/runtime.h"
+#include "runtime/internal.h"
 #include "util.h"
 
 void osbox_record_free(struct osbox_record *r)
@@ -133,7 +133,6 @@ int state_write_record(const struct osbox_record *r, struct osbox_err *err)
     _cleanup_free_ char *dir = runtime_container_dir(r->id);
     _cleanup_free_ char *path = osbox_strdup_printf("%s/container.json", dir);
     json_t *o = json_object();
-    char *s;
     int rc;
 
     json_object_set_new(o, "id", json_string(r->id));
@@ -146,12 +145,8 @@ int state_write_record(const struct osbox_record *r, struct osbox_err *err)
     json_object_set_new(o, "status", json_string(r->status ? r->status : "creating"));
     json_object_set_new(o, "exit_code", json_integer(r->exit_code));
     json_object_set_new(o, "auto_remove", json_boolean(r->auto_remove));
-    s = json_dumps(o, JSON_INDENT(2));
+    rc = runtime_write_json(path, o, err);
     json_decref(o);
-    if (!s)
-        return osbox_error(err, ENOMEM, "record for %s", r->id);
-    rc = osbox_write_file_atomic(path, s, strlen(s), 0644, err);
-    free(s);
     return rc;
 }
 

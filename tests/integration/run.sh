@@ -239,7 +239,7 @@ test_tty_with_t() {
     setup_rootfs
     command -v script >/dev/null || skip "no script(1)"
     capture script -qec "'$OSBOX' run --rm -t --rootfs '$T/rootfs' sh -c '[ -t 0 ] && [ -t 1 ] && echo is-a-tty; tty; exit 4'" /dev/null
-    assert_eq 4 "$STATUS" "status through the pty"
+    assert_eq 4 "$STATUS" "status through the pty ($OUT)"
     assert_contains "$OUT" "is-a-tty"
     assert_contains "$OUT" "/dev/pts/0"
     capture run_rootfs sh -c '[ -t 0 ] && echo is-a-tty || echo no-tty'
