@@ -12,3 +12,18 @@ images-load-busybox: build/images/busybox.oci $(BUILD)/osbox
 	else \
 		echo "images: not root, so busybox was built but not loaded (run 'make images' as root)"; \
 	fi
+
+# libFuzzer target for manifests, configs, path cleaning and layer extraction
+# (not part of `make test`): `make fuzz` builds it, `make fuzz-images` runs it.
+FUZZ_IMAGES_SRCS := tests/fuzz/fuzz_images.c $(filter-out images/%_test.c,$(wildcard images/*.c)) \
+                    common/error.c common/util.c
+build/fuzz/fuzz_images: $(FUZZ_IMAGES_SRCS) $(wildcard images/*.h)
+	@mkdir -p $(@D)
+	$${FUZZ_CC:-clang} -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -Icommon -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -o $@ $(FUZZ_IMAGES_SRCS) $(shell pkg-config --libs libarchive libcrypto jansson)
+
+.PHONY: fuzz fuzz-images
+fuzz: build/fuzz/fuzz_images
+fuzz-images: build/fuzz/fuzz_images
+	@mkdir -p build/fuzz/corpus-images
+	build/fuzz/fuzz_images -max_total_time=$${FUZZ_SECONDS:-30} -max_len=65536 build/fuzz/corpus-images
