@@ -14,7 +14,9 @@ need_qemu() {
 
 test_harness_vm() {
     need_qemu
-    local probe=$OSBOX_SRC/build/harness-probe.$$ start end
+    # A path on the shared root that is not one of the harness's fresh tmpfs
+    # (the checkout itself may be under /tmp, which is one).
+    local probe=/var/tmp/osbox-harness-probe.$$ start end
     mkdir -p "$T/results"
     # shellcheck disable=SC2016 # expanded inside the VM
     local script='
