@@ -76,6 +76,11 @@ static int make_target(const char *dest, bool file, struct osbox_err *err)
     char *slash;
     int fd;
 
+    struct stat st;
+
+    /* Already there: opening it for writing would copy it up from the lower layers. */
+    if (lstat(dest, &st) == 0)
+        return 0;
     if (!file)
         return osbox_mkdir_p(dest, 0755, err);
     slash = strrchr(dir, '/');
