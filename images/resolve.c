@@ -155,7 +155,7 @@ int images_resolve(const char *ref, struct osbox_image **out, struct osbox_err *
         struct stat st;
         img->layers[i] = images_layer_path(&s, c.diff_ids[i]);
         if (stat(img->layers[i], &st) < 0 || !S_ISDIR(st.st_mode)) {
-            osbox_error(err, 0, "image '%s': layer directory %s is missing (remove the image and load it again)",
+            osbox_error(err, 0, "image '%s': layer directory %s is missing (load the image again to restore it)",
                         ref, img->layers[i]);
             images_image_free(img);
             img = NULL;

@@ -412,6 +412,10 @@ static void test_load_and_resolve(void **state)
     assert_int_equal(images_resolve("unit:test", &img, &err), -1);
     assert_non_null(strstr(err.msg, bottom));
     assert_non_null(strstr(err.msg, "missing"));
+    /* Loading again restores it from the stored blob. */
+    assert_int_equal(images_load_oci_dir(layout, NULL, NULL, &err), 0);
+    assert_int_equal(images_resolve("unit:test", &img, &err), 0);
+    images_image_free(img);
     free(bottom);
     free(digest);
     osbox_strv_free(loaded);
