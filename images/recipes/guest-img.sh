@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the osbox guest disk: an ext2 image holding the guest kernel at
 # /boot/osbox-kernel, static busybox with applet links, /init, the guest
-# test programs and the workloads.
+# test programs and the workloads (256 MiB, sparse: room for the fileio workload).
 #   guest-img.sh OUT KERNEL BUSYBOX [FILE:DEST]...
 set -euo pipefail
 out=$1 kernel=$2 busybox=$3
@@ -32,5 +32,5 @@ printf 'root:x:0:0:root:/root:/bin/sh\n' >"$stage/etc/passwd"
 printf 'root:x:0:\n' >"$stage/etc/group"
 
 rm -f "$out.tmp"
-mke2fs -q -F -t ext2 -b 4096 -L osbox-guest -E root_owner=0:0 -d "$stage" "$out.tmp" 64M
+mke2fs -q -F -t ext2 -b 4096 -L osbox-guest -E root_owner=0:0 -d "$stage" "$out.tmp" 256M
 mv "$out.tmp" "$out"
