@@ -81,37 +81,54 @@ cg_stat() { # KEY DIR...
     [ "$found" = 1 ] && echo "$total"
 }
 
+# CPU time used by the container in us: v2 cpu.stat usage_usec, else v1 cpuacct.usage (ns).
+cg_usage() { # DIR...
+    local d
+    cg_stat usage_usec "$@" && return 0
+    for d in "$@"; do
+        [ -f "$d/cpuacct.usage" ] && { echo $(( $(cat "$d/cpuacct.usage") / 1000 )); return 0; }
+    done
+    return 1
+}
+
 test_cpus_throttles_busy_loop() {
     cg_rootfs
-    local par="osbox-cgt-$$" dirs="" i pid thr1 thr2 use1 use2
+    local par="osbox-cgt-$$" dirs="" i pid thr1 thr2 use1 use2 dthr duse
     # osbox in the background (not a subshell): SIGTERM to it ends the loop early.
-    "$OSBOX" run --rm --rootfs "$CGR" --cpus 0.5 --cgroup-parent "$par" \
-        timeout -s KILL 20 sh -c 'while :; do :; done' >"$T/out" 2>&1 &
+    # Two spinning processes, and a large weight so that on a busy machine the
+    # quota, not the competition, is what holds the container back.
+    "$OSBOX" run --rm --rootfs "$CGR" --cpus 0.5 --cpu-shares 16384 --cgroup-parent "$par" \
+        timeout -s KILL 20 sh -c 'while :; do :; done & while :; do :; done' >"$T/out" 2>&1 &
     pid=$!
-    trap "kill -9 $pid 2>/dev/null || true" EXIT
+    # On failure too: osbox forwards SIGTERM, the container ends, osbox cleans up.
+    trap "kill -TERM $pid 2>/dev/null || true; wait $pid 2>/dev/null || true" EXIT
     for i in $(seq 400); do
         dirs=$(find /sys/fs/cgroup -mindepth 2 -maxdepth 8 -type d -path "*/$par/osbox-*" 2>/dev/null || true)
         [ -n "$dirs" ] && [ -n "$(cg_stat nr_throttled $dirs)" ] && break
         sleep 0.05
     done
     [ -n "$dirs" ] || fail "the container's cgroup never appeared under $par"
-    sleep 1
-    thr1=$(cg_stat nr_throttled $dirs) || fail "the container ended early: $(cat "$T/out")"
-    use1=$(cg_stat usage_usec $dirs || echo 0)
-    sleep 2
-    thr2=$(cg_stat nr_throttled $dirs) || fail "the container ended early: $(cat "$T/out")"
-    use2=$(cg_stat usage_usec $dirs || echo 0)
+    sleep 0.5
+    # Windows of 2 s (20 CFS periods of 100 ms): a loop wanting two CPUs hits a
+    # 50 ms quota in most of them. Only when the host itself cannot give it half
+    # a CPU does the quota never bite: then look again, at most 3 times.
+    for i in 1 2 3; do
+        thr1=$(cg_stat nr_throttled $dirs) || fail "the container ended early: $(cat "$T/out")"
+        use1=$(cg_usage $dirs) || fail "no CPU usage counter in $dirs"
+        sleep 2
+        thr2=$(cg_stat nr_throttled $dirs) || fail "the container ended early: $(cat "$T/out")"
+        use2=$(cg_usage $dirs)
+        dthr=$((thr2 - thr1)) duse=$((use2 - use1))
+        echo "2 s of busy loops at --cpus 0.5: throttled in $dthr periods, used $((duse / 1000)) ms of CPU"
+        # Generous: a period may overshoot its quota a little (more so under emulation).
+        [ "$duse" -le 1600000 ] || fail "used $duse us of CPU in 2 s at --cpus 0.5"
+        [ "$dthr" -lt 5 ] || break
+        [ "$duse" -lt 900000 ] || fail "ran at $((duse / 20000))% of a CPU yet throttled only $dthr times"
+    done
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true # bounded: the loop ends within 20 s anyway
-    echo "2 s of a busy loop at --cpus 0.5: throttled $((thr2 - thr1)) times, usage $(( (use2 - use1) / 1000 )) ms"
-    # 20 CFS periods of 100 ms passed; a loop that wants a whole CPU hits the quota in most.
-    [ $((thr2 - thr1)) -ge 5 ] || fail "nr_throttled grew by $((thr2 - thr1)) in 2 s: the quota is not applied"
-    if [ "$use2" -gt 0 ]; then
-        # Generous: the kernel lets a period overshoot its quota a little (more so
-        # under emulation); an unthrottled loop would take close to 2 s.
-        [ $((use2 - use1)) -le 1600000 ] || fail "used $((use2 - use1)) us of CPU in 2 s at --cpus 0.5"
-    fi
     [ -z "$(cg_dirs_under "$par")" ] || fail "cgroup parent $par left behind"
+    [ "$dthr" -ge 5 ] || skip "host too busy: the loops never got half a CPU to hit the quota"
 }
 
 test_bad_values_are_one_line_125_errors() {
