@@ -10,6 +10,22 @@
 
 #define KICK_SIGNAL SIGUSR1
 
+/* MTRRs enabled with write-back as the default type: left at reset
+ * (disabled = uncachable), some hosts run all guest memory uncached. */
+static int set_msrs(struct vcpu *v, struct osbox_err *err)
+{
+    struct {
+        struct kvm_msrs hdr;
+        struct kvm_msr_entry e[2];
+    } m = { .hdr.nmsrs = 2 };
+
+    m.e[0] = (struct kvm_msr_entry){ .index = 0x2ff, .data = (1u << 11) | 6 }; /* MTRRdefType */
+    m.e[1] = (struct kvm_msr_entry){ .index = 0x1a0, .data = 1 };               /* MISC_ENABLE: fast strings */
+    if (ioctl(v->fd, KVM_SET_MSRS, &m) != 2)
+        return osbox_error(err, errno, "KVM_SET_MSRS on vCPU %d", v->id);
+    return 0;
+}
+
 int vcpu_create(struct vm *vm, int id, struct osbox_err *err)
 {
     struct vcpu *v = &vm->vcpus[id];
@@ -24,7 +40,9 @@ int vcpu_create(struct vm *vm, int id, struct osbox_err *err)
     if (run == MAP_FAILED)
         return osbox_error(err, errno, "mmap kvm_run of vCPU %d", id);
     v->run = run;
-    return cpuid_setup(vm, v, err);
+    if (cpuid_setup(vm, v, err) < 0)
+        return -1;
+    return set_msrs(v, err);
 }
 
 void vcpu_dump(struct vcpu *v, char *buf, size_t len)

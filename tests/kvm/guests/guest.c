@@ -164,6 +164,27 @@ void guest_main(struct start_info *si)
         guest_exit((u32)mode_echo());
     } else if (streq_prefix(mode, "timer")) {
         guest_exit((u32)mode_timer());
+    } else if (streq_prefix(mode, "memspeed")) {
+        /* Rough cost of first-touching and re-touching guest RAM pages. */
+        volatile u8 *p = (volatile u8 *)0x1000000;
+        u64 t0 = rdtsc();
+        for (u64 i = 0; i < (32UL << 20); i += 4096)
+            p[i] = 1;
+        u64 t1 = rdtsc();
+        for (u64 i = 0; i < (32UL << 20); i += 4096)
+            p[i] = 2;
+        u64 t2 = rdtsc();
+        for (u64 i = 0; i < (1UL << 20); i++)
+            p[i] = 3;
+        u64 t3 = rdtsc();
+        puts("cycles per page: first touch ");
+        put_dec((t1 - t0) / 8192);
+        puts(", again ");
+        put_dec((t2 - t1) / 8192);
+        puts("; cycles per byte written ");
+        put_dec((t3 - t2) >> 20);
+        puts("\n");
+        guest_exit(0);
     } else if (streq_prefix(mode, "smp")) {
         guest_exit((u32)mode_smp());
     } else if (streq_prefix(mode, "blk")) {
