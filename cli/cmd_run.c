@@ -19,6 +19,7 @@ struct run_opts {
     const char *name, *workdir, *user, *hostname, *rootfs, *cgroup_parent;
     char **env;  /* -e / --env-file, in order */
     struct osbox_resources res;
+    struct osbox_net_spec net;
 };
 
 static void usage(FILE *out)
@@ -47,7 +48,13 @@ static void usage(FILE *out)
             "      --cpu-weight N        relative CPU weight, v2 scale (1..10000)\n"
             "      --pids-limit N        maximum number of processes (-1 unlimited)\n"
             "      --cgroup-parent PATH  create the container's cgroup under PATH\n"
-            "      --network none|host   network mode (default none)\n"
+            "      --network MODE        bridge (default; $OSBOX_NETWORK changes it), none, host,\n"
+            "                            container:NAME (share a running container's network)\n"
+            "  -p, --publish [HOSTIP:]HOSTPORT:PORT[/tcp|/udp]  publish a port on the host\n"
+            "      --ip ADDR             the container's address on the bridge\n"
+            "      --mac-address MAC     the container's MAC address\n"
+            "      --dns IP              name server for /etc/resolv.conf\n"
+            "      --add-host NAME:IP    add a line to /etc/hosts\n"
             "      --rootfs DIR          run a plain directory instead of an image\n"
             "      --help                show this help\n"
             "\n"
@@ -58,6 +65,7 @@ static void usage(FILE *out)
 enum {
     OPT_RM = 256, OPT_NAME, OPT_ENV_FILE, OPT_READ_ONLY, OPT_MEMORY_SWAP, OPT_CPUS,
     OPT_CPU_WEIGHT, OPT_PIDS_LIMIT, OPT_CGROUP_PARENT, OPT_NETWORK, OPT_ROOTFS, OPT_HELP,
+    OPT_IP, OPT_MAC, OPT_DNS, OPT_ADD_HOST,
 };
 
 static const struct option long_opts[] = {
@@ -80,6 +88,11 @@ static const struct option long_opts[] = {
     { "cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT },
     { "network", required_argument, NULL, OPT_NETWORK },
     { "net", required_argument, NULL, OPT_NETWORK },
+    { "publish", required_argument, NULL, 'p' },
+    { "ip", required_argument, NULL, OPT_IP },
+    { "mac-address", required_argument, NULL, OPT_MAC },
+    { "dns", required_argument, NULL, OPT_DNS },
+    { "add-host", required_argument, NULL, OPT_ADD_HOST },
     { "rootfs", required_argument, NULL, OPT_ROOTFS },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
@@ -129,10 +142,11 @@ static int parse(int argc, char **argv, struct run_opts *o, int *status)
     int c, rc = 0;
 
     osbox_resources_init(&o->res);
+    osbox_net_spec_init(&o->net);
     osbox_err_clear(&err);
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+e:w:u:h:tim:c:", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+e:w:u:h:tim:c:p:", long_opts, NULL)) != -1) {
         switch (c) {
         case OPT_RM: o->rm = true; break;
         case OPT_NAME: o->name = optarg; break;
@@ -151,14 +165,12 @@ static int parse(int argc, char **argv, struct run_opts *o, int *status)
         case OPT_CPU_WEIGHT: rc = resources_set_cpu_weight(&o->res, optarg, &err); break;
         case OPT_PIDS_LIMIT: rc = resources_set_pids_limit(&o->res, optarg, &err); break;
         case OPT_CGROUP_PARENT: o->cgroup_parent = optarg; break;
-        case OPT_NETWORK:
-            if (!strcmp(optarg, "none"))
-                o->host_network = false;
-            else if (!strcmp(optarg, "host"))
-                o->host_network = true;
-            else
-                rc = osbox_error(&err, 0, "--network %s: supported modes are none and host", optarg);
-            break;
+        case OPT_NETWORK: rc = osbox_net_set_mode(&o->net, optarg, &err); break;
+        case 'p': rc = osbox_net_add_publish(&o->net, optarg, &err); break;
+        case OPT_IP: rc = osbox_net_set_ip(&o->net, optarg, &err); break;
+        case OPT_MAC: rc = osbox_net_set_mac(&o->net, optarg, &err); break;
+        case OPT_DNS: rc = osbox_net_add_dns(&o->net, optarg, &err); break;
+        case OPT_ADD_HOST: rc = osbox_net_add_host(&o->net, optarg, &err); break;
         case OPT_ROOTFS: o->rootfs = optarg; break;
         case OPT_HELP: usage(stdout); *status = 0; return -1;
         case ':':
@@ -174,7 +186,8 @@ static int parse(int argc, char **argv, struct run_opts *o, int *status)
             return -1;
         }
     }
-    if (resources_validate(&o->res, &err) < 0) {
+    o->host_network = o->net.mode == OSBOX_NET_HOST;
+    if (resources_validate(&o->res, &err) < 0 || osbox_net_validate(&o->net, &err) < 0) {
         *status = cli_fail(&err);
         return -1;
     }
@@ -232,8 +245,10 @@ static int build_spec(struct run_opts *o, struct osbox_image *img, char **cmd,
     spec->process.terminal = o->tty;
     spec->process.stdin_open = o->interactive;
     spec->root.readonly = o->read_only;
-    if (o->host_network)
+    if (o->net.mode == OSBOX_NET_HOST || o->net.mode == OSBOX_NET_CONTAINER)
         spec->namespaces &= ~(unsigned)OSBOX_NS_NET;
+    spec->net = o->net; /* moved */
+    memset(&o->net, 0, sizeof o->net);
     spec->resources = o->res;
     spec->cgroup_parent = osbox_xstrdup(o->cgroup_parent);
     osbox_spec_add_default_mounts(spec);
@@ -252,6 +267,7 @@ static int run_container(struct run_opts *o, struct osbox_spec *spec, struct osb
         return -1;
     dir = runtime_container_dir(rec->id);
     ro.id = rec->id;
+    spec->net.name = osbox_xstrdup(rec->name);
     if (!spec->hostname)
         spec->hostname = osbox_xstrdup(o->hostname ? o->hostname : "");
     if (!*spec->hostname) {
@@ -331,6 +347,7 @@ out:
     if (img)
         images_image_free(img);
     osbox_strv_free(o.env);
+    osbox_net_spec_free(&o.net);
     if (status < 0)
         return cli_fail(&err);
     return status;

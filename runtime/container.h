@@ -17,6 +17,7 @@ struct osbox_container {
     int exit_status;
     struct host_tty tty;
     struct osbox_cgroup *cg;
+    struct netc_state *net; /* network hooks (net_container.c); NULL: nothing to undo */
 };
 
 #endif

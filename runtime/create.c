@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "runtime/container.h"
+#include "runtime/net_internal.h"
 #include "util.h"
 
 char *runtime_container_dir(const char *id)
@@ -136,6 +137,8 @@ int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opt
         goto fail;
     if (cgroup_create(c->id, spec->cgroup_parent, &spec->resources, &c->cg, err) < 0)
         goto fail;
+    if (netc_before_clone(c, spec, err) < 0) /* a lease (bridge) or the ns to join */
+        goto fail;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         osbox_error(err, errno, "socketpair");
         goto fail;
@@ -150,6 +153,8 @@ int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opt
         flags |= CLONE_NEWCGROUP;
         ctx.cgroupns_in_clone = true;
     }
+    if (netc_clone_enter(c, err) < 0)
+        goto fail;
     c->pid = do_clone3(flags, cgfd, &c->pidfd);
     if (c->pid < 0 && errno == EINVAL && (flags & CLONE_NEWTIME)) {
         flags &= ~(unsigned long)CLONE_NEWTIME;
@@ -157,12 +162,15 @@ int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opt
     }
     if (c->pid == 0)
         child_main(&ctx);
+    netc_clone_leave(c);
     close(sv[1]);
     if (c->pid < 0) {
         osbox_error(err, errno, "clone3 into new namespaces");
         goto fail;
     }
     if (cgfd < 0 && cgroup_add_pid(c->cg, c->pid, err) < 0)
+        goto fail;
+    if (netc_after_clone(c, err) < 0) /* eth0 is up before the command starts */
         goto fail;
     /* If the child already failed, this send fails; its message explains why. */
     sync_send(c->sock, &go, -1);

@@ -45,10 +45,8 @@ int runtime_prepare_etc(struct osbox_spec *spec, const char *dir, bool host_netw
     if (host_network) {
         hosts = host_file("/etc/hosts", "127.0.0.1\tlocalhost\n");
         resolv = host_file("/etc/resolv.conf", "");
-    } else {
-        hosts = osbox_strdup_printf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
-                                    "ip6-loopback\n127.0.1.1\t%s\n", hostname);
-        resolv = osbox_xstrdup("# osbox: --network none, no name servers\n");
+    } else if (net_etc_content(&spec->net, hostname, &hosts, &resolv, err) < 0) {
+        return -1; /* none, bridge, container:NAME (runtime/net_etc.c) */
     }
     if (write_one(spec, dir, "hostname", hn, err) < 0 ||
         write_one(spec, dir, "hosts", hosts, err) < 0 ||

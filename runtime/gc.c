@@ -200,6 +200,9 @@ int runtime_gc(int *removed, struct osbox_err *err)
     }
     osbox_strv_free(ids);
     gc_names();
+    /* Leases, ports and veths of holders that are gone. */
+    if (net_gc(NULL, err) < 0)
+        rc = -1;
 out:
     if (removed)
         *removed = n;

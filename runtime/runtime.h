@@ -28,6 +28,7 @@
 
 #include "osbox_err.h"
 #include "runtime/cgroup.h"
+#include "runtime/net.h"
 
 /* One mount, as in the OCI config's "mounts". type "bind" (or MS_BIND in
  * flags) binds a host path; anything else is a fresh filesystem. */
@@ -84,6 +85,7 @@ struct osbox_spec {
     unsigned namespaces;        /* OSBOX_NS_* */
     struct osbox_resources resources;
     char *cgroup_parent;        /* NULL: the cgroup osbox runs in */
+    struct osbox_net_spec net;  /* --network and friends; zeroed: none (see runtime/net.h) */
     /* seccomp and capabilities come with their own issue. */
 };
 

@@ -30,6 +30,7 @@ void osbox_spec_free(struct osbox_spec *spec)
     }
     free(spec->mounts);
     free(spec->cgroup_parent);
+    osbox_net_spec_free(&spec->net);
     memset(spec, 0, sizeof *spec);
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "runtime/container.h"
+#include "runtime/net_internal.h"
 #include "util.h"
 
 static int write_all(int fd, const char *p, size_t n)
@@ -163,6 +164,7 @@ int runtime_destroy(struct osbox_container *c, struct osbox_err *err)
         else
             waitpid(c->pid, NULL, 0);
     }
+    netc_destroy(c); /* veth, published ports, lease */
     if (c->cg && cgroup_destroy(c->cg, err) < 0)
         rc = -1;
     c->cg = NULL;
