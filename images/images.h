@@ -72,6 +72,13 @@ int images_tag(const char *src, const char *dst, struct osbox_err *err);
 /* Write the images refs (NULL-terminated) to out as one OCI archive. */
 int images_save(char *const *refs, const char *out, struct osbox_err *err);
 
+/* For `vm run`: an ext2 disk holding the image's root filesystem as a container
+ * would see it (layers merged, whiteouts applied), with extra_bytes free.
+ * Cached under images/disks/ by manifest digest and shared: copy it before
+ * writing to it. *path_out is malloc'd. */
+int images_ext2_disk(const char *ref, unsigned long long extra_bytes, char **path_out,
+                     struct osbox_err *err);
+
 /* Store part of `osbox gc`: remove what killed imports left in tmp/ and every
  * blob and layer that no name and no container uses. */
 struct images_gc_stats {

@@ -63,6 +63,24 @@ static int sweep(const struct images_store *s, json_t *keep_blobs, json_t *keep_
         }
         closedir(d);
     }
+    /* ext2 disks for `vm run`, named after their image's manifest digest. */
+    _cleanup_free_ char *disks = osbox_strdup_printf("%s/disks", s->root);
+    DIR *d = opendir(disks);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char *dot = strstr(e->d_name, ".ext2");
+        if (e->d_name[0] == '.' || !dot)
+            continue;
+        _cleanup_free_ char *digest = osbox_strdup_printf("sha256:%.*s", (int)(dot - e->d_name),
+                                                          e->d_name);
+        if (json_object_get(keep_blobs, digest))
+            continue;
+        _cleanup_free_ char *p = osbox_strdup_printf("%s/%s", disks, e->d_name);
+        if (unlink(p) == 0 && st)
+            st->blobs++;
+    }
+    if (d)
+        closedir(d);
     return 0;
 }
 

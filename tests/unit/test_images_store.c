@@ -465,6 +465,84 @@ static void test_gc_removes_debris_only(void **state)
     free(layout);
 }
 
+static char *run(const char *cmd)
+{
+    FILE *f = popen(cmd, "r");
+    static char out[8192];
+    size_t n;
+
+    assert_non_null(f);
+    n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    assert_int_equal(pclose(f), 0);
+    return out;
+}
+
+static void test_ext2_disk_merges_layers(void **state)
+{
+    const struct ent l1[] = {
+        { "etc/", AE_IFDIR, NULL, 0755, 0 },
+        { "etc/gone", AE_IFREG, "deleted above", 0, 0 },
+        { "etc/kept", AE_IFREG, "kept", 0, 0 },
+        { "opq/", AE_IFDIR, NULL, 0755, 0 },
+        { "opq/hidden", AE_IFREG, "hidden", 0, 0 },
+        { "bin/", AE_IFDIR, NULL, 0755, 0 },
+        { "bin/tool", AE_IFREG, "#!/bin/sh\n", 04755, 0 },
+        { "bin/alias", 0, "bin/tool", 0, 0 },
+    };
+    const struct ent l2[] = {
+        { "etc/.wh.gone", AE_IFREG, "", 0, 0 },
+        { "opq/.wh..wh..opq", AE_IFREG, "", 0, 0 },
+        { "opq/new", AE_IFREG, "new", 0, 0 },
+        { "link", AE_IFLNK, "/etc/kept", 0777, 0 },
+    };
+    char *t1 = osbox_strdup_printf("%s/d1.tar", scratch), *t2 = osbox_strdup_printf("%s/d2.tar", scratch);
+    char *layout = osbox_strdup_printf("%s/d.oci", scratch), *disk = NULL, *disk2 = NULL, *cmd;
+    const char *tars[] = { t1, t2 };
+    struct osbox_err err;
+    struct images_gc_stats st;
+    char *out;
+
+    (void)state;
+    if (system("command -v debugfs >/dev/null && command -v e2fsck >/dev/null") != 0)
+        skip();
+    write_tar(t1, l1, 8, false);
+    write_tar(t2, l2, 4, false);
+    free(make_layout(layout, tars, 2));
+    osbox_err_clear(&err);
+    assert_int_equal(images_load_oci_dir(layout, NULL, NULL, &err), 0);
+    if (images_ext2_disk("unit:test", 1 << 20, &disk, &err) < 0)
+        fail_msg("%s", err.msg);
+    cmd = osbox_strdup_printf("e2fsck -fn %s 2>&1", disk);
+    run(cmd); /* exit 0: clean */
+    free(cmd);
+    cmd = osbox_strdup_printf("debugfs -R 'ls -p /etc' %s 2>/dev/null; debugfs -R 'ls -p /opq' %s 2>/dev/null", disk, disk);
+    out = run(cmd);
+    free(cmd);
+    assert_non_null(strstr(out, "/kept/"));
+    assert_null(strstr(out, "/gone/"));
+    assert_non_null(strstr(out, "/new/"));
+    assert_null(strstr(out, "/hidden/"));
+    cmd = osbox_strdup_printf("debugfs -R 'cat /etc/kept' %s 2>/dev/null; debugfs -R 'stat /bin/tool' %s 2>/dev/null | grep -E 'Mode|Links'; debugfs -R 'stat /link' %s 2>/dev/null | grep -i 'fast link'", disk, disk, disk);
+    out = run(cmd);
+    free(cmd);
+    assert_non_null(strstr(out, "kept"));
+    assert_non_null(strstr(out, "Mode:  04755"));
+    assert_non_null(strstr(out, "Links: 2"));
+    assert_non_null(strstr(out, "/etc/kept"));
+    /* Cached: the same path, built once; gone with the image. */
+    assert_int_equal(images_ext2_disk("unit:test", 1 << 20, &disk2, &err), 0);
+    assert_string_equal(disk, disk2);
+    assert_int_equal(images_remove("unit:test", false, NULL, NULL, &err), 0);
+    assert_int_equal(access(disk, F_OK), -1);
+    assert_int_equal(images_gc(&st, &err), 0);
+    free(disk);
+    free(disk2);
+    free(t1);
+    free(t2);
+    free(layout);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -478,6 +556,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_copy_verified_checks_digest_and_size, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_and_resolve, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gc_removes_debris_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ext2_disk_merges_layers, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
