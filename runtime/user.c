@@ -114,10 +114,10 @@ int user_resolve(const struct osbox_process *p, struct resolved_user *u, struct 
     if (all_digits(spec)) {
         if (parse_id(spec, &id, err) < 0)
             return osbox_error_prefix(err, "user '%s'", p->user);
+        /* A uid unknown to passwd is fine; it runs with gid 0, as in Docker. */
         u->uid = id;
-        u->gid = id; /* Docker: a bare uid unknown to passwd runs with gid 0 */
-        if (!find_passwd(NULL, true, id, &u->uid, &u->gid, &u->home, &pwname))
-            u->gid = 0;
+        u->gid = 0;
+        find_passwd(NULL, true, id, &u->uid, &u->gid, &u->home, &pwname);
     } else if (!find_passwd(spec, false, 0, &u->uid, &u->gid, &u->home, &pwname)) {
         return osbox_error(err, 0, "unable to find user %s: no matching entries in passwd file",
                            spec);

@@ -14,10 +14,14 @@ assert_clean_state() {
     [ -z "$left" ] || fail "state left behind: $left"
     left=$(grep -e "$OSBOX_ROOT" -e "$OSBOX_RUN" /proc/self/mountinfo || true)
     [ -z "$left" ] || fail "mounts left behind: $left"
-    left=$(new_cgroups)
     # Other suites on this machine may have containers running right now:
-    # only a cgroup that is still there a moment later is a leftover.
-    [ -z "$left" ] || { sleep 2; left=$(new_cgroups | comm -12 - <(printf '%s\n' "$left")); }
+    # only a cgroup that appeared during this test and stays is a leftover.
+    local i
+    for i in $(seq 1 20); do
+        left=$(new_cgroups)
+        [ -z "$left" ] && break
+        sleep 0.5
+    done
     [ -z "$left" ] || fail "cgroups left behind: $left"
 }
 one_line() { assert_eq 1 "$(printf '%s\n' "$OUT" | wc -l)" "error lines: $OUT"; }
