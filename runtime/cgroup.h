@@ -55,6 +55,7 @@ struct osbox_cgroup_stats {
     uint64_t memory_current;
     uint64_t oom_kills;
     uint64_t pids_current;
+    uint64_t memory_peak;     /* high-water mark (v2 memory.peak, v1 max_usage_in_bytes); 0 if unknown */
 };
 
 /* Parsers for the `osbox run` flags (resources.c). Each fills one field of r;

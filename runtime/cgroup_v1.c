@@ -106,6 +106,7 @@ int cg1_stats(const struct osbox_cgroup *cg, struct osbox_cgroup_stats *st, stru
     }
     if ((d = dir_with(cg, "memory"))) {
         cg_read_u64(d, "memory.usage_in_bytes", &st->memory_current);
+        cg_read_u64(d, "memory.max_usage_in_bytes", &st->memory_peak);
         cg_read_key(d, "memory.oom_control", "oom_kill", &st->oom_kills);
     }
     if ((d = dir_with(cg, "pids")))

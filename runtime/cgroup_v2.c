@@ -125,6 +125,7 @@ int cg2_stats(const char *dir, struct osbox_cgroup_stats *st, struct osbox_err *
     cg_read_key(dir, "cpu.stat", "nr_throttled", &st->nr_throttled);
     cg_read_key(dir, "cpu.stat", "throttled_usec", &st->throttled_usec);
     cg_read_u64(dir, "memory.current", &st->memory_current);
+    cg_read_u64(dir, "memory.peak", &st->memory_peak); /* kernel 5.19+ */
     cg_read_key(dir, "memory.events", "oom_kill", &st->oom_kills);
     cg_read_u64(dir, "pids.current", &st->pids_current);
     return 0;

@@ -230,6 +230,10 @@ static void cmd_oom(const char *id)
     OK(cgroup_stats(cg, &st, &err));
     CHECK(st.oom_kills >= 1, "oom_kill counter is %llu", (unsigned long long)st.oom_kills);
     printf("ok oom_kill %llu\n", (unsigned long long)st.oom_kills);
+    /* The hog got close to the limit, never past it. */
+    CHECK(st.memory_peak == 0 || (st.memory_peak > (16u << 20) && st.memory_peak <= (32u << 20)),
+          "memory peak %llu for a 32m limit", (unsigned long long)st.memory_peak);
+    printf("ok memory peak %llu\n", (unsigned long long)st.memory_peak);
     destroy_and_check(cg);
 }
 
