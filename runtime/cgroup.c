@@ -184,7 +184,7 @@ static void create_unified(struct osbox_cgroup *cg, const struct cg_hier *h, con
 }
 
 /* v1 hierarchies a container joins: those whose files osbox writes or reads
- * (limits, stats) and freezer (stopping everything at once). The rest
+ * (limits, stats), and freezer (so that a pause can stop all of it). The rest
  * (cpuset, devices, blkio, ...) would only cost a mkdir, an attach and an
  * rmdir per container while leaving it exactly as unrestricted as osbox. */
 static bool v1_used(const char *ctrls)
