@@ -8,10 +8,29 @@ cg_run() { # SUBCOMMAND: run cgtest with an id unique to this test, then check n
     [ -x "$CGTEST" ] || fail "$CGTEST missing: run 'make test-progs'"
     local id="cgt$$" left rc=0
     "$CGTEST" "$1" "$id" || rc=$?
+    left=$(cg_find "$id")
+    cg_scrub "$id" # on failure too: nothing of this test stays on the machine
     [ "$rc" != 77 ] || skip "cgtest $1: not for this host's cgroup mode"
     [ "$rc" = 0 ] || fail "cgtest $1 failed"
-    left=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -type d \( -name "osbox-$id" -o -name "osbox-test-parent-$id" \) 2>/dev/null || true)
     [ -z "$left" ] || fail "cgroups left behind: $left"
+}
+
+cg_find() { # ID: this test's cgroup dirs, deepest first
+    find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -depth -type d \
+        \( -name "osbox-$1" -o -path "*/osbox-test-parent-$1" -o -path "*/osbox-test-parent-$1/*" \) \
+        2>/dev/null || true
+}
+
+cg_scrub() { # ID: kill what is in this test's cgroups and remove them (bounded)
+    local d p i
+    for i in 1 2 3 4 5; do
+        [ -n "$(cg_find "$1")" ] || return 0
+        for d in $(cg_find "$1"); do
+            for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+            rmdir "$d" 2>/dev/null || true
+        done
+        sleep 0.1
+    done
 }
 
 test_detect_matches_mountinfo() {
@@ -43,12 +62,13 @@ test_pure_v1_when_cgroup2_is_not_mounted() {
     v2mnt=$(awk '$0 ~ / - cgroup2 / { print $5; exit }' /proc/self/mountinfo)
     [ -n "$v2mnt" ] || skip "no cgroup2 mount to hide"
     grep -q ' - cgroup .*rw,memory' /proc/self/mountinfo || skip "no v1 memory controller (pure v2 host)"
-    local id="cgt$$" left
+    local id="cgt$$" left rc=0
     unshare -m --propagation private sh -c '
         umount "$1" || exit 1
         [ "$("$2" detect)" = v1 ] || { echo "FAIL: not detected as v1"; exit 1; }
-        "$2" limits "$3" && "$2" oom "$3" && "$2" stale "$3"' sh "$v2mnt" "$CGTEST" "$id" ||
-        fail "cgtest on pure v1 failed"
-    left=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -type d -name "osbox-$id" 2>/dev/null || true)
+        "$2" limits "$3" && "$2" oom "$3" && "$2" stale "$3"' sh "$v2mnt" "$CGTEST" "$id" || rc=$?
+    [ "$rc" = 0 ] || { cg_scrub "$id"; fail "cgtest on pure v1 failed"; }
+    left=$(cg_find "$id")
+    cg_scrub "$id"
     [ -z "$left" ] || fail "cgroups left behind: $left"
 }
