@@ -332,6 +332,13 @@ static int extract_entry(struct archive *a, struct walker *w, struct archive_ent
     st->entries++;
     if (!*clean)
         return 0; /* the root itself */
+    /* Defensive: never keep a handle to a directory this entry may replace. */
+    size_t cl = strlen(clean);
+    if (w->cached >= 0 && !strncmp(w->cached_path, clean, cl) &&
+        (w->cached_path[cl] == '/' || w->cached_path[cl] == '\0')) {
+        close(w->cached);
+        w->cached = -1;
+    }
     split(clean, &dir, &base);
     dirfd = open_dir(w, dir, true, raw, err);
     if (dirfd < 0)
