@@ -37,27 +37,22 @@ void blk_poll_all(void)
         if (disks[i]->busy && used_ready(disks[i])) wakeup(disks[i]);
 }
 
-static int vblk_do(struct vblk *v, u32 type, u64 sector, void *buf, u32 len)
+/* One request: header, n data buffers, status byte. */
+static int vblk_do(struct vblk *v, u32 type, u64 sector, void **bufs, u32 n, u32 len)
 {
     while (v->busy) sleep_on_unintr(&v->busy);
     v->busy = true;
     struct virtq *q = &v->dev->vq;
+    if (n + 2 > q->num) panic("virtio-blk: request of %u buffers exceeds queue size %u", n, q->num);
     v->hdr.type = type;
     v->hdr.rsv = 0;
     v->hdr.sector = sector;
     v->status = 0xff;
     q->desc[0] = (struct vring_desc){ V2P(&v->hdr), 16, VRING_DESC_F_NEXT, 1 };
-    int sd = 1;
-    if (len) {
-        q->desc[1] = (struct vring_desc){ V2P(buf), len,
-            VRING_DESC_F_NEXT | (type == VIRTIO_BLK_T_IN ? VRING_DESC_F_WRITE : 0), 2 };
-        sd = 2;
-        q->desc[0].next = 1;
-    } else {
-        q->desc[0].next = 2;
-        sd = 2;
-    }
-    q->desc[sd] = (struct vring_desc){ V2P(&v->status), 1, VRING_DESC_F_WRITE, 0 };
+    for (u32 i = 0; i < n; i++)
+        q->desc[1 + i] = (struct vring_desc){ V2P(bufs[i]), len,
+            VRING_DESC_F_NEXT | (type == VIRTIO_BLK_T_IN ? VRING_DESC_F_WRITE : 0), (u16)(2 + i) };
+    q->desc[1 + n] = (struct vring_desc){ V2P(&v->status), 1, VRING_DESC_F_WRITE, 0 };
     q->avail->ring[q->avail->idx % q->num] = 0;
     barrier();
     q->avail->idx++;
@@ -72,14 +67,19 @@ static int vblk_do(struct vblk *v, u32 type, u64 sector, void *buf, u32 len)
 
 static int vblk_rw(struct blkdev *d, u64 sector, void *buf, u32 len, bool write)
 {
-    return vblk_do(d->priv, write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, sector, buf, len);
+    return vblk_do(d->priv, write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, sector, &buf, 1, len);
+}
+
+static int vblk_rwv(struct blkdev *d, u64 sector, void **bufs, u32 n, u32 len, bool write)
+{
+    return vblk_do(d->priv, write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, sector, bufs, n, len);
 }
 
 static int vblk_flush(struct blkdev *d)
 {
     struct vblk *v = d->priv;
     if (!(v->dev->features & VIRTIO_BLK_F_FLUSH)) return 0;
-    return vblk_do(v, VIRTIO_BLK_T_FLUSH, 0, NULL, 0);
+    return vblk_do(v, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 0);
 }
 
 void virtio_blk_attach(struct virtio_dev *d)
@@ -93,6 +93,7 @@ void virtio_blk_attach(struct virtio_dev *d)
     v->dev = d;
     v->bd.sectors = virtio_cfg_read32(d, 0) | (u64)virtio_cfg_read32(d, 4) << 32;
     v->bd.rw = vblk_rw;
+    v->bd.rwv = vblk_rwv;
     v->bd.flush = vblk_flush;
     v->bd.priv = v;
     disks[ndisks++] = v;

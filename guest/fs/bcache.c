@@ -36,41 +36,76 @@ static int bwrite_now(struct buf *b)
     return r;
 }
 
-/* I/O sleeps, so a buffer is pinned (refs) and marked loading while its
- * block is read; a second reader of the same block waits for it. */
-struct buf *bread(u64 blockno)
+static struct buf *lookup(u64 blockno)
 {
     for (struct buf *b = lru.lru_next; b != &lru; b = b->lru_next)
-        if ((b->valid || b->loading) && b->blockno == blockno) {
-            b->refs++;
-            while (b->loading) sleep_on_unintr(b);
-            if (!b->valid) { b->refs--; return NULL; }
-            lru_unlink(b);
-            lru_push(b);
-            bcache_hits++;
+        if ((b->valid || b->loading) && b->blockno == blockno) return b;
+    return NULL;
+}
+
+/* A clean, unpinned buffer to recycle without sleeping (readahead only). */
+static struct buf *clean_victim(void)
+{
+    for (struct buf *b = lru.lru_prev; b != &lru; b = b->lru_prev)
+        if (!b->refs && !b->loading && !(b->valid && b->dirty) && (b->data || (b->data = kmalloc(bsize))))
             return b;
-        }
+    return NULL;
+}
+
+/* I/O sleeps, so a buffer is pinned (refs) and marked loading while its
+ * block is read; a second reader of the same block waits for it.  A miss
+ * also reads up to RA following blocks in the same request (files are
+ * mostly contiguous): fewer, larger requests. */
+#define RA 32
+struct buf *bread(u64 blockno)
+{
+    struct buf *b = lookup(blockno);
+    if (b) {
+        b->refs++;
+        while (b->loading) sleep_on_unintr(b);
+        if (!b->valid) { b->refs--; return NULL; }
+        lru_unlink(b);
+        lru_push(b);
+        bcache_hits++;
+        return b;
+    }
     bcache_misses++;
-    for (struct buf *b = lru.lru_prev; b != &lru; b = b->lru_prev) {
+    for (b = lru.lru_prev; b != &lru; b = b->lru_prev) {
         if (b->refs || b->loading) continue;
         b->refs = 1;
         if (b->valid && b->dirty && bwrite_now(b)) { b->refs--; continue; }
-        if (b->refs != 1) { b->refs--; continue; }
+        if (b->refs != 1 || lookup(blockno)) { b->refs--; return bread(blockno); }
         if (!b->data && !(b->data = kmalloc(bsize))) { b->refs--; return NULL; }
-        b->blockno = blockno;
-        b->valid = false;
-        b->loading = true;
-        int r = dev->rw(dev, blockno * (bsize / 512), b->data, bsize, false);
-        b->loading = false;
-        b->valid = r == 0;
-        b->dirty = false;
-        wakeup(b);
-        if (r) { b->refs--; return NULL; }
-        lru_unlink(b);
-        lru_push(b);
-        return b;
+        break;
     }
-    panic("bcache: all buffers pinned");
+    if (b == &lru) panic("bcache: all buffers pinned");
+    struct buf *set[RA + 1];
+    void *data[RA + 1];
+    u32 n = 0;
+    b->blockno = blockno;
+    b->valid = false;
+    b->loading = true;
+    set[n] = b; data[n++] = b->data;
+    u64 nblocks = dev->sectors / (bsize / 512);
+    while (n <= RA && blockno + n < nblocks && !lookup(blockno + n)) {
+        struct buf *x = clean_victim();
+        if (!x) break;
+        x->blockno = blockno + n;
+        x->valid = false;
+        x->loading = true;
+        set[n] = x; data[n++] = x->data;
+    }
+    int r = dev->rwv(dev, blockno * (bsize / 512), data, n, bsize, false);
+    for (u32 i = 0; i < n; i++) {
+        set[i]->loading = false;
+        set[i]->valid = r == 0;
+        set[i]->dirty = false;
+        wakeup(set[i]);
+        lru_unlink(set[i]);
+        lru_push(set[i]);
+    }
+    if (r) { b->refs--; return NULL; }
+    return b;
 }
 
 void bdirty(struct buf *b) { b->dirty = true; }

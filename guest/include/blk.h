@@ -6,6 +6,8 @@
 struct blkdev {
     u64 sectors;
     int (*rw)(struct blkdev *d, u64 sector, void *buf, u32 len, bool write);
+    /* n buffers of len bytes each, consecutive on disk, one request */
+    int (*rwv)(struct blkdev *d, u64 sector, void **bufs, u32 n, u32 len, bool write);
     int (*flush)(struct blkdev *d);
     void *priv;
 };

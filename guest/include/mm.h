@@ -40,10 +40,15 @@ void *kzalloc(size_t n);
 void kfree(void *p);
 
 /* mm/vm.c */
+struct inode;
 struct vma {
     u64 start, end;
     u32 prot, flags;
     struct vma *next;
+    /* file-backed (private): page at va holds file bytes from
+     * file_off + (va - start), up to address file_end; zeros after */
+    struct inode *ip;
+    u64 file_off, file_end;
 };
 struct mm {
     u64 pml4;                  /* physical */
@@ -57,6 +62,7 @@ struct mm *mm_clone(struct mm *parent);     /* COW copy */
 void mm_put(struct mm *mm);
 void mm_switch(struct mm *mm);
 int vma_add(struct mm *mm, u64 start, u64 end, u32 prot, u32 flags);
+int vma_add_file(struct mm *mm, u64 start, u64 end, u32 prot, struct inode *ip, u64 file_off, u64 file_end);
 struct vma *vma_find(struct mm *mm, u64 addr);
 int vm_unmap(struct mm *mm, u64 start, u64 end);
 int vm_protect(struct mm *mm, u64 start, u64 end, u32 prot);

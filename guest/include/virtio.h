@@ -30,7 +30,7 @@
 #define VIRTIO_ID_BLOCK 2
 #define VRING_DESC_F_NEXT 1
 #define VRING_DESC_F_WRITE 2
-#define VQ_SIZE 16
+#define VQ_SIZE 64
 
 struct vring_desc { u64 addr; u32 len; u16 flags, next; };
 struct vring_avail { u16 flags, idx, ring[]; };

@@ -12,6 +12,7 @@
 #define PIE_BIAS 0x555555554000UL
 extern void files_put(struct files *f);
 
+
 struct strv { int n; size_t bytes; char *buf; char *ptr[MAX_ARGS]; };
 
 static int strv_add(struct strv *v, const char *s)
@@ -63,7 +64,6 @@ static int load_elf(struct inode *ip, struct mm *mm, u64 *entry, u64 *phdr_va, E
     if (ext2_read(ip, ph, eh->e_phoff, eh->e_phnum * sizeof *ph) != (ssize_t)(eh->e_phnum * sizeof *ph)) { kfree(ph); return -ENOEXEC; }
     u64 brk = 0;
     *phdr_va = 0;
-    u8 *page = kmalloc(PAGE_SIZE);
     int r = 0;
     for (int i = 0; i < eh->e_phnum && !r; i++) {
         Elf64_Phdr *p = &ph[i];
@@ -75,16 +75,27 @@ static int load_elf(struct inode *ip, struct mm *mm, u64 *entry, u64 *phdr_va, E
             *phdr_va = p->p_vaddr + bias + eh->e_phoff - p->p_offset;
         u64 start = ALIGN_DOWN(p->p_vaddr + bias, PAGE_SIZE), end = ALIGN_UP(p->p_vaddr + bias + p->p_memsz, PAGE_SIZE);
         u32 prot = (p->p_flags & 4 ? PROT_READ : 0) | (p->p_flags & 2 ? PROT_WRITE : 0) | (p->p_flags & 1 ? PROT_EXEC : 0);
-        if ((r = vma_add(mm, start, end, prot, 0))) break;
-        for (u64 done = 0; done < p->p_filesz && !r;) {
-            size_t c = MIN(PAGE_SIZE, p->p_filesz - done);
-            if (ext2_read(ip, page, p->p_offset + done, c) != (ssize_t)c) { r = -EIO; break; }
-            r = mm_write(mm, p->p_vaddr + bias + done, page, c);
-            done += c;
+        u64 file_end = p->p_vaddr + bias + p->p_filesz;
+        struct vma *ov = vma_find(mm, start);
+        if (!ov) {
+            /* text and data come in on demand from the file; bss is demand-zero */
+            if ((r = vma_add_file(mm, start, end, prot, ip, ALIGN_DOWN(p->p_offset, PAGE_SIZE), file_end))) break;
+        } else {
+            /* shares a page with the previous segment: load it eagerly */
+            ov->prot |= prot;
+            if (end > ov->end && (r = vma_add(mm, ov->end, end, prot, 0))) break;
+            u8 *page = kmalloc(PAGE_SIZE);
+            for (u64 done = 0; done < p->p_filesz && !r;) {
+                size_t c = MIN(PAGE_SIZE, p->p_filesz - done);
+                if (ext2_read(ip, page, p->p_offset + done, c) != (ssize_t)c) r = -EIO;
+                else r = mm_write(mm, p->p_vaddr + bias + done, page, c);
+                done += c;
+            }
+            kfree(page);
+            if (r) break;
         }
         if (end > brk) brk = end;
     }
-    kfree(page);
     kfree(ph);
     if (r) return r;
     *entry = eh->e_entry + bias;

@@ -37,13 +37,17 @@ static int split_args(char *s, char **argv, int max)
 void init_start(void *arg)
 {
     (void)arg;
+    bool dbg = cmdline_get("osbox.debug") != NULL;
+    if (dbg) printk("osbox-guest: [%lu us] init thread\n", time_ns() / 1000);
     irq_register(OSBOX_COM1_IRQ, uart_handler, NULL);
     uart_enable_rx_irq();
     uart_irq();     /* input that arrived before the IRQ was on */
     virtio_probe();
     extern bool strace_on;
     strace_on = cmdline_get("osbox.strace") != NULL;
+    if (dbg) printk("osbox-guest: [%lu us] devices probed\n", time_ns() / 1000);
     int r = ext2_mount();
+    if (dbg) printk("osbox-guest: [%lu us] root mounted\n", time_ns() / 1000);
     if (r) panic("cannot mount the root file system (%d)", r);
 
     cur->files = kzalloc(sizeof *cur->files);
@@ -70,6 +74,8 @@ void init_start(void *arg)
     char *envp[] = { "HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "TERM=linux", NULL };
     outl(OSBOX_BOOT_PORT, OSBOX_BOOT_INIT_EXEC);
     r = kernel_execve(path, argv, envp, cur->tf);
+    extern u64 bcache_misses, bcache_hits;
+    if (dbg) printk("osbox-guest: [%lu us] init loaded (block cache: %lu hits, %lu misses)\n", time_ns() / 1000, bcache_hits, bcache_misses);
     if (r) panic("cannot run init %s (%d)", path, r);
     enter_user(cur->tf);
 }

@@ -50,6 +50,7 @@ void kmain(u32 start_info_phys)
     time_init();
     printk("osbox-guest: TSC %lu MHz\n", tsc_hz / 1000000);
     if (cmdline_get("osbox.debug")) printk("osbox-guest: STAR %lx LSTAR %lx FMASK %lx EFER %lx\n", rdmsr(0xc0000081), rdmsr(0xc0000082), rdmsr(0xc0000084), rdmsr(0xc0000080));
+    if (cmdline_get("osbox.debug")) printk("osbox-guest: [%lu us] timers up\n", time_ns() / 1000);
     sched_init();
     start_kernel_thread(init_start, NULL, "init");
     extern struct proc *cur;

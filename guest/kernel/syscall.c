@@ -72,7 +72,7 @@ int syscall_dispatch(struct trapframe *tf)
         r = -ENOSYS;
     }
     tf->rax = r;
-    if (strace_on) printk("osbox-guest: [%d] syscall %lu -> %ld\n", cur->pid, nr, r);
+    if (strace_on) printk("osbox-guest: [%lu us] [%d] syscall %lu -> %ld\n", time_ns() / 1000, cur->pid, nr, r);
     return_to_user_work(tf);
     return nr == 15 || tf->rip >= USER_TOP;
 }

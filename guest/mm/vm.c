@@ -5,6 +5,7 @@
 #include "mm.h"
 #include "proc.h"
 #include "errno.h"
+#include "fs.h"
 
 u64 *pte_walk(u64 pml4, u64 va, bool create)
 {
@@ -94,6 +95,7 @@ struct mm *mm_clone(struct mm *parent)
         if (!c) { mm_put(mm); return NULL; }
         *c = *v;
         c->next = NULL;
+        idup(c->ip);
         *tail = c;
         tail = &c->next;
     }
@@ -106,7 +108,7 @@ void mm_put(struct mm *mm)
 {
     if (!mm || --mm->refs > 0) return;
     free_level(P2V(mm->pml4), 3);
-    while (mm->vmas) { struct vma *v = mm->vmas; mm->vmas = v->next; kfree(v); }
+    while (mm->vmas) { struct vma *v = mm->vmas; mm->vmas = v->next; iput(v->ip); kfree(v); }
     if (read_cr3() == mm->pml4) write_cr3(V2P(boot_pml4));
     page_put(mm->pml4);
     kfree(mm);
@@ -125,11 +127,22 @@ struct vma *vma_find(struct mm *mm, u64 addr)
     return NULL;
 }
 
+int vma_add_file(struct mm *mm, u64 start, u64 end, u32 prot, struct inode *ip, u64 file_off, u64 file_end)
+{
+    int r = vma_add(mm, start, end, prot, 0);
+    if (r) return r;
+    struct vma *v = vma_find(mm, start);
+    v->ip = idup(ip);
+    v->file_off = file_off;
+    v->file_end = file_end;
+    return 0;
+}
+
 int vma_add(struct mm *mm, u64 start, u64 end, u32 prot, u32 flags)
 {
     struct vma *n = kmalloc(sizeof *n);
     if (!n) return -ENOMEM;
-    *n = (struct vma){ start, end, prot, flags, NULL };
+    *n = (struct vma){ start, end, prot, flags, NULL, NULL, 0, 0 };
     struct vma **pp = &mm->vmas;
     while (*pp && (*pp)->start < start) pp = &(*pp)->next;
     n->next = *pp;
@@ -146,6 +159,7 @@ static int vma_split(struct mm *mm, u64 addr)
     if (!n) return -ENOMEM;
     *n = *v;
     n->start = addr;
+    if (n->ip) { idup(n->ip); n->file_off += addr - v->start; }
     v->end = addr;
     v->next = n;
     return 0;
@@ -156,7 +170,7 @@ int vm_unmap(struct mm *mm, u64 start, u64 end)
     if (vma_split(mm, start) || vma_split(mm, end)) return -ENOMEM;
     for (struct vma **pp = &mm->vmas; *pp;) {
         struct vma *v = *pp;
-        if (v->start >= start && v->end <= end) { *pp = v->next; kfree(v); }
+        if (v->start >= start && v->end <= end) { *pp = v->next; iput(v->ip); kfree(v); }
         else pp = &v->next;
     }
     for (u64 va = start; va < end; va += PAGE_SIZE) {
@@ -212,6 +226,15 @@ static int fault_in(struct mm *mm, u64 va, bool write)
     if (!(*pte & PTE_P)) {
         u64 p = page_alloc();
         if (!p) return -ENOMEM;
+        if (v->ip && va < v->file_end) {
+            /* demand paging from the file (ext2_read may sleep on the disk) */
+            size_t n = MIN(PAGE_SIZE, v->file_end - va);
+            ssize_t got = ext2_read(v->ip, P2V(p), v->file_off + (va - v->start), n);
+            if (got < 0) { page_put(p); return -EIO; }
+            pte = pte_walk(mm->pml4, va, true);   /* tables may have changed while asleep */
+            if (!pte) { page_put(p); return -ENOMEM; }
+            if (*pte & PTE_P) { page_put(p); return fault_in(mm, va, write); }
+        }
         *pte = p | pte_flags(v->prot, v->flags);
         invlpg(va);
         return 0;
