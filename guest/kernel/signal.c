@@ -38,12 +38,12 @@ int send_signal(int pid, int sig)
     int n = 0;
     for (int i = 0; i < NPROC; i++) {
         struct proc *p = &procs[i];
-        if (p->state == P_UNUSED || p->state == P_DEAD || p->state == P_ZOMBIE || p->leader != p) continue;
+        if (p->state == P_UNUSED || p->state == P_DEAD || p->leader != p) continue;
         if (p->pid == 1 && pid == -1) continue;
         if (pid > 0 && p->pid != pid) continue;
         if (pid < -1 && p->pid != -pid) continue;
         n++;
-        if (sig) post(p, sig);
+        if (sig && p->state != P_ZOMBIE) post(p, sig);
     }
     return n ? 0 : -ESRCH;
 }

@@ -303,3 +303,10 @@ SYSCALL(sys_rt_sigsuspend)
 }
 SYSCALL(sys_enosys_quiet) { UNUSED_ARGS; return -ENOSYS; }
 SYSCALL(sys_einval) { UNUSED_ARGS; return -EINVAL; }
+
+SYSCALL(sys_pause)
+{
+    UNUSED_ARGS;
+    while (!signal_pending(cur)) sleep_on(&cur->saved_sigmask);
+    return -EINTR;
+}

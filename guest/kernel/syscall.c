@@ -19,7 +19,7 @@ S(sys_getpgid) S(sys_arch_prctl) S(sys_sync) S(sys_gettid) S(sys_tgkill) S(sys_t
 S(sys_getdents64) S(sys_set_tid_address) S(sys_clock_gettime) S(sys_clock_getres)
 S(sys_clock_nanosleep) S(sys_exit_group) S(sys_openat) S(sys_mkdirat) S(sys_newfstatat)
 S(sys_unlinkat) S(sys_renameat) S(sys_linkat) S(sys_symlinkat) S(sys_readlinkat) S(sys_fchmodat)
-S(sys_faccessat) S(sys_rt_sigsuspend) S(sys_enosys_quiet) S(sys_einval) S(sys_dup3) S(sys_pipe2) S(sys_prlimit64) S(sys_renameat2) S(sys_getrandom)
+S(sys_faccessat) S(sys_rt_sigsuspend) S(sys_pause) S(sys_enosys_quiet) S(sys_einval) S(sys_dup3) S(sys_pipe2) S(sys_prlimit64) S(sys_renameat2) S(sys_getrandom)
 
 #define NSYSCALLS 440
 static const syscall_fn table[NSYSCALLS] = {
@@ -48,7 +48,7 @@ static const syscall_fn table[NSYSCALLS] = {
     [264] = sys_renameat, [265] = sys_linkat, [266] = sys_symlinkat, [267] = sys_readlinkat,
     [268] = sys_fchmodat, [269] = sys_faccessat, [273] = sys_zero /* set_robust_list */,
     [292] = sys_dup3, [293] = sys_pipe2, [302] = sys_prlimit64, [316] = sys_renameat2,
-    [318] = sys_getrandom, [130] = sys_rt_sigsuspend, [334] = sys_enosys_quiet /* rseq */,
+    [318] = sys_getrandom, [130] = sys_rt_sigsuspend, [34] = sys_pause, [334] = sys_enosys_quiet /* rseq */,
     [40] = sys_enosys_quiet /* sendfile: callers fall back */, [157] = sys_einval /* prctl */,
     [332] = sys_enosys_quiet /* statx: callers fall back */, [439] = sys_faccessat,
 };

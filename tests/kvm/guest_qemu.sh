@@ -65,7 +65,7 @@ test_guest_missing_init_fails() {
 test_guest_userspace_and_persistence() {
     local disk
     disk=$(guest_disk)
-    qemu_guest "$disk" 'init=/bin/sh -- -c "/tests/hello; echo files=$(ls / | wc -l); for i in 1 2 3; do echo n$i; done; /tests/threads; /tests/segv; echo segv-status=$?; /tests/fsync_write /persist.txt persisted-42; exit 7"'
+    qemu_guest "$disk" 'init=/bin/sh -- -c "/tests/hello; echo files=$(ls / | wc -l); for i in 1 2 3; do echo n$i; done; /tests/threads; /tests/segv; echo segv-status=$?; /tests/sysck; /tests/fsync_write /persist.txt persisted-42; exit 7"'
     assert_contains "$OUT" "hello from musl (argc=1 argv[0]=/tests/hello)"
     assert_contains "$OUT" "syscall 4242 -> -1 errno=38"
     assert_eq 1 "$(grep -c 'syscall 4242 not implemented' <<<"$OUT")" "unknown-syscall log lines"
@@ -75,6 +75,7 @@ test_guest_userspace_and_persistence() {
     assert_contains "$OUT" "segfault at 10"
     assert_contains "$OUT" "segv-status=139"
     assert_not_contains "$OUT" "still alive"
+    assert_contains "$OUT" "sysck: 38 checks, 0 failed"
     assert_contains "$OUT" "fsync_write: wrote 65549 bytes to /persist.txt"
     assert_eq 7 "$STATUS" "init's exit status"
     e2fsck -fn "$disk" >"$T/fsck1" 2>&1 || fail "e2fsck after boot 1: $(cat "$T/fsck1")"
