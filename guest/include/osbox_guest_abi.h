@@ -32,6 +32,21 @@
 #define OSBOX_IOAPIC_BASE        0xfec00000UL
 #define OSBOX_LAPIC_BASE         0xfee00000UL
 
+/* Kernel command line understood by the guest:
+ *   init=PATH            program to run as pid 1 (default /init)
+ *   -- ARGS...           everything after " -- " is init's argv[1..];
+ *                        "double quotes" group words (no escapes)
+ *   virtio_mmio.device=SIZE@BASE:IRQ   (repeatable) devices to attach
+ *   osbox.debug=1        boot-phase timings, register dumps of user faults
+ *   osbox.strace=1       log every system call with its result
+ *   osbox.test=kfault    provoke a kernel page fault (tests)
+ * The root file system is ext2 on the first virtio-blk disk.  init gets
+ * HOME=/ PATH=/bin:/sbin:/usr/bin:/usr/sbin TERM=linux.  When init exits
+ * the buffer cache is written back and the VM ends with init's status
+ * (exit code, or 128+N when killed by signal N; 255 on kernel panic,
+ * 128+vector on a kernel exception). */
+#define OSBOX_STATUS_PANIC       255
+
 /* Kernel placement: the ELF is linked at KERNEL_VMA + phys and loaded at
  * its physical addresses (p_paddr); PVH entry via XEN_ELFNOTE_PHYS32_ENTRY. */
 #define OSBOX_KERNEL_PHYS        0x100000UL

@@ -111,5 +111,5 @@ void panic(const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     printk("osbox-guest: kernel panic: %s\n", buf);
-    machine_exit(255);
+    machine_exit(OSBOX_STATUS_PANIC);
 }
