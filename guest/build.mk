@@ -42,3 +42,6 @@ $(GUEST_IMG): images/recipes/guest-img.sh $(GUEST_KERNEL) $(GUEST_TEST_BINS) $(W
 	    $(foreach t,$(GUEST_TEST_BINS),$(t):tests/$(notdir $(t))) \
 	    $(foreach w,$(WORKLOAD_BINS),$(w):workloads/$(notdir $(w)))
 IMAGES_TARGETS += $(GUEST_IMG)
+
+# Host unit tests that compile guest sources need the guest's headers.
+$(BUILD)/tests/unit/test_guest_format: CFLAGS += -Iguest/include -Wno-format

@@ -1,0 +1,104 @@
+/* Host-side tests of the guest kernel's pure helpers: its printf-style
+ * formatter (used for register dumps and the exit line the monitors
+ * parse), console newline translation, and number parsing (cmdline). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+/* The guest's names would collide with libc's: rename them here. */
+#define memcpy guest_memcpy
+#define memmove guest_memmove
+#define memset guest_memset
+#define memcmp guest_memcmp
+#define strlen guest_strlen
+#define strnlen guest_strnlen
+#define strcmp guest_strcmp
+#define strncmp guest_strncmp
+#define strchr guest_strchr
+#define strlcpy guest_strlcpy
+#define vsnprintf guest_vsnprintf
+#define snprintf guest_snprintf
+#define printk guest_printk
+#define panic guest_panic
+#define machine_exit guest_machine_exit
+#define console_write guest_console_write
+#include "../../guest/lib/string.c"
+#include "../../guest/lib/printk.c"
+
+static char uart[256];
+static size_t uart_len;
+void uart_putc(char c) { if (uart_len < sizeof uart - 1) uart[uart_len++] = c; }
+
+static void test_integers(void **state)
+{
+    (void)state;
+    char b[64];
+    guest_snprintf(b, sizeof b, "%d %d %u %ld", 42, -7, 3000000000u, -9000000000L);
+    assert_string_equal(b, "42 -7 3000000000 -9000000000");
+    guest_snprintf(b, sizeof b, "%x %lx %016lx %5d|%05d", 0xbeef, 0xdeadbeefcafeUL, 0x1234UL, 42, 42);
+    assert_string_equal(b, "beef deadbeefcafe 0000000000001234    42|00042");
+    guest_snprintf(b, sizeof b, "%p", (void *)0xffffffff80100000UL);
+    assert_string_equal(b, "ffffffff80100000");
+}
+
+static void test_strings_and_truncation(void **state)
+{
+    (void)state;
+    char b[8];
+    int n = guest_snprintf(b, sizeof b, "%s-%c-%%-%s", "abc", 'x', (char *)NULL);
+    assert_int_equal(n, (int)strlen("abc-x-%-(null)"));
+    assert_string_equal(b, "abc-x-%");     /* truncated, still terminated */
+    char one[1] = { 'z' };
+    guest_snprintf(one, 1, "hello");
+    assert_int_equal(one[0], 0);
+    char u[16];
+    guest_snprintf(u, sizeof u, "%q");
+    assert_string_equal(u, "?");            /* unknown conversions are visible */
+}
+
+static void test_console_crlf_and_exit_line(void **state)
+{
+    (void)state;
+    uart_len = 0;
+    guest_printk("osbox-guest: exit %d\n", 139);
+    uart[uart_len] = 0;
+    assert_string_equal(uart, "osbox-guest: exit 139\r\n");
+}
+
+static void test_parse_long(void **state)
+{
+    (void)state;
+    const char *end;
+    assert_int_equal(parse_long("512@0xd0000000:5", &end), 512);
+    assert_int_equal(*end, '@');
+    assert_int_equal(parse_long("0xd0000000:5", &end), 0xd0000000L);
+    assert_int_equal(*end, ':');
+    assert_int_equal(parse_long("0XfeB00e00", &end), 0xfeb00e00L);
+    assert_int_equal(parse_long("x", &end), 0);
+    assert_int_equal(*end, 'x');
+}
+
+static void test_strlcpy_and_strstr(void **state)
+{
+    (void)state;
+    char b[4];
+    assert_int_equal(guest_strlcpy(b, "abcdef", sizeof b), 6);
+    assert_string_equal(b, "abc");
+    assert_string_equal(strstr_kernel("init=/bin/sh -- -c x", " -- "), " -- -c x");
+    assert_null(strstr_kernel("init=/bin/sh", " -- "));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_integers),
+        cmocka_unit_test(test_strings_and_truncation),
+        cmocka_unit_test(test_console_crlf_and_exit_line),
+        cmocka_unit_test(test_parse_long),
+        cmocka_unit_test(test_strlcpy_and_strstr),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
