@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cli/run_security.h"
 #include "images/images.h"
 #include "runtime/runtime.h"
 #include "util.h"
@@ -18,6 +19,7 @@ struct run_opts {
     bool rm, tty, interactive, read_only, host_network;
     const char *name, *workdir, *user, *hostname, *rootfs, *cgroup_parent;
     char **env;  /* -e / --env-file, in order */
+    struct run_security sec;
     struct osbox_resources res;
     struct osbox_net_spec net;
 };
@@ -55,6 +57,7 @@ static void usage(FILE *out)
             "      --mac-address MAC     the container's MAC address\n"
             "      --dns IP              name server for /etc/resolv.conf\n"
             "      --add-host NAME:IP    add a line to /etc/hosts\n"
+            RUN_SECURITY_USAGE
             "      --rootfs DIR          run a plain directory instead of an image\n"
             "      --help                show this help\n"
             "\n"
@@ -93,6 +96,7 @@ static const struct option long_opts[] = {
     { "mac-address", required_argument, NULL, OPT_MAC },
     { "dns", required_argument, NULL, OPT_DNS },
     { "add-host", required_argument, NULL, OPT_ADD_HOST },
+    RUN_SECURITY_LONG_OPTS
     { "rootfs", required_argument, NULL, OPT_ROOTFS },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
@@ -144,6 +148,7 @@ static int parse(int argc, char **argv, struct run_opts *o, int *status)
     osbox_resources_init(&o->res);
     osbox_net_spec_init(&o->net);
     osbox_err_clear(&err);
+    run_security_init(&o->sec);
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+e:w:u:h:tim:c:p:", long_opts, NULL)) != -1) {
@@ -171,6 +176,9 @@ static int parse(int argc, char **argv, struct run_opts *o, int *status)
         case OPT_MAC: rc = osbox_net_set_mac(&o->net, optarg, &err); break;
         case OPT_DNS: rc = osbox_net_add_dns(&o->net, optarg, &err); break;
         case OPT_ADD_HOST: rc = osbox_net_add_host(&o->net, optarg, &err); break;
+        case OPT_SEC_PRIVILEGED: case OPT_SEC_CAP_ADD: case OPT_SEC_CAP_DROP: case OPT_SEC_OPT:
+            rc = run_security_opt(&o->sec, c, optarg, &err);
+            break;
         case OPT_ROOTFS: o->rootfs = optarg; break;
         case OPT_HELP: usage(stdout); *status = 0; return -1;
         case ':':
@@ -251,6 +259,8 @@ static int build_spec(struct run_opts *o, struct osbox_image *img, char **cmd,
     memset(&o->net, 0, sizeof o->net);
     spec->resources = o->res;
     spec->cgroup_parent = osbox_xstrdup(o->cgroup_parent);
+    if (run_security_apply(&o->sec, &spec->security, err) < 0)
+        return -1;
     osbox_spec_add_default_mounts(spec);
     return 0;
 }
@@ -343,6 +353,7 @@ static int run_main(int argc, char **argv)
     status = run_container(&o, &spec, &rec, &err);
 out:
     osbox_spec_free(&spec);
+    run_security_free(&o.sec);
     osbox_record_free(&rec);
     if (img)
         images_image_free(img);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "runtime/internal.h"
+#include "runtime/security.h"
 #include "util.h"
 
 static int set_hostname(const struct osbox_spec *spec, struct osbox_err *err)
@@ -86,6 +87,8 @@ static int setup(struct child_ctx *ctx, struct exec_ctx *x, struct osbox_err *er
     }
     if (spec->root.readonly && rootfs_make_readonly(err) < 0)
         return -1;
+    if (security_setup_mounts(spec, err) < 0) /* masks, read-only paths, nodev */
+        return -1;
     /* In our cgroup before anything of the command runs; the cgroup
      * namespace is rooted there. */
     await_parent(ctx->sock, SYNC_GO);
@@ -106,11 +109,15 @@ static void close_inherited_fds(int keep)
 
 void child_main(struct child_ctx *ctx)
 {
-    struct exec_ctx x = { .process = &ctx->spec->process, .sock = ctx->sock, .pty_slave = -1 };
+    struct exec_ctx x = { .process = &ctx->spec->process, .sock = ctx->sock, .pty_slave = -1,
+                          .security = &ctx->spec->security };
     struct osbox_err err;
 
     close_inherited_fds(ctx->sock);
     prctl(PR_SET_NAME, "osbox-init");
+    /* Not dumpable: the container cannot ptrace our init nor open its
+     * /proc/1/{exe,mem,root} (exe is the host's osbox binary). */
+    prctl(PR_SET_DUMPABLE, 0);
     if (ctx->opts->kill_on_parent_death)
         prctl(PR_SET_PDEATHSIG, SIGKILL);
     osbox_err_clear(&err);

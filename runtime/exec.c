@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "runtime/internal.h"
+#include "runtime/security.h"
 #include "util.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -122,7 +123,8 @@ void exec_command(struct exec_ctx *x)
     sigset_t none;
 
     osbox_err_clear(&err);
-    if (setup_stdio(x, &err) < 0 || set_credentials(&x->user, &err) < 0)
+    if (setup_stdio(x, &err) < 0 || security_before_credentials(x->security, &err) < 0 ||
+        set_credentials(&x->user, &err) < 0)
         fail(x, &err);
     if (chdir(cwd) < 0) {
         osbox_error(&err, errno, "chdir to working directory %s", cwd);
@@ -137,6 +139,8 @@ void exec_command(struct exec_ctx *x)
     signal(SIGPIPE, SIG_DFL);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    if (security_before_exec(x->security, &err) < 0) /* seccomp goes in last */
+        fail(x, &err);
     execve(path, x->process->args, x->env);
     osbox_error(&err, errno, "exec %s", path);
     err.exit_status = exec_status(err.errnum);

@@ -75,6 +75,7 @@ struct exec_ctx {
     struct resolved_user user;
     int sock;                 /* error channel, close-on-exec */
     int pty_slave;            /* -1 without -t */
+    const struct osbox_security *security; /* caps, no_new_privs, seccomp */
 };
 __attribute__((noreturn)) void init_main(struct exec_ctx *x);
 /* In the command's process: stdio, credentials, cwd, PATH lookup, execve.

@@ -76,6 +76,40 @@ struct osbox_root {
     bool readonly;
 };
 
+/* Security: capabilities (bounding = permitted = effective; inheritable and
+ * ambient empty), no_new_privs, seccomp, masked and read-only paths.
+ * osbox_spec_init fills Docker's defaults; the child applies them, seccomp
+ * last, just before the command's execve. See runtime/security.h. */
+struct osbox_seccomp; /* a compiled BPF program */
+enum osbox_seccomp_mode {
+    OSBOX_SECCOMP_DEFAULT,    /* the built-in profile, for the final caps */
+    OSBOX_SECCOMP_UNCONFINED,
+    OSBOX_SECCOMP_CUSTOM,     /* seccomp below, from an OCI/Docker JSON profile */
+};
+struct osbox_security {
+    uint64_t caps;             /* bit N = capability N */
+    bool no_new_privs;
+    bool privileged;           /* all caps, no seccomp, no masks, device nodes usable */
+    enum osbox_seccomp_mode seccomp_mode;
+    struct osbox_seccomp *seccomp; /* owned; NULL until compiled */
+    char **masked_paths;       /* /dev/null (files) or an empty read-only tmpfs (dirs) */
+    char **readonly_paths;
+};
+void osbox_security_init(struct osbox_security *s);
+void osbox_security_free(struct osbox_security *s);
+/* "ALL", "NET_ADMIN", "CAP_NET_ADMIN", "net_admin" (comma lists too). */
+int osbox_caps_update(uint64_t *caps, const char *names, bool add, struct osbox_err *err);
+/* Docker's --privileged: every capability, no seccomp, no masks. */
+void osbox_security_set_privileged(struct osbox_security *s);
+/* Load an OCI/Docker seccomp JSON profile (compiled against s->caps, so
+ * apply --cap-add/--cap-drop first). Unknown syscall names are skipped and
+ * listed in *warnings (a strv the caller prints and frees). */
+int osbox_seccomp_load_file(struct osbox_security *s, const char *path, char ***warnings,
+                            struct osbox_err *err);
+/* Compile the default profile now (in the parent) so the container start
+ * does not pay for it; the child compiles it itself when this was skipped. */
+int osbox_security_prepare(struct osbox_security *s, struct osbox_err *err);
+
 struct osbox_spec {
     struct osbox_process process;
     struct osbox_root root;
@@ -86,7 +120,7 @@ struct osbox_spec {
     struct osbox_resources resources;
     char *cgroup_parent;        /* NULL: the cgroup osbox runs in */
     struct osbox_net_spec net;  /* --network and friends; zeroed: none (see runtime/net.h) */
-    /* seccomp and capabilities come with their own issue. */
+    struct osbox_security security; /* caps, seccomp, no_new_privs, masks (Docker's defaults) */
 };
 
 void osbox_spec_init(struct osbox_spec *spec);

@@ -10,6 +10,7 @@ void osbox_spec_init(struct osbox_spec *spec)
     memset(spec, 0, sizeof *spec);
     spec->namespaces = OSBOX_NS_ALL;
     osbox_resources_init(&spec->resources);
+    osbox_security_init(&spec->security);
 }
 
 void osbox_spec_free(struct osbox_spec *spec)
@@ -30,6 +31,7 @@ void osbox_spec_free(struct osbox_spec *spec)
     }
     free(spec->mounts);
     free(spec->cgroup_parent);
+    osbox_security_free(&spec->security);
     osbox_net_spec_free(&spec->net);
     memset(spec, 0, sizeof *spec);
 }

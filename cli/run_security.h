@@ -1,0 +1,45 @@
+/* osbox run's security flags: --privileged, --cap-add, --cap-drop,
+ * --security-opt no-new-privileges[=BOOL] | seccomp=unconfined|FILE.json. */
+#ifndef OSBOX_CLI_RUN_SECURITY_H
+#define OSBOX_CLI_RUN_SECURITY_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "runtime/runtime.h"
+
+struct run_security {
+    bool privileged;
+    char **cap_add, **cap_drop;
+    const char *seccomp; /* NULL: the default profile */
+    int no_new_privs;    /* -1: default (on) */
+};
+
+enum {
+    OPT_SEC_PRIVILEGED = 0x400, OPT_SEC_CAP_ADD, OPT_SEC_CAP_DROP, OPT_SEC_OPT,
+};
+
+#define RUN_SECURITY_LONG_OPTS                                             \
+    { "privileged", no_argument, NULL, OPT_SEC_PRIVILEGED },               \
+    { "cap-add", required_argument, NULL, OPT_SEC_CAP_ADD },               \
+    { "cap-drop", required_argument, NULL, OPT_SEC_CAP_DROP },             \
+    { "security-opt", required_argument, NULL, OPT_SEC_OPT },
+
+#define RUN_SECURITY_USAGE                                                                 \
+    "      --privileged          all capabilities, no seccomp, no masked paths, usable\n"    \
+    "                            device nodes\n"                                           \
+    "      --cap-add CAP         add a capability (NET_ADMIN, CAP_SYS_TIME, ALL)\n"         \
+    "      --cap-drop CAP        drop a capability (ALL drops every one)\n"                 \
+    "      --security-opt OPT    no-new-privileges[=true|false] (default true),\n"         \
+    "                            seccomp=unconfined|PROFILE.json (OCI/Docker format)\n"
+
+void run_security_init(struct run_security *rs);
+/* One of the OPT_SEC_* options; checks its value. */
+int run_security_opt(struct run_security *rs, int opt, const char *arg, struct osbox_err *err);
+/* Fill spec->security: caps, then the seccomp profile compiled for them.
+ * Prints the profile's warnings (unknown syscalls) on stderr. */
+int run_security_apply(const struct run_security *rs, struct osbox_security *sec,
+                       struct osbox_err *err);
+void run_security_free(struct run_security *rs);
+
+#endif
