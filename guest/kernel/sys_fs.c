@@ -118,7 +118,8 @@ static long rw_user(struct file *f, u64 ubuf, size_t n, bool write, s64 pos)
         total += r;
         ubuf += r;
         n -= r;
-        if ((size_t)r < c || f->type != FT_INODE) break;   /* short read / stream */
+        /* short transfer, or a read from a stream: return what we have */
+        if ((size_t)r < c || (!write && (f->type == FT_PIPE || f->type == FT_CONSOLE))) break;
     }
     if (pos >= 0) f->off = saved;
     kfree(k);
