@@ -6,7 +6,8 @@
 
 /* 32-bit `out` to this port: the value is the VM's exit status; the
  * monitor stops the VM.  Under QEMU `-device isa-debug-exit,iobase=0x501,
- * iosize=4` exits with (value << 1) | 1. */
+ * iosize=1` exits with (value << 1) | 1 (iosize=4 would also swallow the
+ * boot marker at 0x502: with -accel kvm QEMU then exits at kernel entry). */
 #define OSBOX_EXIT_PORT          0x501
 /* Boot-time marker: the guest writes a stage number (32-bit `out`). */
 #define OSBOX_BOOT_PORT          0x502

@@ -13,7 +13,7 @@ qemu_guest() {
     [ -f "$GUEST_KERNEL" ] || fail "$GUEST_KERNEL missing: run make"
     local args=(-M microvm -accel tcg -cpu max -m 256M -nodefaults -no-reboot
                 -display none -serial stdio -kernel "$GUEST_KERNEL" -append "$cmdline"
-                -device isa-debug-exit,iobase=0x501,iosize=4
+                -device isa-debug-exit,iobase=0x501,iosize=1
                 -global virtio-mmio.force-legacy=false)
     if [ "$disk" != - ]; then
         args+=(-drive "id=d0,file=$disk,format=raw,if=none" -device virtio-blk-device,drive=d0)
