@@ -281,6 +281,7 @@ int net_inspect(char **out, struct osbox_err *err)
                                                     : json_sprintf("%s/%d", net, cfg.prefix),
                   "up", json_boolean(nl_link_index(sk, cfg.bridge) > 0), "leases", leases);
     json_object_set_new(o, "gateway", json_string(inet_ntoa(cfg.gateway)));
+    json_object_set_new(o, "nat", nat_describe());
     nl_close(sk);
     lease_close(&s);
     *out = json_dumps(o, JSON_INDENT(2));

@@ -55,6 +55,7 @@ int nat_drop(struct osbox_err *err);
 /* Map elements for ports (json array of port objects) to addr; remove them. */
 int nat_ports_add(json_t *ports, struct in_addr addr, struct osbox_err *err);
 void nat_ports_del(json_t *ports);
+json_t *nat_describe(void);
 
 /* --- net_ports.c --- */
 json_t *port_to_json(const struct osbox_port *p);

@@ -135,3 +135,37 @@ void nat_ports_del(json_t *ports)
         nft_run(one, NULL);
     }
 }
+
+/* What the kernel holds in our table: {"table": bool, "elements": N,
+ * "maps": {"tcp_any": [...], ...}} (for inspect, and for tests that check
+ * nothing of a container is left). */
+json_t *nat_describe(void)
+{
+    struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+    json_t *out = json_pack("{s:b, s:i, s:{}}", "table", 0, "elements", 0, "maps"), *all, *it;
+    size_t i, n = 0;
+
+    if (!ctx)
+        return out;
+    nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
+    nft_ctx_buffer_output(ctx);
+    nft_ctx_buffer_error(ctx);
+    if (nft_run_cmd_from_buffer(ctx, "list table ip osbox") == 0 &&
+        (all = json_loads(nft_ctx_get_output_buffer(ctx), 0, NULL))) {
+        json_object_set_new(out, "table", json_true());
+        json_array_foreach(json_object_get(all, "nftables"), i, it) {
+            json_t *m = json_object_get(it, "map");
+            json_t *elem = json_object_get(m, "elem");
+            if (!m)
+                continue;
+            json_object_set_new(json_object_get(out, "maps"),
+                                json_string_value(json_object_get(m, "name")) ?: "?",
+                                elem ? json_incref(elem) : json_array());
+            n += json_array_size(elem);
+        }
+        json_decref(all);
+    }
+    json_object_set_new(out, "elements", json_integer((json_int_t)n));
+    nft_ctx_free(ctx);
+    return out;
+}
