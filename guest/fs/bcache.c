@@ -14,6 +14,14 @@ static struct blkdev *dev;
 static u32 bsize;
 u64 bcache_hits, bcache_misses;
 
+/* One page per block buffer (block sizes are 1-4 KiB): kmalloc's header
+ * would make a 4 KiB buffer span two pages. */
+static u8 *buf_data_alloc(void)
+{
+    u64 p = page_alloc();
+    return p ? P2V(p) : NULL;
+}
+
 static void lru_unlink(struct buf *b) { b->lru_prev->lru_next = b->lru_next; b->lru_next->lru_prev = b->lru_prev; }
 static void lru_push(struct buf *b) { b->lru_next = lru.lru_next; b->lru_prev = &lru; lru.lru_next->lru_prev = b; lru.lru_next = b; }
 
@@ -47,7 +55,7 @@ static struct buf *lookup(u64 blockno)
 static struct buf *clean_victim(void)
 {
     for (struct buf *b = lru.lru_prev; b != &lru; b = b->lru_prev)
-        if (!b->refs && !b->loading && !(b->valid && b->dirty) && (b->data || (b->data = kmalloc(bsize))))
+        if (!b->refs && !b->loading && !(b->valid && b->dirty) && (b->data || (b->data = buf_data_alloc())))
             return b;
     return NULL;
 }
@@ -75,7 +83,7 @@ struct buf *bread(u64 blockno)
         b->refs = 1;
         if (b->valid && b->dirty && bwrite_now(b)) { b->refs--; continue; }
         if (b->refs != 1 || lookup(blockno)) { b->refs--; return bread(blockno); }
-        if (!b->data && !(b->data = kmalloc(bsize))) { b->refs--; return NULL; }
+        if (!b->data && !(b->data = buf_data_alloc())) { b->refs--; return NULL; }
         break;
     }
     if (b == &lru) panic("bcache: all buffers pinned");
