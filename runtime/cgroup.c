@@ -343,10 +343,15 @@ int cgroup_destroy(struct osbox_cgroup *cg, struct osbox_err *err)
 
     if (!cg)
         return 0;
-    /* v2's cgroup.kill takes the whole subtree at once, forks in flight included. */
+    /* v2's cgroup.kill takes the whole subtree at once, forks in flight
+     * included; on v1 the freezer gives the same guarantee. */
+    bool killed = false;
     for (int i = 0; i < cg->n; i++)
         if (cg->d[i].path && cg->d[i].v2 && cg_exists(cg->d[i].path, "cgroup.kill"))
-            cg_write(cg->d[i].path, "cgroup.kill", "1", &e);
+            killed = cg_write(cg->d[i].path, "cgroup.kill", "1", &e) == 0 || killed;
+    const char *freezer = cg->mode != OSBOX_CGROUP_V2 ? cgroup_dir(cg, "freezer") : NULL;
+    if (!killed && freezer && cg_count_procs(freezer) > 0)
+        cg1_freeze_kill(freezer);
     for (int i = 0; i < cg->n; i++)
         if (cg->d[i].path)
             cg_wait_empty(cg->d[i].path, cg->d[i].v2, KILL_TIMEOUT_MS);
@@ -389,6 +394,8 @@ static int remove_named(const char *dir, const char *name, bool v2, int depth, i
             struct osbox_err e;
             if (v2 && cg_exists(sub, "cgroup.kill"))
                 cg_write(sub, "cgroup.kill", "1", &e);
+            else if (!v2 && cg_exists(sub, "freezer.state"))
+                cg1_freeze_kill(sub);
             cg_wait_empty(sub, v2, KILL_TIMEOUT_MS);
             rc = cg_remove(sub, RMDIR_TIMEOUT_MS, err);
         } else {

@@ -76,5 +76,7 @@ int cg1_prepare(const char *dir, const char *parent_dir, const char *ctrls, stru
 int cg1_apply(const char *dir, const char *ctrls, const struct osbox_resources *res,
               struct osbox_err *err);
 int cg1_stats(const struct osbox_cgroup *cg, struct osbox_cgroup_stats *st, struct osbox_err *err);
+/* Freeze, SIGKILL everything, thaw: a kill that no fork can outrun. */
+void cg1_freeze_kill(const char *freezer_dir);
 
 #endif

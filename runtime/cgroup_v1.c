@@ -4,6 +4,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "runtime/cgroup_internal.h"
 #include "util.h"
@@ -112,4 +114,27 @@ int cg1_stats(const struct osbox_cgroup *cg, struct osbox_cgroup_stats *st, stru
     if ((d = dir_with(cg, "pids")))
         cg_read_u64(d, "pids.current", &st->pids_current);
     return 0;
+}
+
+/* Without cgroup.kill, a SIGKILL sweep races with fork: freeze first, so the
+ * set of processes cannot grow, kill them all, then thaw so they can die. */
+void cg1_freeze_kill(const char *freezer_dir)
+{
+    struct osbox_err e;
+    char state[32] = "";
+
+    if (cg_write(freezer_dir, "freezer.state", "FROZEN", &e) < 0)
+        return;
+    for (int i = 0; i < 500; i++) { /* up to ~1 s */
+        _cleanup_free_ char *p = osbox_strdup_printf("%s/freezer.state", freezer_dir);
+        _cleanup_free_ char *s = NULL;
+        if (osbox_read_file(p, &s, NULL, &e) < 0)
+            break;
+        snprintf(state, sizeof state, "%s", s);
+        if (strncmp(state, "FROZEN", 6) == 0)
+            break;
+        usleep(2000);
+    }
+    cg_kill_procs(freezer_dir);
+    cg_write(freezer_dir, "freezer.state", "THAWED", &e);
 }

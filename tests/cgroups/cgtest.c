@@ -3,7 +3,8 @@
  * runs a child in it, checks what the kernel shows, destroys it and checks
  * that nothing is left. Prints "ok ..." lines; any failure exits 1.
  *
- *   cgtest detect | limits ID | oom ID | pids ID | cpu ID | stale ID | partial ID | parent ID */
+ *   cgtest detect | limits ID | oom ID | pids ID | cpu ID | stale ID | partial ID | parent ID
+ *          | clone ID | bomb ID */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -385,6 +386,38 @@ static void cmd_parent(const char *id)
     osbox_strv_free(dirs);
 }
 
+static void child_bomb(void)
+{
+    double end = now_s() + 10; /* bounded even if destroy failed */
+
+    while (now_s() < end)
+        if (fork() < 0)
+            usleep(1000); /* at the pids limit */
+    _exit(0);
+}
+
+/* destroy ends a running fork bomb (cgroup.kill, the v1 freezer, or the SIGKILL sweep). */
+static void cmd_bomb(const char *id)
+{
+    static const char *const flags[] = { "--pids-limit", "64", "--cpus", "0.5", NULL };
+    struct osbox_cgroup *cg = create(id, NULL, flags);
+    struct osbox_cgroup_stats st;
+    pid_t pid = spawn_in(cg, child_bomb);
+    double t;
+
+    usleep(300000);
+    OK(cgroup_stats(cg, &st, &err));
+    CHECK(st.pids_current > 10, "the bomb did not take off (%llu pids)", (unsigned long long)st.pids_current);
+    printf("ok fork bomb running: %llu pids\n", (unsigned long long)st.pids_current);
+    t = now_s();
+    destroy_and_check(cg);
+    t = now_s() - t;
+    printf("ok destroy ended the bomb in %.0f ms\n", t * 1000);
+    CHECK(t < 4.0, "destroy took %.1f s", t);
+    int status = wait_child(pid, 5);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "the bomb's first process was not killed");
+}
+
 /* Pure v2: clone3(CLONE_INTO_CGROUP) starts the child inside the cgroup. */
 static void cmd_clone(const char *id)
 {
@@ -421,7 +454,7 @@ int main(int argc, char **argv)
     static const struct { const char *name; void (*fn)(const char *); } cmds[] = {
         { "limits", cmd_limits }, { "oom", cmd_oom }, { "pids", cmd_pids }, { "cpu", cmd_cpu },
         { "stale", cmd_stale }, { "partial", cmd_partial }, { "parent", cmd_parent },
-        { "clone", cmd_clone },
+        { "clone", cmd_clone }, { "bomb", cmd_bomb },
     };
 
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -432,7 +465,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc != 3)
-        die("usage: cgtest detect | limits|oom|pids|cpu|stale|partial|parent|clone ID");
+        die("usage: cgtest detect | limits|oom|pids|cpu|stale|partial|parent|clone|bomb ID");
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         if (strcmp(argv[1], cmds[i].name) == 0) {
             cmds[i].fn(argv[2]);

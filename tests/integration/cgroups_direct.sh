@@ -54,6 +54,7 @@ test_remove_stale_after_killed_osbox() { cg_run stale; }
 test_failed_create_leaves_nothing() { cg_run partial; }
 test_cgroup_parent() { cg_run parent; }
 test_clone_into_cgroup() { cg_run clone; }
+test_destroy_ends_fork_bomb() { cg_run bomb; }
 
 # Pure v1 (no unified tree at all): hide cgroup2 in a private mount namespace.
 test_pure_v1_when_cgroup2_is_not_mounted() {
@@ -66,7 +67,7 @@ test_pure_v1_when_cgroup2_is_not_mounted() {
     unshare -m --propagation private sh -c '
         umount "$1" || exit 1
         [ "$("$2" detect)" = v1 ] || { echo "FAIL: not detected as v1"; exit 1; }
-        "$2" limits "$3" && "$2" oom "$3" && "$2" stale "$3"' sh "$v2mnt" "$CGTEST" "$id" || rc=$?
+        "$2" limits "$3" && "$2" oom "$3" && "$2" stale "$3" && "$2" bomb "$3"' sh "$v2mnt" "$CGTEST" "$id" || rc=$?
     [ "$rc" = 0 ] || { cg_scrub "$id"; fail "cgtest on pure v1 failed"; }
     left=$(cg_find "$id")
     cg_scrub "$id"

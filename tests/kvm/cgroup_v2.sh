@@ -29,6 +29,7 @@ test_cgroup_v2_in_harness_vm() {
     assert_contains "$OUT" "hog killed by SIGKILL"
     assert_contains "$OUT" "refused"
     assert_contains "$OUT" "clone3 CLONE_INTO_CGROUP"
+    assert_contains "$OUT" "destroy ended the bomb"
     assert_contains "$OUT" "ok created /test.slice/osbox-svc1"
     # Once `osbox run` exists, its limit tests must have run on v2 too.
     if [ -n "$CG_ROOTFS" ]; then
@@ -42,7 +43,7 @@ test_cgroup_v2_in_harness_vm() {
 cgv2_inside() {
     local c left
     assert_eq v2 "$("$CGTEST" detect)" "cgroup mode in the VM"
-    for c in limits oom pids cpu stale partial parent clone; do
+    for c in limits oom pids cpu stale partial parent clone bomb; do
         echo "== cgtest $c (at ${SECONDS}s)"
         "$CGTEST" "$c" "v2$c" || fail "cgtest $c failed on pure v2"
     done
