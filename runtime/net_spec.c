@@ -11,7 +11,7 @@
 #include "util.h"
 
 /* What `osbox run` uses without --network (and without $OSBOX_NETWORK). */
-#define DEFAULT_MODE OSBOX_NET_NONE
+#define DEFAULT_MODE OSBOX_NET_BRIDGE
 
 void osbox_net_spec_init(struct osbox_net_spec *n)
 {

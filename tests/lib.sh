@@ -69,3 +69,9 @@ make_busybox_rootfs() {
     printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$dir/etc/passwd"
     printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir/etc/group"
 }
+
+# Containers in tests get no network unless a test asks for one: osbox's
+# default (bridge) would create osbox0, nftables rules and ip_forward in the
+# namespace the test runs in, which for most suites is the machine's own.
+# tests/integration/network.sh sets bridge itself, inside unshare -n.
+export OSBOX_NETWORK=${OSBOX_NETWORK:-none}
