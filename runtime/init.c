@@ -5,10 +5,43 @@
  * kills whatever else is still running in the pid namespace. */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "runtime/internal.h"
+
+/* We are a fork of osbox: /proc/1/cmdline would show the container the
+ * host's command line (binary path, -e values...). Overwrite our copy of it,
+ * and of the environment, in place. The last byte of the argument area is
+ * left non-NUL so the kernel reports only up to the first NUL. */
+static void hide_host_command_line(void)
+{
+    unsigned long arg[2], env[2];
+    char buf[1024], *p;
+    FILE *f = fopen("/proc/self/stat", "re");
+
+    if (!f)
+        return;
+    p = fgets(buf, sizeof buf, f);
+    fclose(f);
+    if (!p || !(p = strrchr(buf, ')')))
+        return;
+    /* Fields 48-51: arg_start arg_end env_start env_end. p is at the ")"
+     * ending field 2; each step lands on the space before the next field. */
+    for (int field = 3; field <= 48 && p; field++)
+        p = strchr(p + 1, ' ');
+    if (!p || sscanf(p, " %lu %lu %lu %lu", &arg[0], &arg[1], &env[0], &env[1]) != 4)
+        return;
+    if (env[1] > env[0])
+        memset((void *)env[0], 0, env[1] - env[0]);
+    if (arg[1] > arg[0] + sizeof "osbox-init") {
+        memset((void *)arg[0], 0, arg[1] - arg[0]);
+        memcpy((void *)arg[0], "osbox-init", sizeof "osbox-init");
+        ((char *)arg[1])[-1] = ' ';
+    }
+}
 
 void init_main(struct exec_ctx *x)
 {
@@ -17,6 +50,7 @@ void init_main(struct exec_ctx *x)
     int status = 0;
     siginfo_t si;
 
+    hide_host_command_line();
     runtime_forward_sigset(&set);
     sigaddset(&set, SIGCHLD);
     sigprocmask(SIG_BLOCK, &set, NULL);

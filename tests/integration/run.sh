@@ -132,8 +132,8 @@ test_sigint_forwarded_to_a_handler() {
 
 test_pid1_is_our_init_and_reaps_orphans() {
     setup_rootfs
-    capture run_rootfs sh -c '
-        cat /proc/1/comm; echo "self=$$"
+    capture run_rootfs -e SECRET=hunter2 sh -c '
+        cat /proc/1/comm; echo "self=$$"; echo "cmdline=$(tr "\0" " " < /proc/1/cmdline)"
         sh -c "sleep 0.2 & exit 0"      # the sleep is orphaned to pid 1
         sleep 1
         z=0; for s in /proc/[0-9]*/stat; do read -r l < $s 2>/dev/null || continue
@@ -142,6 +142,10 @@ test_pid1_is_our_init_and_reaps_orphans() {
     assert_contains "$OUT" "osbox-init"
     assert_contains "$OUT" "self=2" "the command is pid 2"
     assert_contains "$OUT" "zombies=0" "orphan reaped"
+    # osbox's own command line (host paths, -e values) is not shown to the container.
+    assert_contains "$OUT" "cmdline=osbox-init"
+    assert_not_contains "$OUT" "hunter2"
+    assert_not_contains "$OUT" "$OSBOX"
 }
 
 test_hostname_and_mounts_isolated() {
