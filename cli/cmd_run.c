@@ -50,7 +50,7 @@ static void usage(FILE *out)
             "      --cpu-weight N        relative CPU weight, v2 scale (1..10000)\n"
             "      --pids-limit N        maximum number of processes (-1 unlimited)\n"
             "      --cgroup-parent PATH  create the container's cgroup under PATH\n"
-            "      --network MODE        bridge (default; $OSBOX_NETWORK changes it), none, host,\n"
+            "      --network MODE        bridge, none (default; $OSBOX_NETWORK changes it), host,\n"
             "                            container:NAME (share a running container's network)\n"
             "  -p, --publish [HOSTIP:]HOSTPORT:PORT[/tcp|/udp]  publish a port on the host\n"
             "      --ip ADDR             the container's address on the bridge\n"

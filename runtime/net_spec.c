@@ -10,8 +10,12 @@
 #include "runtime/net.h"
 #include "util.h"
 
-/* What `osbox run` uses without --network (and without $OSBOX_NETWORK). */
-#define DEFAULT_MODE OSBOX_NET_BRIDGE
+/* What `osbox run` uses without --network (and without $OSBOX_NETWORK).
+ * Bridge is the intended default (Docker's); it stays none while this
+ * machine is shared, because a plain `osbox run` in the machine's own
+ * namespace would then create osbox0, the nftables table and turn on
+ * ip_forward there. Flipping it is this line plus test_net.c's check. */
+#define DEFAULT_MODE OSBOX_NET_NONE
 
 void osbox_net_spec_init(struct osbox_net_spec *n)
 {

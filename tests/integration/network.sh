@@ -263,8 +263,8 @@ test_mac_dns_add_host_and_resolv_filter() {
     # A private mount namespace shows osbox a host resolv.conf with a loopback server.
     printf '%s\n%s\n' "$NETNS_LIB" '
         run --name h1 sh -c "cat /etc/resolv.conf"
-        # Without --network and $OSBOX_NETWORK: the default is bridge.
-        env -u OSBOX_NETWORK "$O" run --rm --rootfs "$R" sh -c "echo default-ifs: \$(ls /sys/class/net)"
+        # $OSBOX_NETWORK picks the default mode when no --network is given.
+        OSBOX_NETWORK=bridge "$O" run --rm --rootfs "$R" sh -c "echo env-ifs: \$(ls /sys/class/net)"
         run --mac-address 02:11:22:33:44:55 --dns 10.9.9.9 --add-host db.local:10.88.7.7 sh -c "
             cat /sys/class/net/eth0/address; cat /etc/resolv.conf; grep db.local /etc/hosts"
         no_leftovers; echo clean' > "$T/ns.sh"
@@ -274,7 +274,7 @@ test_mac_dns_add_host_and_resolv_filter() {
     assert_contains "$OUT" "nameserver 10.1.2.3"
     assert_contains "$OUT" "search example.test"
     assert_not_contains "$OUT" "127.0.0.53"
-    assert_contains "$OUT" "default-ifs: eth0 lo"
+    assert_contains "$OUT" "env-ifs: eth0 lo"
     assert_contains "$OUT" "02:11:22:33:44:55"
     assert_contains "$OUT" "nameserver 10.9.9.9"
     printf '%s\n' "$OUT" | grep -Eq '^10\.88\.7\.7[[:space:]]+db\.local$' || fail "no add-host line: $OUT"

@@ -71,7 +71,7 @@ static void test_spec_options(void **state)
 
     unsetenv("OSBOX_NETWORK");
     osbox_net_spec_init(&n);
-    assert_int_equal(n.mode, OSBOX_NET_BRIDGE);
+    assert_int_equal(n.mode, OSBOX_NET_NONE); /* DEFAULT_MODE in runtime/net_spec.c */
     assert_int_equal(osbox_net_set_mode(&n, "container:web", &err), 0);
     assert_int_equal(n.mode, OSBOX_NET_CONTAINER);
     assert_string_equal(n.container, "web");
@@ -107,9 +107,12 @@ static void test_spec_options(void **state)
     setenv("OSBOX_NETWORK", "none", 1);
     osbox_net_spec_init(&n);
     assert_int_equal(n.mode, OSBOX_NET_NONE);
-    setenv("OSBOX_NETWORK", "garbage", 1);
+    setenv("OSBOX_NETWORK", "bridge", 1);
     osbox_net_spec_init(&n);
     assert_int_equal(n.mode, OSBOX_NET_BRIDGE);
+    setenv("OSBOX_NETWORK", "garbage", 1);
+    osbox_net_spec_init(&n);
+    assert_int_equal(n.mode, OSBOX_NET_NONE);
     unsetenv("OSBOX_NETWORK");
 }
 
