@@ -166,6 +166,9 @@ int seccomp_build_default(uint64_t caps, struct osbox_seccomp **out, struct osbo
         return osbox_error(err, ENOMEM, "seccomp_init");
     /* We set no_new_privs ourselves (or not: --security-opt). */
     seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+    /* A binary tree on the syscall number instead of a linear scan: a
+     * call passes ~9 comparisons instead of up to ~350. */
+    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
     if (seccomp_add_default_arches(ctx, err) < 0)
         goto fail;
     for (size_t i = 0; allowed[i]; i++)
@@ -182,4 +185,26 @@ int seccomp_build_default(uint64_t caps, struct osbox_seccomp **out, struct osbo
 fail:
     seccomp_release(ctx);
     return -1;
+}
+
+/* A fingerprint of everything the default filter is built from (for the cache). */
+uint64_t seccomp_default_fingerprint(uint64_t caps)
+{
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+    const struct scmp_version *v = seccomp_version();
+    uint64_t parts[] = { caps, seccomp_arch_native(), v ? v->major : 0, v ? v->minor : 0,
+                         v ? v->micro : 0, sizeof personas, NS_FLAGS };
+
+#define MIX(p, n) for (size_t k_ = 0; k_ < (n); k_++) { h ^= ((const unsigned char *)(p))[k_]; h *= 0x100000001b3ULL; }
+    MIX(parts, sizeof parts);
+    for (size_t i = 0; allowed[i]; i++)
+        MIX(allowed[i], strlen(allowed[i]) + 1);
+    for (size_t g = 0; g < sizeof gated / sizeof gated[0]; g++) {
+        MIX(&gated[g].cap, sizeof gated[g].cap);
+        for (size_t i = 0; gated[g].names[i]; i++)
+            MIX(gated[g].names[i], strlen(gated[g].names[i]) + 1);
+    }
+    MIX(personas, sizeof personas);
+#undef MIX
+    return h;
 }

@@ -50,7 +50,7 @@ int osbox_security_prepare(struct osbox_security *s, struct osbox_err *err)
 {
     if (s->seccomp_mode != OSBOX_SECCOMP_DEFAULT || s->seccomp)
         return 0;
-    return seccomp_build_default(s->caps, &s->seccomp, err);
+    return seccomp_default_cached(s->caps, &s->seccomp, err);
 }
 
 /* The filter this process will load: compiled by osbox, or here when it was not. */
@@ -69,7 +69,7 @@ static const struct osbox_seccomp *filter_of(const struct osbox_security *s,
         return NULL;
     }
     if (!late)
-        *rc = seccomp_build_default(s->caps, &late, err);
+        *rc = seccomp_build_default(s->caps, &late, err); /* no cache: we are past pivot_root */
     return late;
 }
 

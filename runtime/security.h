@@ -43,6 +43,9 @@ int seccomp_add_default_arches(scmp_filter_ctx ctx, struct osbox_err *err);
 /* Export ctx to BPF; frees ctx. */
 int seccomp_compile(scmp_filter_ctx ctx, struct osbox_seccomp **out, struct osbox_err *err);
 int seccomp_build_default(uint64_t caps, struct osbox_seccomp **out, struct osbox_err *err);
+/* The same, from $OSBOX_RUN/seccomp/ when built before (seccomp_cache.c). */
+int seccomp_default_cached(uint64_t caps, struct osbox_seccomp **out, struct osbox_err *err);
+uint64_t seccomp_default_fingerprint(uint64_t caps);
 int seccomp_build_json(json_t *profile, uint64_t caps, struct osbox_seccomp **out,
                        char ***warnings, struct osbox_err *err);
 int seccomp_install(const struct osbox_seccomp *s, struct osbox_err *err);

@@ -173,3 +173,20 @@ test_runtime_binary_out_of_reach() {
     assert_eq "$(readlink -f "$OSBOX")" "$(readlink /proc/$pid/exe)" "init's binary"
     wait
 }
+
+# The default filter is compiled once per capability set into $OSBOX_RUN/seccomp;
+# a damaged cache file is rebuilt, never loaded.
+test_seccomp_cache() {
+    local f
+    sec_setup
+    sec_run true
+    f=$(ls "$OSBOX_RUN"/seccomp/default-*.bpf)
+    [ "$(wc -l <<<"$f")" = 1 ] || fail "expected one cached filter: $f"
+    sec_run --cap-add SYS_ADMIN true
+    assert_eq 2 "$(ls "$OSBOX_RUN"/seccomp/default-*.bpf | wc -l)" "one filter per capability set"
+    printf 'abc' >"$f"
+    capture sec_run sh -c 'grep Seccomp: /proc/self/status; mount -t tmpfs x /mnt 2>&1'
+    assert_contains "$OUT" "Seccomp:	2"
+    assert_contains "$OUT" "permission denied"
+    [ "$(stat -c %s "$f")" -gt 100 ] || fail "damaged cache not rebuilt"
+}
