@@ -300,11 +300,12 @@ static int run_container(struct run_opts *o, struct osbox_spec *spec, struct osb
         runtime_destroy(c, NULL);
         goto fail;
     }
+    /* A cleanup failure is reported, but the command's status stands. */
     if (runtime_destroy(c, err) < 0)
-        status = -1;
+        cli_fail(err);
     free(rec->status);
     rec->status = osbox_xstrdup("exited");
-    rec->exit_code = status < 0 ? OSBOX_EXIT_FAILED : status;
+    rec->exit_code = status;
     if (o->rm)
         state_remove_container(rec->id, NULL);
     else
