@@ -96,7 +96,33 @@ void apic_init(void)
         tsc_hz = 1000000000UL;
         lapic_hz = 62500000UL;
     }
+    lapic_setup();
+}
+
+/* Per CPU: enable the local APIC and start its periodic timer. */
+void lapic_setup(void)
+{
+    wrmsr(0x1b, rdmsr(0x1b) | (1 << 11));
+    lapic_w(0xf0, 0x100 | VEC_SPURIOUS);
+    lapic_w(0x80, 0);
+    lapic_w(0x3e0, 0x3);
     lapic_w(0x380, 0);
     lapic_w(0x320, VEC_TIMER | (1 << 17));   /* periodic */
     lapic_w(0x380, (u32)(lapic_hz / HZ));
+}
+
+u32 lapic_id(void) { return lapic_r(0x20) >> 24; }
+
+void lapic_ipi(u32 apic_id, u32 icr_low)
+{
+    lapic_w(0x310, apic_id << 24);
+    lapic_w(0x300, icr_low);
+    for (int i = 0; i < 100000 && (lapic_r(0x300) & (1 << 12)); i++)
+        __asm__ volatile("pause");
+}
+
+void lapic_ipi_others(int vector)
+{
+    lapic_w(0x310, 0);
+    lapic_w(0x300, (3 << 18) | 0x4000 | (u32)vector);   /* all but self, fixed */
 }

@@ -36,7 +36,10 @@ isr\n:
     ISRS 192, 255
 
 trap_common:
-    PUSH_REGS
+    testb $3, 24(%rsp)              /* from user: switch to the kernel GS */
+    jz 1f
+    swapgs
+1:  PUSH_REGS
     mov %rsp, %rdi
     cld
     call trap
@@ -44,15 +47,19 @@ trap_common:
 trapret:
     POP_REGS
     add $16, %rsp
-    iretq
+    testb $3, 8(%rsp)
+    jz 1f
+    swapgs
+1:  iretq
 
 /* syscall: rcx = user rip, r11 = user rflags, IF cleared by FMASK. */
     .globl syscall_entry
 syscall_entry:
-    mov %rsp, syscall_user_rsp(%rip)
-    mov syscall_kstack(%rip), %rsp
+    swapgs
+    mov %rsp, %gs:16                /* struct cpu: user_rsp */
+    mov %gs:8, %rsp                 /* struct cpu: kstack_top */
     push $0x23
-    push syscall_user_rsp(%rip)
+    push %gs:16
     push %r11
     push $0x2b
     push %rcx
@@ -68,6 +75,7 @@ syscall_entry:
     add $16, %rsp
     mov (%rsp), %rcx
     mov 16(%rsp), %r11
+    swapgs
     mov 24(%rsp), %rsp
     sysretq
 
@@ -84,6 +92,7 @@ swtch:
     .globl fork_ret
 fork_ret:
     call sched_tail
+    call kernel_unlock
     jmp trapret
 
     .data
@@ -103,15 +112,13 @@ isr_addrs:
     ISRADDRS 64, 127
     ISRADDRS 128, 191
     ISRADDRS 192, 255
-    .globl syscall_user_rsp, syscall_kstack
-syscall_user_rsp: .quad 0
-syscall_kstack:   .quad 0
 
     .text
 /* enter_user(tf): return to user mode through a prepared trapframe. */
     .globl enter_user
 enter_user:
     mov %rdi, %rsp
+    call kernel_unlock
     jmp trapret
 
 /* First run of a kernel thread: r12 = fn, r13 = arg (set up by the creator). */

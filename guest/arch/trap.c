@@ -6,6 +6,7 @@
 #include "mm.h"
 #include "apic.h"
 #include "boot.h"
+#include "cpu.h"
 
 static const char *const exc_names[32] = {
     "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
@@ -54,9 +55,12 @@ void trap(struct trapframe *tf)
 {
     u64 v = tf->vector;
     bool user = (tf->cs & 3) == 3;
+    /* from user mode, or an idle CPU woken: take the kernel lock */
+    bool locked = !kernel_lock_held();
+    if (locked) kernel_lock();
 
     if (v < 32) {
-        /* Some nested-SVM KVM hosts (seen on this project's CI machines,
+        /* Some KVM hosts (kvm-pvm, seen on this project's CI machines,
          * under QEMU -accel kvm and the osbox VMM alike) complete SYSCALL
          * without loading the kernel CS: RIP = LSTAR, RCX/R11 saved,
          * RFLAGS masked, but still CPL 3, so fetching the entry faults.
@@ -65,8 +69,8 @@ void trap(struct trapframe *tf)
             tf->rip = tf->rcx;
             tf->rflags = (tf->r11 & 0xcd5) | 0x202;
             syscall_fixups++;
-            syscall_dispatch(tf);
-            return;
+            syscall_dispatch(tf);   /* also does the return-to-user work */
+            goto unlock;
         }
         if (v == 14 && vm_fault(read_cr2(), tf->err, user) == 0)
             goto out;
@@ -90,11 +94,13 @@ void trap(struct trapframe *tf)
             irqs[g].fn(irqs[g].arg);
         lapic_eoi();
     } else if (v == VEC_SPURIOUS) {
-        return;
+        goto unlock;
     } else {
-        lapic_eoi();
+        lapic_eoi();    /* VEC_KICK and strays: the idle loop reschedules */
     }
 out:
     if (user)
         return_to_user_work(tf);
+unlock:
+    if (locked) kernel_unlock();
 }

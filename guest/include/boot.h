@@ -10,5 +10,6 @@ struct hvm_start_info {
 };
 struct hvm_memmap_entry { u64 addr, size; u32 type, reserved; };
 extern char boot_cmdline[1024];
+extern u64 boot_rsdp;
 const char *cmdline_get(const char *key);   /* value after key= or NULL */
 #endif

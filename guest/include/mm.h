@@ -56,6 +56,7 @@ struct mm {
     u64 brk_start, brk;
     u64 mmap_top;
     int refs;
+    int active_cpu;            /* CPU whose CR3 holds it, or -1 */
 };
 struct mm *mm_create(void);
 struct mm *mm_clone(struct mm *parent);     /* COW copy */

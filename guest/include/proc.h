@@ -3,6 +3,7 @@
 #define GUEST_PROC_H
 #include "types.h"
 #include "trap.h"
+#include "cpu.h"
 
 #define SIGHUP 1
 #define SIGINT 2
@@ -66,6 +67,7 @@ struct proc {
     int exit_status;              /* wait status encoding */
     bool killed, exiting, vfork_done, intr;
     bool group_exiting;           /* leader: exit_group in progress */
+    bool is_idle;                 /* a CPU's idle thread */
     int group_status;             /* leader: status for the whole group */
     u64 fsbase;
     u64 clear_child_tid;
@@ -77,10 +79,10 @@ struct proc {
 #define KSTACK_SIZE (16 * 1024)
 #define NPROC 128
 
-extern struct proc *cur;
+#define cur (this_cpu()->current)
 extern struct proc procs[NPROC];
 
-void sched_init(void);
+void sched_init_cpu(void);
 struct proc *proc_alloc(void);
 void proc_free(struct proc *p);
 void schedule(void);

@@ -17,10 +17,10 @@ struct trapframe {
 
 #define VEC_IRQ0     32      /* GSI n -> vector 32 + n */
 #define VEC_TIMER    0xf0
+#define VEC_KICK     0xf1   /* another CPU made work runnable */
 #define VEC_SPURIOUS 0xff
 #define VEC_SYSCALL  0x100   /* marker in trapframe.vector */
 
-void cpu_init(void);
 void tss_set_rsp0(u64 rsp0);
 void trap(struct trapframe *tf);
 void dump_frame(struct trapframe *tf);

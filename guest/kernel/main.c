@@ -6,8 +6,10 @@
 #include "mm.h"
 #include "apic.h"
 #include "proc.h"
+#include "cpu.h"
 
 char boot_cmdline[1024];
+u64 boot_rsdp;
 
 /* Value of "key=value" on the kernel cmdline, copied into a static buffer. */
 const char *cmdline_get(const char *key)
@@ -37,8 +39,9 @@ void kmain(u32 start_info_phys)
     if (si && si->magic != HVM_START_MAGIC) si = NULL;
     if (si && si->cmdline_paddr)
         strlcpy(boot_cmdline, P2V(si->cmdline_paddr), sizeof boot_cmdline);
+    if (si) boot_rsdp = si->rsdp_paddr;
     printk("osbox-guest: osbox kernel 0.1 booting (cmdline \"%s\")\n", boot_cmdline);
-    cpu_init();
+    cpu_init(&cpus[0]);
     pmm_init(si);
     printk("osbox-guest: %lu MiB free memory\n", pmm_free_pages() * PAGE_SIZE >> 20);
     const char *t = cmdline_get("osbox.test");
@@ -51,9 +54,10 @@ void kmain(u32 start_info_phys)
     printk("osbox-guest: TSC %lu MHz\n", tsc_hz / 1000000);
     if (cmdline_get("osbox.debug")) printk("osbox-guest: STAR %lx LSTAR %lx FMASK %lx EFER %lx\n", rdmsr(0xc0000081), rdmsr(0xc0000082), rdmsr(0xc0000084), rdmsr(0xc0000080));
     if (cmdline_get("osbox.debug")) printk("osbox-guest: [%lu us] timers up\n", time_ns() / 1000);
-    sched_init();
+    kernel_lock();
+    sched_init_cpu();
+    smp_start();
     start_kernel_thread(init_start, NULL, "init");
-    extern struct proc *cur;
     cur->state = P_SLEEPING;    /* the boot context never runs again */
     schedule();
     panic("boot context resumed");

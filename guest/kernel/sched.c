@@ -8,11 +8,8 @@
 #include "errno.h"
 
 struct proc procs[NPROC];
-struct proc *cur;
-static struct proc *idle;
 static int next_pid = 1;
 static u64 ticks;
-extern u64 syscall_kstack;
 extern void fork_ret(void);
 extern void kthread_start(void);
 extern void swtch(u64 *save, u64 sp);
@@ -84,21 +81,29 @@ static void switch_to(struct proc *next)
     mm_switch(next->mm);
     u64 top = next->kstack + KSTACK_SIZE;
     tss_set_rsp0(top);
-    syscall_kstack = top;
+    this_cpu()->kstack_top = top;
     __asm__ volatile("fxrstor64 %0" ::"m"(next->fx));
     wrmsr(0xc0000100, next->fsbase);
     swtch(&prev->ksp, next->ksp);
     reap_dead();
 }
 
+/* Runnable, and its address space not live on another CPU. */
+static bool can_run(struct proc *p)
+{
+    return p->state == P_RUNNABLE && !p->is_idle &&
+           (!p->mm || p->mm->active_cpu < 0 || p->mm->active_cpu == this_cpu()->id);
+}
+
 void schedule(void)
 {
-    int start = (cur >= procs && cur < procs + NPROC) ? cur - procs : NPROC - 1;
+    struct proc *self = cur, *idle = this_cpu()->idle;
+    int start = (self >= procs && self < procs + NPROC) ? self - procs : NPROC - 1;
     for (int k = 1; k <= NPROC; k++) {
         struct proc *p = &procs[(start + k) % NPROC];
-        if (p->state == P_RUNNABLE && p != idle) { switch_to(p); return; }
+        if (can_run(p)) { switch_to(p); return; }
     }
-    if (cur->state == P_RUNNING && cur != idle) { return; }
+    if (self->state == P_RUNNING && self != idle) return;
     switch_to(idle);
 }
 
@@ -131,7 +136,11 @@ int sleep_on_timeout(void *chan, u64 deadline_ns)
 
 void make_runnable(struct proc *p)
 {
-    if (p->state == P_SLEEPING) { p->state = P_RUNNABLE; p->chan = NULL; }
+    if (p->state == P_SLEEPING) {
+        p->state = P_RUNNABLE;
+        p->chan = NULL;
+        if (ncpus > 1) smp_kick_idle();
+    }
 }
 
 void wakeup(void *chan)
@@ -152,25 +161,40 @@ void timer_tick(bool from_user)
     if (from_user) yield();
 }
 
+/* The kernel lock is dropped only while halted: an interrupt (timer,
+ * device, or a kick from another CPU) brings the CPU back to look for work. */
 static void idle_loop(void *arg)
 {
     (void)arg;
     for (;;) {
+        kernel_unlock();
         __asm__ volatile("sti; hlt; cli");
+        kernel_lock();
         schedule();
     }
 }
 
-void sched_init(void)
+/* Called with the kernel lock held by each CPU's boot context, which
+ * becomes a proc so switch_to has somewhere to save it. */
+void sched_init_cpu(void)
 {
-    /* the boot context becomes a proc so switch_to has somewhere to save */
-    static struct proc bootp;
-    cur = &bootp;
-    bootp.state = P_RUNNING;
+    static struct proc bootctx[MAXCPU];
+    struct cpu *c = this_cpu();
+    struct proc *b = &bootctx[c->id];
+    b->state = P_RUNNING;
+    b->pid = -1;
+    c->current = b;
+    int save = next_pid;
     start_kernel_thread(idle_loop, NULL, "idle");
-    idle = &procs[0];
-    idle->pid = 0;
-    next_pid = 1;
+    for (int i = 0; i < NPROC; i++)
+        if (procs[i].pid == save && procs[i].state == P_RUNNABLE && !procs[i].is_idle) {
+            c->idle = &procs[i];
+            break;
+        }
+    c->idle->is_idle = true;
+    c->idle->pid = c->idle->tgid = 0;
+    c->idle->state = P_SLEEPING;    /* only ever chosen as this CPU's idle */
+    next_pid = save;
 }
 
 struct proc *proc_by_pid(int pid)

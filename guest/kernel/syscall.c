@@ -61,6 +61,8 @@ int syscall_dispatch(struct trapframe *tf)
 {
     u64 nr = tf->rax;
     long r;
+    bool locked = !kernel_lock_held();     /* held already on the #PF fix-up path */
+    if (locked) kernel_lock();
     if (nr < NSYSCALLS && table[nr]) {
         r = table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9, tf);
     } else {
@@ -74,5 +76,6 @@ int syscall_dispatch(struct trapframe *tf)
     tf->rax = r;
     if (strace_on) printk("osbox-guest: [%lu us] [%d] syscall %lu -> %ld\n", time_ns() / 1000, cur->pid, nr, r);
     return_to_user_work(tf);
+    if (locked) kernel_unlock();
     return nr == 15 || tf->rip >= USER_TOP;
 }

@@ -32,6 +32,7 @@ struct mm *mm_create(void)
     u64 *k = P2V(V2P(boot_pml4)), *n = P2V(mm->pml4);
     for (int i = 256; i < 512; i++) n[i] = k[i];
     mm->refs = 1;
+    mm->active_cpu = -1;
     mm->mmap_top = USER_MMAP_TOP;
     return mm;
 }
@@ -109,13 +110,22 @@ void mm_put(struct mm *mm)
     if (!mm || --mm->refs > 0) return;
     free_level(P2V(mm->pml4), 3);
     while (mm->vmas) { struct vma *v = mm->vmas; mm->vmas = v->next; iput(v->ip); kfree(v); }
-    if (read_cr3() == mm->pml4) write_cr3(V2P(boot_pml4));
+    if (this_cpu()->mm_loaded == mm) mm_switch(NULL);
     page_put(mm->pml4);
     kfree(mm);
 }
 
+/* An address space is live on at most one CPU at a time (the scheduler
+ * keeps threads of one process on one CPU at once), so changing its page
+ * tables never needs a TLB shootdown on another CPU. */
 void mm_switch(struct mm *mm)
 {
+    struct cpu *c = this_cpu();
+    if (c->mm_loaded != mm) {
+        if (c->mm_loaded) c->mm_loaded->active_cpu = -1;
+        if (mm) mm->active_cpu = c->id;
+        c->mm_loaded = mm;
+    }
     u64 want = mm ? mm->pml4 : V2P(boot_pml4);
     if (read_cr3() != want) write_cr3(want);
 }

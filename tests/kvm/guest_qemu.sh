@@ -11,7 +11,7 @@ qemu_guest() {
     local disk=$1 cmdline=$2 rc=0
     command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
     [ -f "$GUEST_KERNEL" ] || fail "$GUEST_KERNEL missing: run make"
-    local args=(-M microvm -accel tcg -cpu max -m 256M -nodefaults -no-reboot
+    local args=(-M microvm -accel tcg -cpu max -smp "${QEMU_SMP:-1}" -m 256M -nodefaults -no-reboot
                 -display none -serial stdio -kernel "$GUEST_KERNEL" -append "$cmdline"
                 -device isa-debug-exit,iobase=0x501,iosize=1
                 -global virtio-mmio.force-legacy=false)
@@ -61,11 +61,13 @@ test_guest_missing_init_fails() {
 
 # One boot runs the bulk of the user-space checks; a second boot reads back
 # what the first fsynced and checks that preemption lets a reader progress
-# while a CPU hog runs.
+# while a CPU hog runs.  Both boots have two CPUs (SMP).
 test_guest_userspace_and_persistence() {
     local disk
     disk=$(guest_disk)
+    export QEMU_SMP=2
     qemu_guest "$disk" 'init=/bin/sh -- -c "/tests/hello; echo files=$(ls / | wc -l); for i in 1 2 3; do echo n$i; done; /tests/threads; /tests/segv; echo segv-status=$?; /tests/sysck; /tests/fsync_write /persist.txt persisted-42; exit 7"'
+    assert_contains "$OUT" "osbox-guest: 2 CPUs online"
     assert_contains "$OUT" "hello from musl (argc=1 argv[0]=/tests/hello)"
     assert_contains "$OUT" "syscall 4242 -> -1 errno=38"
     assert_eq 1 "$(grep -c 'syscall 4242 not implemented' <<<"$OUT")" "unknown-syscall log lines"
