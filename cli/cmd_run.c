@@ -103,18 +103,21 @@ static const struct option long_opts[] = {
 };
 
 /* -e K=V, or -e K: the host's value when it has one (skipped otherwise, as Docker). */
-static void add_env(struct run_opts *o, const char *kv)
+static int add_env(struct run_opts *o, const char *kv, struct osbox_err *err)
 {
+    if (!*kv || *kv == '=')
+        return osbox_error(err, 0, "invalid environment variable '%s': the name is empty", kv);
     if (!strchr(kv, '=')) {
         const char *v = getenv(kv);
         if (!v)
-            return;
+            return 0;
         char *s = osbox_strdup_printf("%s=%s", kv, v);
         osbox_strv_push(&o->env, s);
         free(s);
-        return;
+        return 0;
     }
     osbox_strv_push(&o->env, kv);
+    return 0;
 }
 
 static int read_env_file(struct run_opts *o, const char *path, struct osbox_err *err)
@@ -132,9 +135,8 @@ static int read_env_file(struct run_opts *o, const char *path, struct osbox_err 
             line++;
         if (!*line || *line == '#')
             continue;
-        if (*line == '=')
-            return osbox_error(err, 0, "--env-file %s: invalid line '%s'", path, line);
-        add_env(o, line);
+        if (add_env(o, line, err) < 0)
+            return osbox_error_prefix(err, "--env-file %s", path);
     }
     return 0;
 }
@@ -155,7 +157,7 @@ static int parse(int argc, char **argv, struct run_opts *o, int *status)
         switch (c) {
         case OPT_RM: o->rm = true; break;
         case OPT_NAME: o->name = optarg; break;
-        case 'e': add_env(o, optarg); break;
+        case 'e': rc = add_env(o, optarg, &err); break;
         case OPT_ENV_FILE: rc = read_env_file(o, optarg, &err); break;
         case 'w': o->workdir = optarg; break;
         case 'u': o->user = optarg; break;
@@ -177,6 +179,7 @@ static int parse(int argc, char **argv, struct run_opts *o, int *status)
         case OPT_DNS: rc = osbox_net_add_dns(&o->net, optarg, &err); break;
         case OPT_ADD_HOST: rc = osbox_net_add_host(&o->net, optarg, &err); break;
         case OPT_SEC_PRIVILEGED: case OPT_SEC_CAP_ADD: case OPT_SEC_CAP_DROP: case OPT_SEC_OPT:
+        case OPT_SEC_USERNS:
             rc = run_security_opt(&o->sec, c, optarg, &err);
             break;
         case OPT_ROOTFS: o->rootfs = optarg; break;

@@ -134,6 +134,8 @@ test_bad_input_one_line_and_nothing_left() {
 125|-u user:nogroup2 busybox true
 125|-w relative busybox true
 125|--name bad/name busybox true
+125|-e =x busybox true
+125|--env-file /nonexistent busybox true
 127|busybox no-such-cmd
 126|busybox /etc/passwd
 2|--no-such-flag busybox true
