@@ -11,6 +11,15 @@
 #include "runtime/net_internal.h"
 #include "util.h"
 
+static bool link_exists(const char *name)
+{
+    struct nl_sock *sk = nl_open(0, NULL);
+    bool yes = sk && name && *name && nl_link_index(sk, name) > 0;
+
+    nl_close(sk);
+    return yes;
+}
+
 void lease_reclaim(struct lease_store *s, json_t *lease)
 {
     const char *link = json_string_value(json_object_get(lease, "link"));
@@ -27,14 +36,26 @@ void lease_reclaim(struct lease_store *s, json_t *lease)
     lease_drop(s, id);
 }
 
-/* Drop every lease whose holder is gone; returns how many. */
+/* A released container's veth goes away with its network namespace, which
+ * the kernel tears down asynchronously; deleting it ourselves would cost the
+ * exit of every container a synchronize_net (~20 ms). So a release leaves the
+ * lease "draining" while the veth still exists (it also still exists when
+ * another container joined that namespace: the address must stay taken). */
+static bool draining(json_t *l)
+{
+    return json_is_true(json_object_get(l, "draining"));
+}
+
+/* Drop every lease whose holder is gone (and, if draining, whose veth is
+ * gone too); returns how many. */
 static int reclaim_dead(struct lease_store *s)
 {
     int n = 0;
 
     for (size_t i = 0; i < json_array_size(lease_list(s));) {
         json_t *l = json_array_get(lease_list(s), i);
-        if (lease_holder_alive(l)) {
+        if (draining(l) ? link_exists(json_string_value(json_object_get(l, "link")))
+                        : lease_holder_alive(l)) {
             i++;
             continue;
         }
@@ -166,18 +187,17 @@ void net_attach_release(struct net_attachment *a)
 
     if (!a)
         return;
-    if (a->link_ours) {
-        struct nl_sock *sk = nl_open(0, &err);
-        if (sk) {
-            nl_link_delete(sk, a->link);
-            nl_close(sk);
-        }
-    }
     if (a->leased && lease_open(&s, &err) == 0) {
         json_t *l = lease_find(&s, a->id);
         if (l) {
             nat_ports_del(json_object_get(l, "ports"));
-            lease_drop(&s, a->id);
+            json_object_set_new(l, "ports", json_array());
+            if (a->link_ours && link_exists(a->link)) {
+                json_object_set_new(l, "draining", json_true());
+                json_object_set_new(l, "holder_pid", json_integer(0));
+            } else {
+                lease_drop(&s, a->id);
+            }
             lease_save(&s, &err);
         }
         lease_close(&s);
@@ -237,6 +257,18 @@ int net_prune(bool *removed, struct osbox_err *err)
     if (net_config_get(&cfg, err) < 0 || lease_open(&s, err) < 0)
         return -1;
     reclaim_dead(&s);
+    /* Namespaces of containers that just exited may still be going away. */
+    for (int t = 0; t < 100 && json_array_size(lease_list(&s)); t++) {
+        bool any_alive = false;
+        size_t i;
+        json_t *l;
+        json_array_foreach(lease_list(&s), i, l)
+            any_alive |= !draining(l);
+        if (any_alive)
+            break;
+        usleep(20000);
+        reclaim_dead(&s);
+    }
     sk = nl_open(0, err);
     if (!sk) {
         lease_close(&s);
@@ -273,8 +305,15 @@ int net_inspect(char **out, struct osbox_err *err)
     }
     inet_ntop(AF_INET, &cfg.network, net, sizeof net);
     leases = json_deep_copy(lease_list(&s));
-    json_array_foreach(leases, i, l)
+    for (i = 0; i < json_array_size(leases);) {
+        l = json_array_get(leases, i);
+        if (draining(l) && !link_exists(json_string_value(json_object_get(l, "link")))) {
+            json_array_remove(leases, i); /* free already: the next user reclaims it */
+            continue;
+        }
         json_object_set_new(l, "alive", json_boolean(lease_holder_alive(l)));
+        i++;
+    }
     o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "name", "bridge", "driver", "bridge",
                   "bridge", cfg.bridge, "subnet",
                   json_object_get(s.root, "subnet") ? json_incref(json_object_get(s.root, "subnet"))
