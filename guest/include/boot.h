@@ -12,4 +12,5 @@ struct hvm_memmap_entry { u64 addr, size; u32 type, reserved; };
 extern char boot_cmdline[1024];
 extern u64 boot_rsdp;
 const char *cmdline_get(const char *key);   /* value after key= or NULL */
+bool cmdline_has(const char *key);
 #endif

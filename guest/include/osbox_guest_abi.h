@@ -41,6 +41,9 @@
  *   osbox.debug=1        boot-phase timings, register dumps of user faults
  *   osbox.strace=1       log every system call with its result
  *   osbox.test=kfault    provoke a kernel page fault (tests)
+ *   osbox.nosmp          use only the boot CPU
+ * CPUs are found in an MP table ("_MP_" in 0xf0000-0xfffff) or the ACPI
+ * MADT (PVH rsdp_paddr); application processors start at physical 0x8000.
  * The root file system is ext2 on the first virtio-blk disk.  init gets
  * HOME=/ PATH=/bin:/sbin:/usr/bin:/usr/sbin TERM=linux.  When init exits
  * the buffer cache is written back and the VM ends with init's status

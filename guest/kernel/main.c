@@ -30,6 +30,18 @@ const char *cmdline_get(const char *key)
     return NULL;
 }
 
+/* "key" alone or "key=..." on the cmdline */
+bool cmdline_has(const char *key)
+{
+    size_t kl = strlen(key);
+    for (const char *p = boot_cmdline; *p;) {
+        while (*p == ' ') p++;
+        if (!strncmp(p, key, kl) && (p[kl] == '=' || p[kl] == ' ' || !p[kl])) return true;
+        while (*p && *p != ' ') p++;
+    }
+    return false;
+}
+
 void init_start(void *arg);
 
 void kmain(u32 start_info_phys)

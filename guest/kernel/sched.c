@@ -1,6 +1,7 @@
-/* Uniprocessor round-robin scheduler.  The kernel runs with interrupts
- * off; they are taken in user mode and in the idle loop, so sleep/wakeup
- * needs no locks.  A timer tick in user mode preempts. */
+/* Round-robin scheduler over all CPUs.  Kernel code runs under the big
+ * kernel lock with interrupts off; interrupts are taken in user mode and
+ * in the idle loop, so sleep/wakeup needs no other locking.  A timer tick
+ * in user mode preempts (10 ms slices). */
 #include "kernel.h"
 #include "proc.h"
 #include "mm.h"

@@ -101,7 +101,7 @@ void smp_start(void)
 {
     struct cpu *bsp = this_cpu();
     bsp->apic_id = lapic_id();
-    if (cmdline_get("osbox.nosmp")) return;
+    if (cmdline_has("osbox.nosmp")) return;
     if (!scan_mp(0xf0000, 0x10000) && !scan_madt(boot_rsdp)) return;
     memcpy(P2V(TRAMP_PHYS), tramp_start, tramp_end - tramp_start);
     u64 *v_pml4 = P2V(TRAMP_PHYS + (tramp_pml4 - tramp_start));
