@@ -179,7 +179,6 @@ static int parse(int argc, char **argv, struct run_opts *o, int *status)
         case OPT_DNS: rc = osbox_net_add_dns(&o->net, optarg, &err); break;
         case OPT_ADD_HOST: rc = osbox_net_add_host(&o->net, optarg, &err); break;
         case OPT_SEC_PRIVILEGED: case OPT_SEC_CAP_ADD: case OPT_SEC_CAP_DROP: case OPT_SEC_OPT:
-        case OPT_SEC_USERNS:
             rc = run_security_opt(&o->sec, c, optarg, &err);
             break;
         case OPT_ROOTFS: o->rootfs = optarg; break;
