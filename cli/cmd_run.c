@@ -179,6 +179,7 @@ static int parse(int argc, char **argv, struct run_opts *o, int *status)
         case OPT_DNS: rc = osbox_net_add_dns(&o->net, optarg, &err); break;
         case OPT_ADD_HOST: rc = osbox_net_add_host(&o->net, optarg, &err); break;
         case OPT_SEC_PRIVILEGED: case OPT_SEC_CAP_ADD: case OPT_SEC_CAP_DROP: case OPT_SEC_OPT:
+        case OPT_SEC_USERNS:
             rc = run_security_opt(&o->sec, c, optarg, &err);
             break;
         case OPT_ROOTFS: o->rootfs = optarg; break;
@@ -197,7 +198,7 @@ static int parse(int argc, char **argv, struct run_opts *o, int *status)
         }
     }
     o->host_network = o->net.mode == OSBOX_NET_HOST;
-    if (resources_validate(&o->res, &err) < 0 || osbox_net_validate(&o->net, &err) < 0) {
+    if (run_security_validate(&o->sec, &err) < 0 || resources_validate(&o->res, &err) < 0 || osbox_net_validate(&o->net, &err) < 0) {
         *status = cli_fail(&err);
         return -1;
     }

@@ -1,8 +1,12 @@
 /* osbox run's security flags -> struct osbox_security (see run_security.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "cli/run_security.h"
+#include "runtime/userns.h"
 #include "util.h"
 
 void run_security_init(struct run_security *rs)
@@ -65,6 +69,13 @@ int run_security_opt(struct run_security *rs, int opt, const char *arg, struct o
         return 0;
     case OPT_SEC_OPT:
         return security_opt(rs, arg, err);
+    case OPT_SEC_USERNS: {
+        enum osbox_userns_mode m;
+        if (osbox_userns_parse_mode(arg, &m, err) < 0)
+            return -1;
+        rs->userns = (int)m;
+        return 0;
+    }
     }
     return osbox_error(err, 0, "unknown security option");
 }
@@ -101,6 +112,46 @@ static int apply_caps(const struct run_security *rs, struct osbox_security *sec,
             osbox_caps_update(&caps, rs->cap_add[i], true, err) < 0)
             return -1;
     sec->caps = caps;
+    return 0;
+}
+
+/* What osbox would need to run this user's containers without root. */
+static int rootless_error(struct osbox_err *err)
+{
+    _cleanup_free_ char *max = NULL, *clone = NULL;
+    struct osbox_err ignored;
+    struct osbox_idrange r;
+    char missing[512] = "";
+    char uid[16];
+
+    snprintf(uid, sizeof uid, "%u", (unsigned)getuid());
+    if (osbox_read_file("/proc/sys/user/max_user_namespaces", &max, NULL, &ignored) == 0 &&
+        atol(max) == 0)
+        strcat(missing, "; user namespaces are disabled (user.max_user_namespaces=0)");
+    if (osbox_read_file("/proc/sys/kernel/unprivileged_userns_clone", &clone, NULL, &ignored) == 0 &&
+        atol(clone) == 0)
+        strcat(missing, "; unprivileged user namespaces are off (kernel.unprivileged_userns_clone=0)");
+    if (osbox_subid_lookup("/etc/subuid", getlogin() ? getlogin() : uid, getuid(), &r, &ignored) != 1)
+        strcat(missing, "; /etc/subuid has no range for this user");
+    return osbox_error(err, 0, "osbox run as uid %s needs root: rootless containers are not "
+                       "implemented yet%s", uid, missing);
+}
+
+int run_security_validate(const struct run_security *rs, struct osbox_err *err)
+{
+    if (geteuid() != 0)
+        return rootless_error(err);
+    if (rs->userns == OSBOX_USERNS_KEEP_ID)
+        return osbox_error(err, 0, "--userns=keep-id is for rootless osbox, which is not "
+                           "implemented yet");
+    if (rs->userns == OSBOX_USERNS_AUTO) {
+        struct osbox_idrange u, g;
+        if (osbox_userns_auto_ranges(&u, &g, err) < 0)
+            return -1;
+        return osbox_error(err, 0, "--userns=auto: would map root to uid %lu, gid %lu (%lu ids), "
+                           "but user namespaces are not implemented yet", u.start, g.start,
+                           u.count);
+    }
     return 0;
 }
 

@@ -13,17 +13,19 @@ struct run_security {
     char **cap_add, **cap_drop;
     const char *seccomp; /* NULL: the default profile */
     int no_new_privs;    /* -1: default (on) */
+    int userns;          /* enum osbox_userns_mode */
 };
 
 enum {
-    OPT_SEC_PRIVILEGED = 0x400, OPT_SEC_CAP_ADD, OPT_SEC_CAP_DROP, OPT_SEC_OPT,
+    OPT_SEC_PRIVILEGED = 0x400, OPT_SEC_CAP_ADD, OPT_SEC_CAP_DROP, OPT_SEC_OPT, OPT_SEC_USERNS,
 };
 
 #define RUN_SECURITY_LONG_OPTS                                             \
     { "privileged", no_argument, NULL, OPT_SEC_PRIVILEGED },               \
     { "cap-add", required_argument, NULL, OPT_SEC_CAP_ADD },               \
     { "cap-drop", required_argument, NULL, OPT_SEC_CAP_DROP },             \
-    { "security-opt", required_argument, NULL, OPT_SEC_OPT },
+    { "security-opt", required_argument, NULL, OPT_SEC_OPT },              \
+    { "userns", required_argument, NULL, OPT_SEC_USERNS },
 
 #define RUN_SECURITY_USAGE                                                                 \
     "      --privileged          all capabilities, no seccomp, no masked paths, usable\n"    \
@@ -31,11 +33,15 @@ enum {
     "      --cap-add CAP         add a capability (NET_ADMIN, CAP_SYS_TIME, ALL)\n"         \
     "      --cap-drop CAP        drop a capability (ALL drops every one)\n"                 \
     "      --security-opt OPT    no-new-privileges[=true|false] (default true),\n"         \
-    "                            seccomp=unconfined|PROFILE.json (OCI/Docker format)\n"
+    "                            seccomp=unconfined|PROFILE.json (OCI/Docker format)\n"  \
+    "      --userns host|auto|keep-id  user namespace (only host is implemented yet)\n"
 
 void run_security_init(struct run_security *rs);
 /* One of the OPT_SEC_* options; checks its value. */
 int run_security_opt(struct run_security *rs, int opt, const char *arg, struct osbox_err *err);
+/* After parsing, before anything is created: root (rootless is not
+ * implemented: say what is missing), --userns ranges. */
+int run_security_validate(const struct run_security *rs, struct osbox_err *err);
 /* Fill spec->security: caps, then the seccomp profile compiled for them.
  * Prints the profile's warnings (unknown syscalls) on stderr. */
 int run_security_apply(const struct run_security *rs, struct osbox_security *sec,

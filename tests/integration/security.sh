@@ -190,3 +190,27 @@ test_seccomp_cache() {
     assert_contains "$OUT" "permission denied"
     [ "$(stat -c %s "$f")" -gt 100 ] || fail "damaged cache not rebuilt"
 }
+
+# --userns: only host runs; auto resolves and checks the subuid/subgid
+# ranges (too small: an error), keep-id and rootless say what is missing.
+test_userns_and_rootless_errors() {
+    sec_setup
+    assert_status 0 sec_run --userns host true
+    printf 'osbox:200000:1000\n' >"$T/subuid"
+    capture env OSBOX_SUBUID="$T/subuid" "$OSBOX" run --rm --network none --userns auto --rootfs "$T/rootfs" true
+    assert_eq 125 "$STATUS"
+    assert_eq "osbox: --userns=auto: the subuid range 200000:1000 in $T/subuid is too small (1000 ids, a container needs 65536)" "$OUT"
+    capture sec_run --userns keep-id true
+    assert_eq 125 "$STATUS"
+    assert_contains "$OUT" "rootless"
+    capture sec_run --userns sideways true
+    assert_eq 125 "$STATUS"
+    assert_contains "$OUT" "supported are host, auto and keep-id"
+    chmod o+rx "$T" "$T/rootfs"
+    capture setpriv --reuid=65534 --regid=65534 --clear-groups env OSBOX_ROOT="$T/nobody-root" \
+        OSBOX_RUN="$T/nobody-run" "$OSBOX" run --rm --network none --rootfs "$T/rootfs" true
+    assert_eq 125 "$STATUS"
+    assert_contains "$OUT" "osbox run as uid 65534 needs root: rootless containers are not implemented yet"
+    [ ! -e "$T/nobody-root" ] || [ -z "$(ls -A "$T/nobody-root/containers" 2>/dev/null)" ] || fail "state left by the rootless attempt"
+    assert_nothing_left
+}

@@ -1,0 +1,35 @@
+/* User namespaces: the id ranges a container's root would map to.
+ * --userns=host (the default) shares the host's ids. --userns=auto maps
+ * container ids 0..65535 onto a range from /etc/subuid and /etc/subgid
+ * (the entry for "osbox", else "root"; a built-in 100000:65536 when neither
+ * file names one). keep-id is the rootless form (the caller's own id).
+ * Ranges are resolved and checked here; running a container in a user
+ * namespace is not implemented yet (see the report of issue 7). */
+#ifndef OSBOX_RUNTIME_USERNS_H
+#define OSBOX_RUNTIME_USERNS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "osbox_err.h"
+
+enum osbox_userns_mode { OSBOX_USERNS_HOST, OSBOX_USERNS_AUTO, OSBOX_USERNS_KEEP_ID };
+
+struct osbox_idrange {
+    unsigned long start, count; /* host ids start .. start+count-1 */
+};
+
+#define OSBOX_USERNS_SIZE 65536UL /* ids a container gets: 0..65535 */
+#define OSBOX_USERNS_DEFAULT_START 100000UL
+
+int osbox_userns_parse_mode(const char *s, enum osbox_userns_mode *mode, struct osbox_err *err);
+/* The first range for name (or its numeric uid) in a subuid/subgid file.
+ * Returns 1 found, 0 not found (or no file), -1 on a malformed line. */
+int osbox_subid_lookup(const char *file, const char *name, uid_t uid, struct osbox_idrange *out,
+                       struct osbox_err *err);
+/* The ranges --userns=auto uses; fails when a configured range is smaller
+ * than OSBOX_USERNS_SIZE. $OSBOX_SUBUID / $OSBOX_SUBGID replace the files. */
+int osbox_userns_auto_ranges(struct osbox_idrange *uids, struct osbox_idrange *gids,
+                             struct osbox_err *err);
+
+#endif
