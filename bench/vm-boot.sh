@@ -39,6 +39,7 @@ bench_deps hyperfine qemu-system-x86 || true
 work=$(mktemp -d /var/tmp/osbox-vm-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
+# shellcheck disable=SC2054 # commas belong to QEMU options
 QEMU=(qemu-system-x86_64 -M microvm -accel kvm -m 64M -no-user-config -display none
       -monitor none -nic none -no-reboot -device isa-debug-exit,iobase=0x501,iosize=1
       -global virtio-mmio.force-legacy=false)

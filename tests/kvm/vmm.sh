@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The KVM monitor (vmm/) and `osbox vm boot`, driven by our own test guests
 # (tests/kvm/guests/: one program, linked with a PVH note and as plain ELF64).
 # Each test runs directly where /dev/kvm works, else re-runs itself inside
@@ -174,13 +175,13 @@ test_kernel_from_ext2_image_seccomp_and_signal() {
 
     # A hanging guest: every monitor thread runs under seccomp (mode 2);
     # SIGTERM stops the VM with status 130.
-    local pid i mode
+    local pid mode
     for mode in filter none; do
         local flag=
         [ $mode = none ] && flag=--no-seccomp
         "$OSBOX" vm boot --mem 64M $flag --kernel "$GUEST_PVH" --cmdline mode=hang >"$T/out" 2>&1 &
         pid=$!
-        for i in $(seq 100); do grep -q hanging "$T/out" && break; sleep 0.1; done
+        for _ in $(seq 100); do grep -q hanging "$T/out" && break; sleep 0.1; done
         grep -q hanging "$T/out" || { kill -9 $pid; fail "hang guest did not start"; }
         local modes
         modes=$(cat /proc/$pid/task/*/status | awk '/^Seccomp:/ {print $2}' | sort -u | tr '\n' ' ')
