@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Container networking costs, measured in a throwaway network namespace:
 #   1. start-up: `osbox run --rm ... /bin/true` with --network bridge against
-#      --network none (hyperfine); the difference is what the veth pair, the
-#      lease and eth0's configuration add (target: < 5 ms);
+#      --network none, runs interleaved (this machine's load drifts), medians
+#      compared: the difference is what the lease, the veth pair and eth0's
+#      configuration add (target: < 5 ms);
 #   2. TCP throughput (iperf3, Debian's): container -> container over osbox0
 #      against the same iperf3 over the host's loopback.
 #
 #   bench/network.sh          (as root)
-# Settings: BENCH_RUNS (50), BENCH_WARMUP (5), BENCH_SECONDS (5, per iperf3
-#           run), OSBOX (build/osbox).
+# Settings: BENCH_RUNS (50 of each), BENCH_SECONDS (5, per iperf3 run),
+#           OSBOX (build/osbox).
 # Everything runs under `unshare -n`: osbox0, the nftables table, ip_forward
 # and the veths exist only in that namespace and vanish with it; iperf3's
 # traffic never leaves it. A benchmark, not a test: it always exits 0.
@@ -21,12 +22,12 @@ case ${1:-} in -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; 
 
 if [ "${OSBOX_BENCH_NETNS:-}" != 1 ]; then
     # Packages first, while the machine's network is still reachable.
-    bench_deps hyperfine iperf3 busybox-static || true
+    bench_deps iperf3 busybox-static || true
     exec env OSBOX_BENCH_NETNS=1 unshare -n "$0" "$@"
 fi
 
 OSBOX=${OSBOX:-$BENCH_SRC/build/osbox}
-RUNS=${BENCH_RUNS:-50} WARMUP=${BENCH_WARMUP:-5} SECS=${BENCH_SECONDS:-5}
+RUNS=${BENCH_RUNS:-50} SECS=${BENCH_SECONDS:-5}
 work=$(mktemp -d /var/tmp/osbox-bench-net.XXXXXX)
 export OSBOX_ROOT=$work/root OSBOX_RUN=$work/run
 unset OSBOX_NETWORK OSBOX_SUBNET
@@ -63,29 +64,39 @@ else
     bench_note "iperf3 missing: throughput not measured"
 fi
 
-run() { "$OSBOX" run --rm --rootfs "$R" "$@"; }
-mean_ms() { # hyperfine JSON, command index
-    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]; print("%.2f %.2f" % (r["mean"]*1e3, r["stddev"]*1e3))' "$@"
+run() { "$OSBOX" run --rm --network bridge --rootfs "$R" "$@"; }
+us() { # CMD...: wall time in microseconds
+    local s e
+    s=$(date +%s%N)
+    "$@" >/dev/null 2>&1 || echo "bench: failed: $*" >&2
+    e=$(date +%s%N)
+    echo $(((e - s) / 1000))
 }
 
-echo "== start-up: osbox run --rm /bin/true, --network none vs bridge ($RUNS runs)"
-run --network bridge true || bench_note "bridge run failed"  # the bridge exists from here on
-if command -v hyperfine >/dev/null; then
-    hyperfine -N --runs "$RUNS" --warmup "$WARMUP" --export-json "$work/start.json" \
-        -n none "$OSBOX run --rm --network none --rootfs $R /bin/true" \
-        -n bridge "$OSBOX run --rm --network bridge --rootfs $R /bin/true" >/dev/null 2>&1 ||
-        bench_note "hyperfine failed"
-    if [ -f "$work/start.json" ]; then
-        read -r none_ms none_sd < <(mean_ms "$work/start.json" 0)
-        read -r br_ms br_sd < <(mean_ms "$work/start.json" 1)
-        printf '  %-28s %8.2f ms ± %.2f\n' "--network none" "$none_ms" "$none_sd"
-        printf '  %-28s %8.2f ms ± %.2f\n' "--network bridge" "$br_ms" "$br_sd"
-        python3 -c 'import sys; n,b=map(float,sys.argv[1:]); d=b-n
-print("  bridge adds %.2f ms (ratio %.3f) -- target < 5 ms: %s" % (d, b/n, "met" if d < 5 else "NOT met"))' "$none_ms" "$br_ms"
+echo "== start-up: osbox run --rm /bin/true, --network none vs bridge ($RUNS runs each, interleaved)"
+run true || bench_note "bridge run failed"  # the bridge exists from here on (first use only)
+for _ in 1 2 3; do us "$OSBOX" run --rm --network none --rootfs "$R" /bin/true >/dev/null; done
+: >"$work/none.us"; : >"$work/bridge.us"
+for i in $(seq 1 "$RUNS"); do
+    if [ $((i % 2)) = 0 ]; then
+        us "$OSBOX" run --rm --network none --rootfs "$R" /bin/true >>"$work/none.us"
+        us run /bin/true >>"$work/bridge.us"
+    else
+        us run /bin/true >>"$work/bridge.us"
+        us "$OSBOX" run --rm --network none --rootfs "$R" /bin/true >>"$work/none.us"
     fi
-else
-    bench_note "hyperfine missing: start-up not measured"
-fi
+done
+python3 - "$work/none.us" "$work/bridge.us" <<'PY'
+import statistics as st, sys
+def load(p): return sorted(int(x) / 1000 for x in open(p) if x.strip())
+n, b = load(sys.argv[1]), load(sys.argv[2])
+for name, v in (("--network none", n), ("--network bridge", b)):
+    print("  %-20s median %7.2f ms  mean %7.2f  min %7.2f  p90 %7.2f" %
+          (name, st.median(v), st.mean(v), v[0], v[int(len(v) * 0.9) - 1]))
+d = st.median(b) - st.median(n)
+print("  bridge adds %.2f ms (median), %.2f ms (min); ratio %.3f -- target < 5 ms: %s" %
+      (d, b[0] - n[0], st.median(b) / st.median(n), "met" if d < 5 else "NOT met"))
+PY
 
 gbps() { # iperf3 -J output on stdin -> Gbit/s received
     python3 -c 'import json,sys

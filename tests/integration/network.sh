@@ -15,13 +15,16 @@ net_setup() {
     make_busybox_rootfs "$T/rootfs"
     export O="$OSBOX" R="$T/rootfs" OSBOX_NETWORK=bridge
     HOST_FWD=$(cat /proc/sys/net/ipv4/ip_forward)
-    HOST_OSB=$(ls /sys/class/net | grep '^osb' || true)
+    HOST_OSB=$(host_osb_links)
 }
+
+# osb* links (osbox0, container veths) in the machine's own namespace.
+host_osb_links() { find /sys/class/net -maxdepth 1 -name 'osb*' -printf '%f\n' | sort; }
 
 # The host's namespace is as it was.
 assert_host_untouched() {
     assert_eq "$HOST_FWD" "$(cat /proc/sys/net/ipv4/ip_forward)" "host ip_forward"
-    assert_eq "$HOST_OSB" "$(ls /sys/class/net | grep '^osb' || true)" "host osb* links"
+    assert_eq "$HOST_OSB" "$(host_osb_links)" "host osb* links"
 }
 
 # Helpers the scripts below use inside the namespace.
