@@ -7,6 +7,7 @@
 #include "apic.h"
 #include "boot.h"
 #include "cpu.h"
+#include "errno.h"
 
 static const char *const exc_names[32] = {
     "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
@@ -72,8 +73,14 @@ void trap(struct trapframe *tf)
             syscall_dispatch(tf);   /* also does the return-to-user work */
             goto unlock;
         }
-        if (v == 14 && vm_fault(read_cr2(), tf->err, user) == 0)
+        int fr = v == 14 ? vm_fault(read_cr2(), tf->err, user) : -1;
+        if (fr == 0)
             goto out;
+        if (fr == -ENOMEM && user) {
+            printk("osbox-guest: pid %d (%s): out of memory at %lx, killed\n", cur->pid, cur->name, read_cr2());
+            force_signal(cur, SIGKILL);
+            goto out;
+        }
         if (!user)
             kernel_fault(tf);
         int sig = v == 14 || v == 13 || v == 12 || v == 11 ? SIGSEGV :

@@ -280,7 +280,8 @@ int vm_fault(u64 addr, u64 err, bool user)
     (void)user;
     if (!cur || !cur->mm || addr >= USER_TOP) return -1;
     if ((err & 1) && !(err & 2)) return -1;   /* protection fault on read/exec */
-    return fault_in(cur->mm, addr, err & 2) ? -1 : 0;
+    int r = fault_in(cur->mm, addr, err & 2);
+    return r == -ENOMEM ? -ENOMEM : r ? -1 : 0;
 }
 
 int user_ok(u64 va, size_t n, bool write)
