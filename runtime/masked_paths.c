@@ -65,7 +65,7 @@ int security_setup_mounts(const struct osbox_spec *spec, struct osbox_err *err)
     const struct osbox_security *s = &spec->security;
 
     if (s->privileged)
-        return 0;
+        return is_dev_tmpfs(spec) ? devices_host_create(s, err) : 0;
     for (size_t i = 0; s->masked_paths && s->masked_paths[i]; i++)
         if (mask(s->masked_paths[i], err) < 0)
             return -1;

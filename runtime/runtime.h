@@ -81,6 +81,13 @@ struct osbox_root {
  * osbox_spec_init fills Docker's defaults; the child applies them, seccomp
  * last, just before the command's execve. See runtime/security.h. */
 struct osbox_seccomp; /* a compiled BPF program */
+struct osbox_device {
+    char *path; /* under /dev */
+    mode_t mode; /* S_IFCHR/S_IFBLK | permissions */
+    dev_t rdev;
+    uid_t uid;
+    gid_t gid;
+};
 enum osbox_seccomp_mode {
     OSBOX_SECCOMP_DEFAULT,    /* the built-in profile, for the final caps */
     OSBOX_SECCOMP_UNCONFINED,
@@ -94,6 +101,8 @@ struct osbox_security {
     struct osbox_seccomp *seccomp; /* owned; NULL until compiled */
     char **masked_paths;       /* /dev/null (files) or an empty read-only tmpfs (dirs) */
     char **readonly_paths;
+    struct osbox_device *devices; /* --privileged: the host's nodes, made in /dev */
+    size_t n_devices;
 };
 void osbox_security_init(struct osbox_security *s);
 void osbox_security_free(struct osbox_security *s);

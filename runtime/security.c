@@ -31,6 +31,7 @@ void osbox_security_free(struct osbox_security *s)
     seccomp_free(s->seccomp);
     osbox_strv_free(s->masked_paths);
     osbox_strv_free(s->readonly_paths);
+    devices_host_free(s);
     *s = (struct osbox_security){ 0 };
 }
 
@@ -44,6 +45,8 @@ void osbox_security_set_privileged(struct osbox_security *s)
     osbox_strv_free(s->masked_paths);
     osbox_strv_free(s->readonly_paths);
     s->masked_paths = s->readonly_paths = NULL;
+    devices_host_free(s);
+    devices_host_scan(s);
 }
 
 int osbox_security_prepare(struct osbox_security *s, struct osbox_err *err)

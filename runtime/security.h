@@ -51,6 +51,11 @@ int seccomp_build_json(json_t *profile, uint64_t caps, struct osbox_seccomp **ou
 int seccomp_install(const struct osbox_seccomp *s, struct osbox_err *err);
 void seccomp_free(struct osbox_seccomp *s);
 
+/* --privileged: the host's device nodes (devices_host.c). */
+void devices_host_scan(struct osbox_security *s);
+void devices_host_free(struct osbox_security *s);
+int devices_host_create(const struct osbox_security *s, struct osbox_err *err);
+
 /* In the container's init, after the rootfs: masked and read-only paths,
  * device nodes usable only in /dev (which becomes read-only). */
 int security_setup_mounts(const struct osbox_spec *spec, struct osbox_err *err);

@@ -214,3 +214,17 @@ test_userns_and_rootless_errors() {
     [ ! -e "$T/nobody-root" ] || [ -z "$(ls -A "$T/nobody-root/containers" 2>/dev/null)" ] || fail "state left by the rootless attempt"
     assert_nothing_left
 }
+
+# Device nodes: by default only the ones osbox made; --privileged gets the
+# host's (as Docker), e.g. its block devices.
+test_device_nodes() {
+    local host_blk
+    sec_setup
+    capture sec_run sh -c 'find /dev -path /dev/pts -prune -o \( -type c -o -type b \) -print | sort | tr "\n" " "'
+    assert_eq "/dev/full /dev/null /dev/random /dev/tty /dev/urandom /dev/zero " "$OUT" "default device nodes"
+    host_blk=$(find /dev -maxdepth 1 -type b | wc -l)
+    [ "$host_blk" -gt 0 ] || skip "the host has no block devices"
+    capture sec_run --privileged sh -c 'find /dev -maxdepth 1 -type b | wc -l; touch /dev/x && echo writable'
+    assert_eq "$host_blk
+writable" "$OUT" "privileged: the host's block devices, a writable /dev"
+}
