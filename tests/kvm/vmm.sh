@@ -197,6 +197,44 @@ test_kernel_from_ext2_image_seccomp_and_signal() {
     done
 }
 
+# On a terminal: raw mode for the guest, Ctrl-A x stops the VM (130), and the
+# terminal's settings come back afterwards.
+test_console_escape_on_a_terminal() {
+    in_kvm
+    command -v python3 >/dev/null || skip "python3 missing"
+    capture python3 - "$OSBOX" vm boot --mem 64M --kernel "$GUEST_PVH" --cmdline mode=hang <<'PY'
+import os, select, subprocess, sys, termios, time
+master, slave = os.openpty()
+before = termios.tcgetattr(slave)
+p = subprocess.Popen(sys.argv[1:], stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+out, sent, raw_seen = b"", False, False
+t0 = time.time()
+while time.time() - t0 < 30 and p.poll() is None:
+    if select.select([master], [], [], 0.1)[0]:
+        out += os.read(master, 4096)
+    if b"hanging" in out and not sent:
+        raw_seen = not (termios.tcgetattr(slave)[3] & termios.ICANON)
+        os.write(master, b"\x01x")
+        sent = True
+if p.poll() is None:
+    p.kill()
+p.wait()
+while select.select([master], [], [], 0.1)[0]:
+    try:
+        out += os.read(master, 4096)
+    except OSError:
+        break
+print(out.decode(errors="replace"))
+print("raw while running:", raw_seen)
+print("restored:", termios.tcgetattr(slave) == before)
+sys.exit(p.returncode)
+PY
+    assert_eq 130 "$STATUS" "Ctrl-A x: $OUT"
+    assert_contains "$OUT" "stopped from the console (Ctrl-A x)"
+    assert_contains "$OUT" "raw while running: True"
+    assert_contains "$OUT" "restored: True"
+}
+
 # The guest kernel (guest/, another part of osbox) from its image: what the
 # monitor owes it is a PVH boot, its disk, the init marker and its status.
 test_osbox_guest_image() {
