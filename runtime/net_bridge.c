@@ -82,6 +82,10 @@ int bridge_ensure(struct lease_store *s, const struct net_config *cfg, struct os
     } else {
         /* A bridge of that name but no state of ours: adopt it, add our address. */
         struct osbox_err ignore;
+        if (!nl_link_is_bridge(sk, cfg->bridge)) {
+            osbox_error(err, 0, "an interface named %s exists and is not a bridge", cfg->bridge);
+            goto out;
+        }
         nl_addr_add(sk, idx, cfg->gateway, cfg->prefix, &ignore);
     }
     if (nl_link_up(sk, idx, 0, err) < 0)

@@ -17,6 +17,7 @@ struct nl_sock *nl_open(pid_t pid, struct osbox_err *err);
 void nl_close(struct nl_sock *sk);
 /* Interface index of name, 0 when there is none. */
 int nl_link_index(struct nl_sock *sk, const char *name);
+bool nl_link_is_bridge(struct nl_sock *sk, const char *name);
 int nl_link_up(struct nl_sock *sk, int ifindex, int master, struct osbox_err *err);
 /* 0, or -1 when there was nothing to delete or it failed. */
 int nl_link_delete(struct nl_sock *sk, const char *name);

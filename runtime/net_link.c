@@ -81,6 +81,18 @@ int nl_link_index(struct nl_sock *sk, const char *name)
     return idx;
 }
 
+bool nl_link_is_bridge(struct nl_sock *sk, const char *name)
+{
+    struct rtnl_link *l = NULL;
+    bool yes;
+
+    if (rtnl_link_get_kernel(sk, 0, name, &l) < 0 || !l)
+        return false;
+    yes = rtnl_link_get_type(l) && !strcmp(rtnl_link_get_type(l), "bridge");
+    rtnl_link_put(l);
+    return yes;
+}
+
 int nl_link_up(struct nl_sock *sk, int ifindex, int master, struct osbox_err *err)
 {
     struct rtnl_link *orig = rtnl_link_alloc(), *change = rtnl_link_alloc();

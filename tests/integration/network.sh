@@ -211,6 +211,9 @@ test_bad_addresses_and_flags_125() {
     net_setup
     capture netns '
         r() { local s=0; run "$@" true 2>&1 || s=$?; echo "status=$s"; }
+        ip link add osbox0 type veth peer name notabr0   # a stranger holds the name
+        r
+        ip link del osbox0
         r --ip 10.99.0.5
         r --ip 10.88.0.1
         r --ip 10.88.255.255
@@ -233,7 +236,8 @@ test_bad_addresses_and_flags_125() {
         no_leftovers; echo clean'
     assert_eq 0 "$STATUS" "$OUT"
     assert_eq 0 "$(printf '%s\n' "$OUT" | grep '^status=' | grep -vc 'status=125')" "all 125: $OUT"
-    assert_eq 15 "$(printf '%s\n' "$OUT" | grep -c '^status=125')" "count: $OUT"
+    assert_eq 16 "$(printf '%s\n' "$OUT" | grep -c '^status=125')" "count: $OUT"
+    assert_contains "$OUT" "osbox: an interface named osbox0 exists and is not a bridge"
     assert_contains "$OUT" "osbox: --ip 10.99.0.5 is outside the network 10.88.0.0/16"
     assert_contains "$OUT" "osbox: --ip 10.88.0.1 is reserved"
     assert_contains "$OUT" "osbox: --ip 10.88.0.30 is already in use by another container"
