@@ -13,14 +13,41 @@
 #include "runtime/internal.h"
 #include "util.h"
 
-/* Overlay options: lowerdir lists the TOP layer first; spec layers are bottom first. */
-static int overlay_options(const struct child_ctx *ctx, char **out, struct osbox_err *err)
+/* The directory all layers share, when they do (an image store keeps them
+ * side by side), else NULL. */
+static char *common_parent(char **layers)
+{
+    char *parent = NULL;
+
+    for (size_t i = 0; layers[i]; i++) {
+        const char *slash = strrchr(layers[i], '/');
+        if (!slash || slash == layers[i] || !slash[1])
+            goto differ;
+        size_t n = (size_t)(slash - layers[i]);
+        if (!parent)
+            parent = strndup(layers[i], n);
+        else if (strlen(parent) != n || strncmp(parent, layers[i], n))
+            goto differ;
+    }
+    return parent;
+differ:
+    free(parent);
+    return NULL;
+}
+
+/* Overlay options: lowerdir lists the TOP layer first; spec layers are bottom
+ * first. The options must fit in a page: with many layers they are given
+ * relative to their common parent, which the caller makes the cwd (*chdir_to);
+ * E2BIG when even that does not fit. */
+static int overlay_options(const struct child_ctx *ctx, char **out, char **chdir_to,
+                           struct osbox_err *err)
 {
     char **layers = ctx->spec->root.layers;
-    size_t n = osbox_strv_len(layers), len = 0, cap;
+    size_t n = osbox_strv_len(layers), len = 0, cap, skip = 0;
     char *buf, *p;
     struct stat st;
 
+    *chdir_to = NULL;
     for (size_t i = 0; i < n; i++) {
         if (stat(layers[i], &st) < 0)
             return osbox_error(err, errno, "image layer %s", layers[i]);
@@ -31,17 +58,54 @@ static int overlay_options(const struct child_ctx *ctx, char **out, struct osbox
         len += strlen(layers[i]) + 1;
     }
     cap = len + strlen(ctx->upper) + strlen(ctx->work) + 64;
+    if (cap >= 4096 && (*chdir_to = common_parent(layers)))
+        skip = strlen(*chdir_to) + 1;
     p = buf = osbox_xcalloc(1, cap);
     p += sprintf(p, "lowerdir=");
     for (size_t i = n; i-- > 0;)
-        p += sprintf(p, "%s%s", layers[i], i ? ":" : "");
+        p += sprintf(p, "%s%s", layers[i] + skip, i ? ":" : "");
     sprintf(p, ",upperdir=%s,workdir=%s", ctx->upper, ctx->work);
     if (strlen(buf) >= 4096) {
         free(buf);
+        free(*chdir_to);
+        *chdir_to = NULL;
         return osbox_error(err, E2BIG, "overlay options for %zu layers too long", n);
     }
     *out = buf;
     return 0;
+}
+
+/* Many layers: one fsconfig() call per lower dir (Linux >= 6.8), no page
+ * limit. Returns -1 with errno EINVAL where "lowerdir+" is unknown. */
+static int mount_overlay_fsconfig(const struct child_ctx *ctx)
+{
+    char **layers = ctx->spec->root.layers;
+    size_t n = osbox_strv_len(layers);
+    int fd = fsopen("overlay", FSOPEN_CLOEXEC), mfd, e;
+
+    if (fd < 0)
+        return -1;
+    for (size_t i = n; i-- > 0;)
+        if (fsconfig(fd, FSCONFIG_SET_STRING, "lowerdir+", layers[i], 0) < 0)
+            goto fail;
+    if (fsconfig(fd, FSCONFIG_SET_STRING, "upperdir", ctx->upper, 0) < 0 ||
+        fsconfig(fd, FSCONFIG_SET_STRING, "workdir", ctx->work, 0) < 0 ||
+        fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+        goto fail;
+    mfd = fsmount(fd, FSMOUNT_CLOEXEC, 0);
+    if (mfd < 0)
+        goto fail;
+    close(fd);
+    fd = move_mount(mfd, "", AT_FDCWD, ctx->mountpoint, MOVE_MOUNT_F_EMPTY_PATH);
+    e = errno;
+    close(mfd);
+    errno = e;
+    return fd < 0 ? -1 : 0;
+fail:
+    e = errno;
+    close(fd);
+    errno = e;
+    return -1;
 }
 
 static int mount_root(const struct child_ctx *ctx, struct osbox_err *err)
@@ -49,9 +113,18 @@ static int mount_root(const struct child_ctx *ctx, struct osbox_err *err)
     const struct osbox_root *root = &ctx->spec->root;
 
     if (root->layers && root->layers[0]) {
-        _cleanup_free_ char *opts = NULL;
-        if (overlay_options(ctx, &opts, err) < 0)
+        _cleanup_free_ char *opts = NULL, *cwd = NULL;
+        int rc = overlay_options(ctx, &opts, &cwd, err);
+        if (rc < 0 && err->errnum == E2BIG) {
+            if (mount_overlay_fsconfig(ctx) == 0)
+                return 0;
+            if (errno != EINVAL)
+                return osbox_error(err, errno, "mount overlay on %s", ctx->mountpoint);
+        }
+        if (rc < 0)
             return -1;
+        if (cwd && chdir(cwd) < 0)
+            return osbox_error(err, errno, "chdir %s", cwd);
         if (mount("overlay", ctx->mountpoint, "overlay", 0, opts) < 0)
             return osbox_error(err, errno, "mount overlay on %s", ctx->mountpoint);
         return 0;

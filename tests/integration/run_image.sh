@@ -198,3 +198,52 @@ test_gc_leaves_running_containers_alone() {
     assert_eq 0 "$st" "the running container survived gc"
     assert_clean_state
 }
+
+# An OCI layout with N layers: the busybox image's layers, then N-2 tiny ones
+# each adding /layers/<i>.
+make_many_layer_image() {
+    local name=$1 n=$2 src="$OSBOX_SRC/build/images/busybox.oci" dst="$T/$1.oci" i d s
+    local md manifest cd cfg layers diff_ids
+    cp -r "$src" "$dst"
+    md=$(sed 's/.*"digest":"sha256:\([0-9a-f]*\)".*/\1/' "$dst/index.json")
+    manifest=$(cat "$dst/blobs/sha256/$md")
+    cd=$(printf '%s' "$manifest" | sed 's/^[^{]*{[^{]*"config":{[^}]*"digest":"sha256:\([0-9a-f]*\)".*/\1/')
+    layers=$(printf '%s' "$manifest" | sed 's/.*"layers":\[\(.*\)\]}$/\1/')
+    diff_ids=$(sed 's/.*"diff_ids":\[\([^]]*\)\].*/\1/' "$dst/blobs/sha256/$cd")
+    for i in $(seq 3 "$n"); do
+        mkdir -p "$T/l$i/layers"
+        echo "$i" > "$T/l$i/layers/$i"
+        tar --sort=name --mtime=@0 --owner=0 --group=0 -C "$T/l$i" -cf "$T/l$i.tar" layers
+        d=$(sha256sum "$T/l$i.tar" | cut -d' ' -f1); s=$(stat -c %s "$T/l$i.tar")
+        mv "$T/l$i.tar" "$dst/blobs/sha256/$d"
+        layers="$layers,{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"sha256:$d\",\"size\":$s}"
+        diff_ids="$diff_ids,\"sha256:$d\""
+    done
+    cfg=$(sed -e "s/\"diff_ids\":\[[^]]*\]/\"diff_ids\":[$diff_ids]/" -e 's/"history":\[[^]]*\]/"history":[]/' "$dst/blobs/sha256/$cd")
+    printf '%s' "$cfg" > "$T/cfg"
+    d=$(sha256sum "$T/cfg" | cut -d' ' -f1); s=$(stat -c %s "$T/cfg")
+    mv "$T/cfg" "$dst/blobs/sha256/$d"
+    printf '%s' "$manifest" | sed -e "s/\"config\":{[^}]*}/\"config\":{\"mediaType\":\"application\/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:$d\",\"size\":$s}/" \
+        -e "s|\"layers\":\[.*\]}$|\"layers\":[$layers]}|" > "$T/man"
+    d=$(sha256sum "$T/man" | cut -d' ' -f1); s=$(stat -c %s "$T/man")
+    mv "$T/man" "$dst/blobs/sha256/$d"
+    printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"%s:latest"}}]}' \
+        "$d" "$s" "$name" > "$dst/index.json"
+    "$OSBOX" load --oci-dir "$dst" >/dev/null
+}
+
+test_image_with_many_layers() {
+    setup_image
+    # lowerdir= must fit in a page: 40 layers fit only as paths relative to
+    # the layer store, 60 not even so (then one fsconfig call per layer).
+    local n
+    for n in 40 60; do
+        make_many_layer_image "tall$n" "$n"
+        capture "$OSBOX" run --rm "tall$n" sh -c 'ls /layers | wc -l; cat /layers/3 /layers/'"$n"
+        assert_eq 0 "$STATUS" "$OUT"
+        assert_eq "$((n - 2))
+3
+$n" "$OUT" "$n layers"
+    done
+    assert_clean_state
+}
