@@ -126,6 +126,12 @@ test_published_port_from_host_and_outside() {
         echo "gateway: $(get 10.88.0.1 8080)"
         echo "outside: $(nsenter -t $outside -n sh -c "$(declare -f get); get 192.168.77.1 8080")"
         wait $c; echo ctr=$?
+        # Outbound: the outside namespace has no route to 10.88.0.0/16, so an
+        # answer proves the masquerade (and forwarding) of the container.
+        nsenter -t $outside -n busybox nc -l -p 9999 -e echo from-outside & o=$!
+        sleep 0.3
+        run sh -c "echo | nc -w 3 192.168.77.2 9999"
+        wait $o
         kill $outside; wait $outside 2>/dev/null || true
         no_leftovers; echo clean'
     assert_eq 0 "$STATUS" "$OUT"
@@ -134,6 +140,7 @@ test_published_port_from_host_and_outside() {
     assert_contains "$OUT" "outside: pong-3"
     assert_contains "$OUT" "udp-echoed"
     assert_contains "$OUT" "ctr=0"
+    assert_contains "$OUT" "from-outside"
     assert_contains "$OUT" "clean"
     assert_host_untouched
 }
@@ -324,7 +331,11 @@ test_gc_after_kill9_then_prune() {
         ip link show osbox0 2>/dev/null && echo BRIDGE-LEFT
         "$O" network inspect | grep -q "\"table\": false" && echo table-gone
         echo fwd-after=$(cat /proc/sys/net/ipv4/ip_forward)
-        "$O" network prune'
+        "$O" network prune
+        # Another subnet once the bridge is gone; a mismatch while it exists is refused.
+        OSBOX_SUBNET=10.123.0.0/24 run sh -c "ip -o -4 addr show eth0; ip route | grep default"
+        run true; echo mismatch=$?
+        OSBOX_SUBNET=10.123.0.0/24 "$O" network prune'
     assert_eq 0 "$STATUS" "$OUT"
     assert_contains "$OUT" "fwd-while-up=1"
     assert_contains "$OUT" "dead=1"
@@ -336,6 +347,10 @@ test_gc_after_kill9_then_prune() {
     assert_contains "$OUT" "table-gone"
     assert_contains "$OUT" "fwd-after=0"
     assert_contains "$OUT" "nothing to remove"
+    assert_contains "$OUT" "inet 10.123.0.2/24"
+    assert_contains "$OUT" "default via 10.123.0.1"
+    assert_contains "$OUT" "mismatch=125"
+    assert_contains "$OUT" "network osbox0 uses 10.123.0.0/24, not 10.88.0.0/16"
     assert_host_untouched
 }
 
