@@ -247,3 +247,19 @@ $n" "$OUT" "$n layers"
     done
     assert_clean_state
 }
+
+test_parallel_runs_and_one_name() {
+    setup_image
+    local i pids=() ok=0 taken=0 st
+    # Ten at once all run; five racing for one name: exactly one gets it.
+    for i in $(seq 1 10); do "$OSBOX" run --rm busybox true & pids+=($!); done
+    for i in "${pids[@]}"; do wait "$i" || fail "a parallel run failed"; done
+    pids=()
+    for i in $(seq 1 5); do "$OSBOX" run --rm --name same busybox sleep 1 >/dev/null 2>&1 & pids+=($!); done
+    for i in "${pids[@]}"; do
+        st=0; wait "$i" || st=$?
+        case $st in 0) ok=$((ok + 1)) ;; 125) taken=$((taken + 1)) ;; *) fail "status $st" ;; esac
+    done
+    assert_eq "1 4" "$ok $taken" "runs that got / were refused the name"
+    assert_clean_state
+}
