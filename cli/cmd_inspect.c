@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "images/images.h"
+#include "runtime/lifecycle.h"
 
 struct inspector {
     const char *type;
@@ -16,6 +17,7 @@ struct inspector {
 
 static const struct inspector inspectors[] = {
     { "image", images_inspect_json },
+    { "container", container_inspect_json },
 };
 
 static int inspect_one(const char *ref, const char *type, json_t **out, struct osbox_err *err)
@@ -54,9 +56,11 @@ static int inspect_main(int argc, char **argv)
         switch (c) {
         case 't': type = optarg; break;
         case 'h':
-            printf("Usage: osbox inspect [--type image] NAME|ID...\n\n"
+            printf("Usage: osbox inspect [--type image|container] NAME|ID...\n\n"
                    "Print a JSON array describing each object: for an image its id, digest,\n"
-                   "names, layers (digest, diff_id, media type, size, directory), config and size.\n");
+                   "names, layers (digest, diff_id, media type, size, directory), config and size;\n"
+                   "for a container its record (id, name, image, command, status, exit code),\n"
+                   "restart policy and count, run arguments, log path and live state.\n");
             json_decref(all);
             return 0;
         default: json_decref(all); return OSBOX_EXIT_USAGE;
@@ -82,5 +86,5 @@ static int inspect_main(int argc, char **argv)
     return status;
 }
 
-OSBOX_COMMAND(inspect_command, .name = "inspect", .summary = "Show details of images as JSON",
+OSBOX_COMMAND(inspect_command, .name = "inspect", .summary = "Show details of images and containers as JSON",
               .main = inspect_main)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cli/run_lifecycle.h"
 #include "cli/run_security.h"
 #include "images/images.h"
 #include "runtime/runtime.h"
@@ -20,6 +21,7 @@ struct run_opts {
     const char *name, *workdir, *user, *hostname, *rootfs, *cgroup_parent;
     char **env;  /* -e / --env-file, in order */
     struct run_security sec;
+    struct run_lifecycle life; /* -d, --restart, --sdnotify, --log-opt */
     struct osbox_resources res;
     struct osbox_net_spec net;
 };
@@ -58,6 +60,7 @@ static void usage(FILE *out)
             "      --dns IP              name server for /etc/resolv.conf\n"
             "      --add-host NAME:IP    add a line to /etc/hosts\n"
             RUN_SECURITY_USAGE
+            RUN_LIFECYCLE_USAGE
             "      --rootfs DIR          run a plain directory instead of an image\n"
             "      --help                show this help\n"
             "\n"
@@ -97,6 +100,7 @@ static const struct option long_opts[] = {
     { "dns", required_argument, NULL, OPT_DNS },
     { "add-host", required_argument, NULL, OPT_ADD_HOST },
     RUN_SECURITY_LONG_OPTS
+    RUN_LIFECYCLE_LONG_OPTS
     { "rootfs", required_argument, NULL, OPT_ROOTFS },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
@@ -153,7 +157,7 @@ static int parse(int argc, char **argv, struct run_opts *o, int *status)
     run_security_init(&o->sec);
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+e:w:u:h:tim:c:p:", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+e:w:u:h:tim:c:p:d", long_opts, NULL)) != -1) {
         switch (c) {
         case OPT_RM: o->rm = true; break;
         case OPT_NAME: o->name = optarg; break;
@@ -181,6 +185,9 @@ static int parse(int argc, char **argv, struct run_opts *o, int *status)
         case OPT_SEC_PRIVILEGED: case OPT_SEC_CAP_ADD: case OPT_SEC_CAP_DROP: case OPT_SEC_OPT:
         case OPT_SEC_USERNS:
             rc = run_security_opt(&o->sec, c, optarg, &err);
+            break;
+        case 'd': case OPT_LC_RESTART: case OPT_LC_SDNOTIFY: case OPT_LC_LOG_OPT:
+            rc = run_lifecycle_opt(&o->life, c, optarg, &err);
             break;
         case OPT_ROOTFS: o->rootfs = optarg; break;
         case OPT_HELP: usage(stdout); *status = 0; return -1;
@@ -268,18 +275,12 @@ static int build_spec(struct run_opts *o, struct osbox_image *img, char **cmd,
     return 0;
 }
 
-static int run_container(struct run_opts *o, struct osbox_spec *spec, struct osbox_record *rec,
-                         struct osbox_err *err)
+/* Hostname, $HOSTNAME and (with_etc) the /etc files, for the container rec. */
+static int prepare_spec(struct run_opts *o, struct osbox_spec *spec, const struct osbox_record *rec,
+                        bool with_etc, struct osbox_err *err)
 {
-    _cleanup_free_ char *dir = NULL;
-    struct osbox_runtime_opts ro = { .kill_on_parent_death = true };
-    struct osbox_container *c = NULL;
-    int status;
+    _cleanup_free_ char *dir = runtime_container_dir(rec->id);
 
-    if (state_create_container(rec, err) < 0)
-        return -1;
-    dir = runtime_container_dir(rec->id);
-    ro.id = rec->id;
     spec->net.name = osbox_xstrdup(rec->name);
     if (!spec->hostname)
         spec->hostname = osbox_xstrdup(o->hostname ? o->hostname : "");
@@ -291,10 +292,30 @@ static int run_container(struct run_opts *o, struct osbox_spec *spec, struct osb
         _cleanup_free_ char *kv = osbox_strdup_printf("HOSTNAME=%s", spec->hostname);
         osbox_env_set(&spec->process.env, kv);
     }
-    if (runtime_prepare_etc(spec, dir, o->host_network, err) < 0)
+    return with_etc ? runtime_prepare_etc(spec, dir, o->host_network, err) : 0;
+}
+
+static int run_container(struct run_opts *o, struct osbox_spec *spec, struct osbox_record *rec,
+                         struct osbox_err *err)
+{
+    struct osbox_runtime_opts ro = { .kill_on_parent_death = true };
+    struct osbox_container *c = NULL;
+    int status;
+
+    if (state_create_container(rec, err) < 0)
+        return -1;
+    ro.id = rec->id;
+    if (prepare_spec(o, spec, rec, true, err) < 0 ||
+        run_lifecycle_prepare(&o->life, spec, rec, err) < 0)
         goto fail;
+    if (o->life.detach) {
+        if (run_lifecycle_detach(&o->life, spec, rec, err) < 0)
+            goto fail;
+        return 0;
+    }
     if (runtime_create(spec, &ro, &c, err) < 0)
         goto fail;
+    run_lifecycle_started(&o->life);
     free(rec->status);
     rec->status = osbox_xstrdup("running");
     state_write_record(rec, err);
@@ -335,6 +356,7 @@ static int run_main(int argc, char **argv)
      * output pipe must not kill osbox while the pty is relayed either. */
     runtime_block_signals();
     signal(SIGPIPE, SIG_IGN);
+    o.life.argv = argv; /* saved with the container for start/exec */
     first = parse(argc, argv, &o, &status);
     if (first < 0) {
         osbox_strv_free(o.env);
@@ -366,6 +388,37 @@ out:
     if (status < 0)
         return cli_fail(&err);
     return status;
+}
+
+int run_rebuild(char **argv, const struct osbox_record *rec, bool with_etc,
+                struct osbox_spec *spec, struct run_lifecycle *l, struct osbox_err *err)
+{
+    struct run_opts o = { 0 };
+    struct osbox_image *img = NULL;
+    int argc = (int)osbox_strv_len(argv), first, status = 0, rc = -1;
+
+    first = argc > 0 ? parse(argc, argv, &o, &status) : -1;
+    if (first < 0) {
+        osbox_spec_init(spec);
+        osbox_error(err, 0, "container %.12s: its saved run arguments do not parse", rec->id);
+        goto out;
+    }
+    if (!o.rootfs && images_resolve(argv[first], &img, err) < 0) {
+        osbox_spec_init(spec);
+        goto out;
+    }
+    if (build_spec(&o, img, argv + first + (o.rootfs ? 0 : 1), spec, err) < 0 ||
+        prepare_spec(&o, spec, rec, with_etc, err) < 0)
+        goto out;
+    *l = o.life;
+    rc = 0;
+out:
+    run_security_free(&o.sec);
+    if (img)
+        images_image_free(img);
+    osbox_strv_free(o.env);
+    osbox_net_spec_free(&o.net);
+    return rc;
 }
 
 OSBOX_COMMAND(run_command, .name = "run", .summary = "Run a command in a new container",

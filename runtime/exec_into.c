@@ -1,0 +1,237 @@
+/* A new process inside a running container (`osbox exec`, `osbox oci exec`):
+ * born into the container's pid namespace, placed in its cgroup(s) before it
+ * runs anything, then joins the other namespaces of the container's init
+ * (setns with a pidfd: all at once) and takes the same path to execve as the
+ * container's command (exec_command: stdio, caps bounding set,
+ * no_new_privs, credentials, seccomp last). */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/magic.h>
+#include <unistd.h>
+
+#include "runtime/container.h"
+#include "runtime/lifecycle.h"
+#include "util.h"
+
+/* Where the hierarchy named by a /proc/PID/cgroup line is mounted. */
+static char *hierarchy_dir(const char *ctrls)
+{
+    struct statfs sf;
+
+    if (!*ctrls) { /* cgroup2: alone on /sys/fs/cgroup, or beside v1 at unified */
+        if (statfs("/sys/fs/cgroup/unified", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
+            return osbox_xstrdup("/sys/fs/cgroup/unified");
+        if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
+            return osbox_xstrdup("/sys/fs/cgroup");
+        return NULL;
+    }
+    if (!strncmp(ctrls, "name=", 5))
+        return osbox_strdup_printf("/sys/fs/cgroup/%s", ctrls + 5);
+    return osbox_strdup_printf("/sys/fs/cgroup/%s", ctrls);
+}
+
+/* Put child into every cgroup the init is in (where that is not the root). */
+static int join_cgroups(pid_t init, pid_t child, struct osbox_err *err)
+{
+    char path[64], line[4096];
+    FILE *f;
+    int rc = 0;
+
+    snprintf(path, sizeof path, "/proc/%d/cgroup", (int)init);
+    f = fopen(path, "re");
+    if (!f)
+        return osbox_error(err, errno, "read %s", path);
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+        if (!b)
+            continue;
+        *b = '\0';
+        b[strcspn(b + 1, "\n") + 1] = '\0';
+        const char *ctrls = a + 1, *rel = b + 1;
+        if (!strcmp(rel, "/"))
+            continue;
+        _cleanup_free_ char *hdir = hierarchy_dir(ctrls);
+        if (!hdir)
+            continue;
+        _cleanup_free_ char *procs = osbox_strdup_printf("%s%s/cgroup.procs", hdir, rel);
+        if (access(procs, F_OK) < 0)
+            continue; /* a hierarchy not mounted here */
+        char pid[32];
+        int n = snprintf(pid, sizeof pid, "%d", (int)child);
+        int fd = open(procs, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, pid, (size_t)n) != n) {
+            /* name= hierarchies are best effort; the controllers are not. */
+            if (strncmp(ctrls, "name=", 5))
+                rc = osbox_error(err, errno, "join cgroup %s", procs);
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    fclose(f);
+    return rc;
+}
+
+static int ns_flags(void)
+{
+    int f = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
+    if (access("/proc/self/ns/time", F_OK) == 0)
+        f |= CLONE_NEWTIME;
+    return f;
+}
+
+static char **exec_env(const struct osbox_process *p, const struct resolved_user *u)
+{
+    char **env = osbox_strv_dup(p->env);
+
+    if (!osbox_env_get(env, "PATH"))
+        osbox_env_set(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    if (!osbox_env_get(env, "HOME")) {
+        char *kv = osbox_strdup_printf("HOME=%s", u->home ? u->home : "/");
+        osbox_env_set(&env, kv);
+        free(kv);
+    }
+    if (p->terminal && !osbox_env_get(env, "TERM"))
+        osbox_env_set(&env, "TERM=xterm");
+    return env;
+}
+
+static __attribute__((noreturn)) void exec_child(int pidfd, int sock, const struct osbox_spec *spec)
+{
+    struct exec_ctx x = { .process = &spec->process, .sock = sock, .pty_slave = -1,
+                          .security = &spec->security };
+    struct osbox_err err;
+    struct sync_msg m;
+
+    osbox_err_clear(&err);
+    prctl(PR_SET_DUMPABLE, 0); /* nothing in the container may ptrace us before execve */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (setns(pidfd, ns_flags()) < 0) {
+        osbox_error(&err, errno, "join the container's namespaces");
+        goto fail;
+    }
+    /* No fd of osbox reaches the container but stdio and our socket. */
+    if (sock > 3)
+        close_range(3, (unsigned)sock - 1, 0);
+    close_range((unsigned)sock + 1, ~0U, 0);
+    if (sync_recv(sock, &m, NULL) != 1 || m.type != SYNC_GO) /* in the cgroup now */
+        _exit(OSBOX_EXIT_FAILED);
+    if (spec->process.terminal) {
+        int master;
+        if (pty_open_in_container(&master, &x.pty_slave, &err) < 0)
+            goto fail;
+        struct sync_msg pm = { .type = SYNC_PTY };
+        int rc = sync_send(sock, &pm, master);
+        close(master);
+        if (rc < 0) {
+            osbox_error(&err, errno, "send the pty to osbox");
+            goto fail;
+        }
+    }
+    if (user_resolve(&spec->process, &x.user, &err) < 0)
+        goto fail;
+    x.env = exec_env(&spec->process, &x.user);
+    if (x.pty_slave < 0)
+        setsid(); /* with a pty, exec_command makes the session (and the controlling tty) */
+    exec_command(&x);
+fail:
+    err.exit_status = OSBOX_EXIT_FAILED;
+    sync_send_error(sock, &err);
+    _exit(OSBOX_EXIT_FAILED);
+}
+
+/* Until EOF (exec'd) or an error from the child. */
+static int await_exec(struct osbox_container *c, struct osbox_err *err)
+{
+    struct sync_msg m;
+    int fd, r;
+
+    for (;;) {
+        r = sync_recv(c->sock, &m, &fd);
+        if (r == 0)
+            return 0;
+        if (r < 0)
+            return osbox_error(err, errno, "read from the exec'd process");
+        if (m.type == SYNC_PTY && fd >= 0) {
+            c->master = fd;
+            host_tty_copy_winsize(fd);
+        } else if (m.type == SYNC_ERROR) {
+            if (fd >= 0)
+                close(fd);
+            osbox_error(err, 0, "%s", m.msg);
+            err->errnum = m.errnum;
+            err->exit_status = m.exit_status ? m.exit_status : OSBOX_EXIT_FAILED;
+            return -1;
+        } else if (fd >= 0) {
+            close(fd);
+        }
+    }
+}
+
+int runtime_exec_into(pid_t pid, unsigned long long pid_start, const struct osbox_spec *spec,
+                      struct osbox_container **out, struct osbox_err *err)
+{
+    struct osbox_container *c;
+    struct sync_msg go = { .type = SYNC_GO };
+    int pidfd, sv[2];
+
+    if (!spec->process.args || !spec->process.args[0])
+        return osbox_error(err, 0, "exec: no command given");
+    pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd < 0 || proc_start_time(pid) != pid_start) {
+        if (pidfd >= 0)
+            close(pidfd);
+        return osbox_error(err, 0, "the container is not running");
+    }
+    /* Children of this process are born in the container's pid namespace. */
+    if (setns(pidfd, CLONE_NEWPID) < 0) {
+        int e = errno;
+        close(pidfd);
+        return osbox_error(err, e, "join the container's pid namespace");
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        int e = errno;
+        close(pidfd);
+        return osbox_error(err, e, "socketpair");
+    }
+    c = osbox_xcalloc(1, sizeof *c);
+    memcpy(c->id, "exec", 5);
+    c->pidfd = c->master = -1;
+    c->sock = sv[0];
+    c->stdin_open = spec->process.stdin_open;
+    c->pid = fork();
+    if (c->pid == 0) {
+        close(sv[0]);
+        exec_child(pidfd, sv[1], spec);
+    }
+    close(sv[1]);
+    close(pidfd);
+    if (c->pid < 0) {
+        osbox_error(err, errno, "fork");
+        goto fail;
+    }
+    c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+    if (c->pidfd < 0) {
+        osbox_error(err, errno, "pidfd_open");
+        goto fail;
+    }
+    if (join_cgroups(pid, c->pid, err) < 0)
+        goto fail;
+    sync_send(c->sock, &go, -1);
+    if (await_exec(c, err) < 0)
+        goto fail;
+    *out = c;
+    return 0;
+fail:
+    runtime_destroy(c, NULL);
+    return -1;
+}
