@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli/run_lifecycle.h"
@@ -285,8 +286,13 @@ static int prepare_spec(struct run_opts *o, struct osbox_spec *spec, const struc
     if (!spec->hostname)
         spec->hostname = osbox_xstrdup(o->hostname ? o->hostname : "");
     if (!*spec->hostname) {
+        char host[256];
         free(spec->hostname);
-        spec->hostname = osbox_strdup_printf("%.12s", rec->id);
+        /* As Docker: --network host keeps the host's name, else the short id. */
+        if (o->host_network && gethostname(host, sizeof host) == 0 && host[0])
+            spec->hostname = osbox_strdup_printf("%.*s", (int)sizeof host, host);
+        else
+            spec->hostname = osbox_strdup_printf("%.12s", rec->id);
     }
     if (!osbox_env_get(spec->process.env, "HOSTNAME")) {
         _cleanup_free_ char *kv = osbox_strdup_printf("HOSTNAME=%s", spec->hostname);

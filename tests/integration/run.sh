@@ -285,8 +285,9 @@ test_network_none_and_host() {
     assert_eq 1 "$OUT" "lo up"
     local host_ifs
     host_ifs=$(ls /sys/class/net | wc -l)
-    capture run_rootfs --network host sh -c 'ls /sys/class/net | wc -l'
-    assert_eq "$host_ifs" "$OUT" "--network host interfaces"
+    capture run_rootfs --network host sh -c 'ls /sys/class/net | wc -l; hostname'
+    assert_eq "$host_ifs
+$(hostname)" "$OUT" "--network host interfaces and hostname"
     # (bridge networking has its own suite, network.sh, inside a throwaway netns)
     capture run_rootfs --network nosuchmode true
     assert_eq 125 "$STATUS"
