@@ -323,3 +323,23 @@ test_hostname_env_and_etc_files() {
     # The image's own /etc files are never edited.
     [ ! -e "$T/rootfs/etc/hostname" ] || fail "/etc/hostname written into the rootfs"
 }
+
+test_tty_restored_on_every_exit() {
+    setup_rootfs
+    command -v script >/dev/null || skip "no script(1)"
+    local r="--rm -t --rootfs '$T/rootfs'"
+    # Normal exit, exec failure, and SIGTERM to osbox: the caller's terminal
+    # settings are the same afterwards.
+    capture script -qec "s=\$(stty -g)
+        '$OSBOX' run $r sh -c 'exit 3'; echo st=\$?; [ \"\$(stty -g)\" = \"\$s\" ] && echo same1
+        '$OSBOX' run $r no-such-cmd; echo st=\$?; [ \"\$(stty -g)\" = \"\$s\" ] && echo same2
+        '$OSBOX' run $r sleep 20 & p=\$!; sleep 1; kill -TERM \$p; wait \$p; echo st=\$?
+        [ \"\$(stty -g)\" = \"\$s\" ] && echo same3" /dev/null
+    assert_contains "$OUT" "st=3"
+    assert_contains "$OUT" "st=127"
+    assert_contains "$OUT" "st=143"
+    assert_contains "$OUT" "same1"
+    assert_contains "$OUT" "same2"
+    assert_contains "$OUT" "same3"
+    assert_clean_state
+}
