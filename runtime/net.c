@@ -78,7 +78,12 @@ int net_attach_begin(const struct osbox_net_spec *ns, const char *id, const char
         return -1;
     }
     reclaim_dead(&s);
-    if (bridge_ensure(&s, &a->cfg, err) < 0 || ports_check(&s, ns->ports, ns->n_ports, err) < 0 ||
+    int made = bridge_ensure(&s, &a->cfg, err);
+    /* Saved at once: what was set up (and ip_forward's old value) is recorded
+     * even if this container fails below. */
+    if (made < 0 || (made > 0 && lease_save(&s, err) < 0))
+        goto fail;
+    if (ports_check(&s, ns->ports, ns->n_ports, err) < 0 ||
         lease_take(&s, &a->cfg, ns->has_ip ? &ns->ip : NULL, id, kind, &a->addr, err) < 0)
         goto fail;
     l = lease_find(&s, id);

@@ -96,7 +96,7 @@ int bridge_ensure(struct lease_store *s, const struct net_config *cfg, struct os
     json_object_set_new(s->root, "subnet", json_string(want));
     json_object_set_new(s->root, "gateway", json_string(inet_ntoa(cfg->gateway)));
     json_object_set_new(s->root, "ready", json_true());
-    rc = 0;
+    rc = 1;
 out:
     nl_close(sk);
     return rc;

@@ -65,7 +65,8 @@ int ports_check(struct lease_store *s, const struct osbox_port *p, size_t n,
                 struct osbox_err *err);
 
 /* --- net_bridge.c --- */
-/* Under the lease lock: bridge, address, NAT, forwarding; no-op when up. */
+/* Under the lease lock: bridge, address, NAT, forwarding. 0 when it was up
+ * already, 1 when it set it up (the store must be saved), -1 on failure. */
 int bridge_ensure(struct lease_store *s, const struct net_config *cfg, struct osbox_err *err);
 int bridge_remove(struct lease_store *s, struct osbox_err *err);
 /* 02:42 + the four address bytes: an address always has the same MAC, so a
