@@ -1,6 +1,7 @@
 /* osbox run [OPTIONS] IMAGE [CMD...]: an image (or --rootfs DIR) and flags
  * -> struct osbox_spec -> runtime_create/wait/destroy. Exit codes as Docker's. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -362,6 +363,11 @@ static int run_main(int argc, char **argv)
      * output pipe must not kill osbox while the pty is relayed either. */
     runtime_block_signals();
     signal(SIGPIPE, SIG_IGN);
+    /* Started with stdio closed (cron, daemons): keep 0-2 taken so no
+     * socket or pty of ours lands there and becomes the command's stdio. */
+    for (int fd = 0; fd < 3; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0)
+            break;
     o.life.argv = argv; /* saved with the container for start/exec */
     first = parse(argc, argv, &o, &status);
     if (first < 0) {

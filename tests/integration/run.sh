@@ -343,3 +343,13 @@ test_tty_restored_on_every_exit() {
     assert_contains "$OUT" "same3"
     assert_clean_state
 }
+
+test_closed_stdio_is_not_reused() {
+    setup_rootfs
+    # osbox started with stdin/stdout closed: the command must not inherit
+    # one of osbox's own sockets as its stdio (it gets /dev/null).
+    capture sh -c "'$OSBOX' run --rm --rootfs '$T/rootfs' sh -c 'ls -l /proc/self/fd/0 /proc/self/fd/1 >&2; exit 5' <&- >&-"
+    assert_eq 5 "$STATUS" "$OUT"
+    assert_not_contains "$OUT" "socket:"
+    assert_contains "$OUT" "/dev/null"
+}
