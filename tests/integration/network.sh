@@ -65,7 +65,8 @@ test_two_containers_ping_and_tcp() {
             i=0; until ping -c1 -W1 10.88.0.11 >/dev/null 2>&1; do
                 i=\$((i+1)); [ \$i -lt 40 ] || { echo alpha-ping-failed; exit 1; }; sleep 0.1; done
             echo alpha-pinged-beta
-            nc -l -p 5000 > /tmp/got; echo \"alpha-got: \$(cat /tmp/got)\"" > "$T/alpha.out" 2>&1 &
+            # (stdin kept open: busybox nc quits at EOF on either side)
+            sleep 2 | nc -l -p 5000 > /tmp/got; echo \"alpha-got: \$(cat /tmp/got)\"" > "$T/alpha.out" 2>&1 &
         a=$!
         run --name beta --ip 10.88.0.11 sh -c "
             i=0; until ping -c1 -W1 10.88.0.10 >/dev/null 2>&1; do
