@@ -187,6 +187,9 @@ void guest_main(struct start_info *si)
         guest_exit(0);
     } else if (streq_prefix(mode, "smp")) {
         guest_exit((u32)mode_smp());
+    } else if (streq_prefix(mode, "blkread")) {
+        char mb[16];
+        guest_exit((u32)mode_blkread(arg(cmdline, "mib=", mb, sizeof mb) ? atou(mb) : 32));
     } else if (streq_prefix(mode, "blk")) {
         guest_exit((u32)mode_blk());
     } else if (streq_prefix(mode, "evil")) {

@@ -32,6 +32,7 @@ int mode_timer(void);
 int mode_blk(void);
 int mode_evil(void);
 int mode_smp(void);
+int mode_blkread(u32 mib);
 
 extern volatile u32 lapic_ticks, pit_ticks, virtio_irqs;
 
