@@ -4,6 +4,8 @@
  * "image_digest" to refuse removing an image in use. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <jansson.h>
 #include <limits.h>
 #include <string.h>
@@ -43,15 +45,21 @@ bad:
                        name);
 }
 
-/* Reserve name for id. A name whose container dir is gone is stale: take it. */
+/* Reserve name for id, whose container dir exists already. A name whose
+ * container dir is gone is stale: take it. The names dir is locked so two
+ * runs cannot both decide the same stale name is theirs. */
 static int reserve_name(const char *name, const char *id, struct osbox_err *err)
 {
     _cleanup_free_ char *link = names_path(name);
     _cleanup_free_ char *dir = osbox_strdup_printf("%s/names", osbox_root_dir());
+    _cleanup_close_ int lock = -1;
     char target[128];
 
     if (osbox_mkdir_p(dir, 0700, err) < 0)
         return -1;
+    lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (lock < 0 || flock(lock, LOCK_EX) < 0)
+        return osbox_error(err, errno, "lock %s", dir);
     for (int attempt = 0; attempt < 2; attempt++) {
         if (symlink(id, link) == 0)
             return 0;
@@ -86,6 +94,7 @@ static char *now_rfc3339(void)
 int state_create_container(struct osbox_record *r, struct osbox_err *err)
 {
     _cleanup_free_ char *dir = NULL, *parent = NULL;
+    struct osbox_err ignored;
 
     if (osbox_random_id(r->id, err) < 0)
         return -1;
@@ -96,28 +105,20 @@ int state_create_container(struct osbox_record *r, struct osbox_err *err)
     parent = osbox_strdup_printf("%s/containers", osbox_root_dir());
     if (osbox_mkdir_p(parent, 0700, err) < 0)
         return -1;
-    if (reserve_name(r->name, r->id, err) < 0)
-        return -1;
+    /* The dir first: a name pointing at a missing dir is stale. */
     dir = runtime_container_dir(r->id);
-    if (mkdir(dir, 0700) < 0) {
-        osbox_error(err, errno, "mkdir %s", dir);
-        goto undo;
-    }
+    if (mkdir(dir, 0700) < 0)
+        return osbox_error(err, errno, "mkdir %s", dir);
     free(r->created);
     r->created = now_rfc3339();
     free(r->status);
     r->status = osbox_xstrdup("creating");
     r->exit_code = -1;
-    if (state_write_record(r, err) < 0)
-        goto undo;
-    return 0;
-undo:
-    state_remove_container(r->id, NULL);
-    {
-        _cleanup_free_ char *link = names_path(r->name);
-        unlink(link);
+    if (state_write_record(r, err) < 0 || reserve_name(r->name, r->id, err) < 0) {
+        osbox_rm_rf(dir, &ignored);
+        return -1;
     }
-    return -1;
+    return 0;
 }
 
 static json_t *strv_json(char **v)
