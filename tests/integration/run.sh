@@ -353,3 +353,10 @@ test_closed_stdio_is_not_reused() {
     assert_not_contains "$OUT" "socket:"
     assert_contains "$OUT" "/dev/null"
 }
+
+test_options_after_the_command_belong_to_it() {
+    setup_rootfs
+    capture run_rootfs echo -h -e x --rm
+    assert_eq 0 "$STATUS" "$OUT"
+    assert_eq "-h -e x --rm" "$OUT"
+}
