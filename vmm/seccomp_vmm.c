@@ -24,7 +24,7 @@ static const int allowed[] = {
 };
 
 static const unsigned long allowed_ioctls[] = {
-    KVM_RUN, KVM_IRQ_LINE, KVM_GET_REGS, KVM_GET_SREGS, TCGETS, TCSETS, TCSETSW, TCSETSF,
+    KVM_RUN, KVM_IRQ_LINE, KVM_GET_REGS, KVM_GET_SREGS, KVM_TRANSLATE, TCGETS, TCSETS, TCSETSW, TCSETSF,
 };
 
 int seccomp_vmm_install(struct osbox_err *err)

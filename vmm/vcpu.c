@@ -69,7 +69,18 @@ void vcpu_dump(struct vcpu *v, char *buf, size_t len)
                  r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15, s.cr0, s.cr2, s.cr3, s.cr4,
                  s.efer, s.cs.selector, s.cs.base, s.cs.l, s.cs.db, s.ss.selector, s.ds.selector,
                  s.gdt.base, s.gdt.limit, s.idt.base, s.idt.limit);
-    (void)n;
+    if (n < 0 || (size_t)n >= len)
+        return;
+    /* The code at rip, through the guest's own page tables. */
+    struct kvm_translation tr = { .linear_address = r.rip };
+    const uint8_t *code;
+    if (ioctl(v->fd, KVM_TRANSLATE, &tr) == 0 && tr.valid &&
+        (code = guest_ptr(&v->vm->mem, tr.physical_address, 16))) {
+        n += snprintf(buf + n, len - (size_t)n, "\n code at rip (gpa %llx):",
+                      (unsigned long long)tr.physical_address);
+        for (int i = 0; i < 16 && (size_t)n < len; i++)
+            n += snprintf(buf + n, len - (size_t)n, " %02x", code[i]);
+    }
 }
 
 static void crash(struct vcpu *v, enum vmm_stop_reason reason, const char *what)
@@ -148,8 +159,10 @@ static void *vcpu_thread(void *arg)
             crash(v, VMM_STOP_INTERNAL, what);
             break;
         case KVM_EXIT_INTERNAL_ERROR:
-            snprintf(what, sizeof what, "KVM internal error on vCPU %d (suberror %u)", v->id,
-                     v->run->internal.suberror);
+            snprintf(what, sizeof what, "KVM internal error on vCPU %d (suberror %u%s)", v->id,
+                     v->run->internal.suberror,
+                     v->run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
+                         ? ": instruction emulation failed" : "");
             crash(v, VMM_STOP_INTERNAL, what);
             break;
         case KVM_EXIT_SYSTEM_EVENT:

@@ -137,6 +137,7 @@ test_crashes_and_bad_input() {
     assert_eq 121 "$STATUS" "triple fault"
     assert_contains "$OUT" "guest triple fault (KVM_EXIT_SHUTDOWN)"
     assert_contains "$OUT" "rip "
+    assert_contains "$OUT" "0f 0b" "the ud2 that started it, in the dump's code bytes"
     echo "not an elf" >"$T/junk"
     boot "$T/junk"
     assert_eq 125 "$STATUS" "junk kernel"
