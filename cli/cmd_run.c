@@ -372,10 +372,12 @@ static int run_main(int argc, char **argv)
     first = parse(argc, argv, &o, &status);
     if (first < 0) {
         osbox_strv_free(o.env);
+        osbox_net_spec_free(&o.net);
         return status;
     }
     if (!o.rootfs && images_resolve(argv[first], &img, &err) < 0) {
         osbox_strv_free(o.env);
+        osbox_net_spec_free(&o.net);
         return cli_fail(&err);
     }
     if (build_spec(&o, img, argv + first + (o.rootfs ? 0 : 1), &spec, &err) < 0) {
