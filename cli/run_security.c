@@ -137,21 +137,16 @@ static int rootless_error(struct osbox_err *err)
                        "implemented yet%s", uid, missing);
 }
 
-int run_security_validate(const struct run_security *rs, struct osbox_err *err)
+int run_security_validate(struct run_security *rs, struct osbox_err *err)
 {
     if (geteuid() != 0)
         return rootless_error(err);
     if (rs->userns == OSBOX_USERNS_KEEP_ID)
         return osbox_error(err, 0, "--userns=keep-id is for rootless osbox, which is not "
                            "implemented yet");
-    if (rs->userns == OSBOX_USERNS_AUTO) {
-        struct osbox_idrange u, g;
-        if (osbox_userns_auto_ranges(&u, &g, err) < 0)
-            return -1;
-        return osbox_error(err, 0, "--userns=auto: would map root to uid %lu, gid %lu (%lu ids), "
-                           "but user namespaces are not implemented yet", u.start, g.start,
-                           u.count);
-    }
+    if (rs->userns == OSBOX_USERNS_AUTO &&
+        osbox_userns_auto_ranges(&rs->uids, &rs->gids, err) < 0)
+        return -1;
     return 0;
 }
 
@@ -167,6 +162,11 @@ int run_security_apply(const struct run_security *rs, struct osbox_security *sec
         sec->no_new_privs = rs->no_new_privs;
     if (apply_caps(rs, sec, err) < 0)
         return -1;
+    if (rs->userns == OSBOX_USERNS_AUTO) {
+        sec->userns_uid = rs->uids.start;
+        sec->userns_gid = rs->gids.start;
+        sec->userns_size = rs->uids.count < rs->gids.count ? rs->uids.count : rs->gids.count;
+    }
     if (rs->privileged)
         return 0; /* no seccomp at all, as Docker */
     if (rs->seccomp && !strcmp(rs->seccomp, "unconfined")) {

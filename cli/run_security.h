@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "runtime/runtime.h"
+#include "runtime/userns.h"
 
 struct run_security {
     bool privileged;
@@ -14,6 +15,7 @@ struct run_security {
     const char *seccomp; /* NULL: the default profile */
     int no_new_privs;    /* -1: default (on) */
     int userns;          /* enum osbox_userns_mode */
+    struct osbox_idrange uids, gids; /* --userns=auto */
 };
 
 enum {
@@ -34,14 +36,14 @@ enum {
     "      --cap-drop CAP        drop a capability (ALL drops every one)\n"                 \
     "      --security-opt OPT    no-new-privileges[=true|false] (default true),\n"         \
     "                            seccomp=unconfined|PROFILE.json (OCI/Docker format)\n"  \
-    "      --userns host|auto|keep-id  user namespace (only host is implemented yet)\n"
+    "      --userns host|auto    user namespace: auto maps root to a /etc/subuid range\n"
 
 void run_security_init(struct run_security *rs);
 /* One of the OPT_SEC_* options; checks its value. */
 int run_security_opt(struct run_security *rs, int opt, const char *arg, struct osbox_err *err);
 /* After parsing, before anything is created: root (rootless is not
  * implemented: say what is missing), --userns ranges. */
-int run_security_validate(const struct run_security *rs, struct osbox_err *err);
+int run_security_validate(struct run_security *rs, struct osbox_err *err);
 /* Fill spec->security: caps, then the seccomp profile compiled for them.
  * Prints the profile's warnings (unknown syscalls) on stderr. */
 int run_security_apply(const struct run_security *rs, struct osbox_security *sec,

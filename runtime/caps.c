@@ -149,3 +149,22 @@ int caps_raise_sys_admin(struct osbox_err *err)
     cap_free(c);
     return rc;
 }
+
+int caps_raise_all(struct osbox_err *err)
+{
+    cap_t c = cap_get_proc();
+    int rc = 0;
+
+    if (!c)
+        return osbox_error(err, errno, "cap_get_proc");
+    for (int i = 0; i <= caps_last(); i++) {
+        cap_value_t v = i;
+        cap_flag_value_t on = CAP_CLEAR;
+        if (cap_get_flag(c, v, CAP_PERMITTED, &on) == 0 && on == CAP_SET)
+            cap_set_flag(c, CAP_EFFECTIVE, 1, &v, CAP_SET);
+    }
+    if (cap_set_proc(c) < 0)
+        rc = osbox_error(err, errno, "raise the capabilities");
+    cap_free(c);
+    return rc;
+}

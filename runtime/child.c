@@ -59,7 +59,8 @@ static int setup(struct child_ctx *ctx, struct exec_ctx *x, struct osbox_err *er
 
     /* The filesystem work overlaps with the parent moving us into our
      * cgroup (slow on cgroup v1: the migration waits for an RCU grace period). */
-    if (rootfs_setup(ctx, err) < 0)
+    if (security_userns_prepare(spec, ctx->upper, ctx->work, err) < 0 ||
+        rootfs_setup(ctx, err) < 0)
         return -1;
     if (set_hostname(spec, err) < 0)
         return -1;
@@ -95,7 +96,8 @@ static int setup(struct child_ctx *ctx, struct exec_ctx *x, struct osbox_err *er
     if ((spec->namespaces & OSBOX_NS_CGROUP) && !ctx->cgroupns_in_clone &&
         unshare(CLONE_NEWCGROUP) < 0)
         return osbox_error(err, errno, "unshare the cgroup namespace");
-    return 0;
+    /* Last: everything above needed host root. */
+    return security_userns_enter(err);
 }
 
 /* Nothing the caller had open beyond stdio may reach the container: close

@@ -103,6 +103,9 @@ struct osbox_security {
     char **readonly_paths;
     struct osbox_device *devices; /* --privileged: the host's nodes, made in /dev */
     size_t n_devices;
+    /* --userns=auto: container ids 0..userns_size-1 are host ids from
+     * userns_uid/userns_gid on; 0: the host's user namespace. */
+    unsigned long userns_uid, userns_gid, userns_size;
 };
 void osbox_security_init(struct osbox_security *s);
 void osbox_security_free(struct osbox_security *s);

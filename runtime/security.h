@@ -36,6 +36,8 @@ int caps_drop_bounding(uint64_t keep, struct osbox_err *err);
 int caps_set_final(uint64_t caps, struct osbox_err *err);
 /* Raise CAP_SYS_ADMIN in the effective set (it must be permitted). */
 int caps_raise_sys_admin(struct osbox_err *err);
+/* effective = permitted (after setfsuid dropped the file capabilities). */
+int caps_raise_all(struct osbox_err *err);
 
 /* seccomp (seccomp.c, seccomp_default.c, seccomp_json.c). */
 /* The arches a profile covers by default: native, plus x86 and x32 on x86-64. */
@@ -55,6 +57,12 @@ void seccomp_free(struct osbox_seccomp *s);
 void devices_host_scan(struct osbox_security *s);
 void devices_host_free(struct osbox_security *s);
 int devices_host_create(const struct osbox_security *s, struct osbox_err *err);
+
+/* --userns=auto (userns_run.c): before the rootfs, make the namespace and
+ * idmap the layers, upper and work dirs; after setup, join it. */
+int security_userns_prepare(const struct osbox_spec *spec, const char *upper, const char *work,
+                            struct osbox_err *err);
+int security_userns_enter(struct osbox_err *err);
 
 /* In the container's init, after the rootfs: masked and read-only paths,
  * device nodes usable only in /dev (which becomes read-only). */

@@ -191,8 +191,43 @@ test_seccomp_cache() {
     [ "$(stat -c %s "$f")" -gt 100 ] || fail "damaged cache not rebuilt"
 }
 
-# --userns: only host runs; auto resolves and checks the subuid/subgid
-# ranges (too small: an error), keep-id and rootless say what is missing.
+# --userns=auto: root inside is an unprivileged host id (the built-in
+# 100000:65536 here, /etc/subuid being empty), the image's files still
+# belong to root inside (idmapped layers), writes land in the upper dir
+# owned by 0 on disk, nothing is chowned.
+test_userns_auto() {
+    local pid uid
+    sec_setup
+    [ -z "$(grep -E '^(osbox|root):' /etc/subuid 2>/dev/null)" ] || skip "/etc/subuid has an osbox/root range"
+    capture sec_run --userns auto sh -c 'id -u; cat /proc/self/uid_map; ls -ln /bin/busybox; echo x >/etc/new && rm /bin/true && echo wrote'
+    assert_eq 0 "$STATUS" "$OUT"
+    assert_eq "0
+         0     100000      65536
+$(printf '%s' "$OUT" | sed -n 3p)
+wrote" "$OUT"
+    assert_contains "$(printf '%s' "$OUT" | sed -n 3p)" " 0        0 " "image files owned by root inside"
+    "$OSBOX" run --network none --name userns1 --userns auto --rootfs "$T/rootfs" sh -c 'touch /etc/y; sleep 2' &
+    pid=""
+    for _ in $(seq 1 60); do
+        # osbox -> our init -> the command
+        pid=$(pgrep -P "$!" -x osbox-init || true)
+        [ -n "$pid" ] && pid=$(pgrep -P "$pid" | head -n1 || true)
+        [ -n "$pid" ] && break
+        sleep 0.05
+    done
+    [ -n "$pid" ] || fail "container command not found"
+    uid=$(ps -o uid= -p "$pid" | tr -d ' ')
+    wait
+    assert_eq 100000 "$uid" "the command's uid on the host"
+    assert_eq "0 0" "$(stat -c '%u %g' "$OSBOX_ROOT"/containers/*/upper/etc/y)" "upper file owner on disk"
+    # Still a default container: no mount, masks in place.
+    capture sec_run --userns auto sh -c 'mount -t tmpfs x /mnt 2>&1; grep Seccomp: /proc/self/status'
+    assert_contains "$OUT" "permission denied"
+    assert_contains "$OUT" "Seccomp:	2"
+}
+
+# --userns: auto checks the subuid/subgid ranges (too small: an error),
+# keep-id and rootless say what is missing.
 test_userns_and_rootless_errors() {
     sec_setup
     assert_status 0 sec_run --userns host true
