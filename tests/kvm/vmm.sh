@@ -246,7 +246,7 @@ test_osbox_guest_image() {
     # Its init is a shell on the console: script it through the UART.
     STATUS=0
     OUT=$(printf 'echo hi from the guest\nexit 3\n' |
-          timeout 120 "$OSBOX" vm boot --mem 256M --boot-time "$T/guest.img" 2>&1) || STATUS=$?
+          timeout 240 "$OSBOX" vm boot --mem 256M --boot-time "$T/guest.img" 2>&1) || STATUS=$?
     assert_contains "$OUT" "virtio_mmio.device=512@0xd0000000:5"
     assert_contains "$OUT" "virtio-blk"
     assert_contains "$OUT" ", init " "boot-time init mark"
