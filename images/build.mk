@@ -1,9 +1,11 @@
 # Built-in images: `make images` builds build/images/busybox.oci from Debian's
 # busybox-static and loads it into the store ($OSBOX_ROOT, default /var/lib/osbox).
+# The workloads (examples/build.mk, included before this file) go into its
+# /usr/local/bin.
 IMAGES_TARGETS += build/images/busybox.oci images-load-busybox
 
-build/images/busybox.oci: images/recipes/busybox.sh /bin/busybox
-	@images/recipes/busybox.sh $@
+build/images/busybox.oci: images/recipes/busybox.sh /bin/busybox $(WORKLOAD_BINS)
+	@images/recipes/busybox.sh $@ $(WORKLOAD_BINS)
 
 .PHONY: images-load-busybox
 images-load-busybox: build/images/busybox.oci $(BUILD)/osbox

@@ -3,11 +3,14 @@
 # busybox-static. Two layers: the busybox binary with every applet link, then
 # a minimal /etc and the usual top-level directories. The tars are
 # reproducible (sorted, mtime 0, numeric owner 0), so the digests are stable
-# for a given busybox build.
-#   images/recipes/busybox.sh OUT_DIR   (e.g. build/images/busybox.oci)
+# for a given busybox build. Extra files given after OUT_DIR (the static
+# workloads, build/workloads/*) go into layer 2 at /usr/local/bin, so
+# `osbox run busybox syscall` and `osbox vm run busybox syscall` find them.
+#   images/recipes/busybox.sh OUT_DIR [BINARY...]   (e.g. build/images/busybox.oci)
 set -eu
 
-out=${1:?usage: busybox.sh OUT_DIR}
+out=${1:?usage: busybox.sh OUT_DIR [BINARY...]}
+shift
 bb=${BUSYBOX:-/bin/busybox}
 [ -x "$bb" ] || { echo "busybox.sh: $bb missing (apt-get install busybox-static)" >&2; exit 1; }
 
@@ -37,6 +40,11 @@ l2=$work/l2
 mkdir -p "$l2/etc" "$l2/root" "$l2/home/user" "$l2/tmp" "$l2/var/tmp" "$l2/var/log" \
          "$l2/proc" "$l2/sys" "$l2/dev" "$l2/run" "$l2/mnt" "$l2/usr/local/bin"
 chmod 0700 "$l2/root"
+for b in "$@"; do
+    [ -f "$b" ] || { echo "busybox.sh: $b missing (run 'make')" >&2; exit 1; }
+    cp "$b" "$l2/usr/local/bin/$(basename "$b")"
+    chmod 0755 "$l2/usr/local/bin/$(basename "$b")"
+done
 chmod 1777 "$l2/tmp" "$l2/var/tmp"
 cat > "$l2/etc/passwd" <<'P'
 root:x:0:0:root:/root:/bin/sh
