@@ -81,6 +81,14 @@ test_boot_exit_status_both_entry_paths() {
         assert_contains "$OUT" "boot-time: setup"
         assert_contains "$OUT" "kernel entry"
     done
+    # A PVH module (--initrd) arrives through the start info's module list.
+    printf 'OSBOXMOD and more' >"$T/mod"
+    boot "$GUEST_ELF64" --initrd "$T/mod" --cmdline mode=hello
+    assert_eq 0 "$STATUS" "boot with a module"
+    assert_contains "$OUT" "module 0: 17 bytes at 0x"
+    assert_contains "$OUT" ": OSBOXMOD"
+    boot "$GUEST_PVH" --initrd "$T/missing" --cmdline mode=hello
+    assert_eq 125 "$STATUS" "missing initrd"
     # The MP table lists every vCPU and the APs start on INIT/STARTUP IPIs.
     boot "$GUEST_PVH" --cmdline mode=smp --cpus 4 --mem 128M
     assert_eq 0 "$STATUS" "4 vCPUs: $OUT"

@@ -154,6 +154,18 @@ void guest_main(struct start_info *si)
         puts("\nmemmap entries: ");
         put_dec(si->memmap_entries);
         puts("\n");
+        if (si->nr_modules) {
+            const u64 *mod = (const u64 *)si->modlist; /* paddr, size, cmdline, reserved */
+            char head[9] = { 0 };
+            memcpy(head, (const void *)mod[0], mod[1] < 8 ? mod[1] : 8);
+            puts("module 0: ");
+            put_dec(mod[1]);
+            puts(" bytes at ");
+            put_hex(mod[0]);
+            puts(": ");
+            puts(head);
+            puts("\n");
+        }
         guest_exit(status);
     } else if (streq_prefix(mode, "reset")) {
         puts("resetting\n");
