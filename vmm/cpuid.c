@@ -54,15 +54,15 @@ int cpuid_setup(struct vm *vm, struct vcpu *vcpu, struct osbox_err *err)
         case 1:
             e->ecx |= 1u << 31; /* running under a hypervisor */
             e->ebx = (e->ebx & 0x0000ffffu) | ((uint32_t)vcpu->id << 24) |
-                     ((uint32_t)vm->ncpus << 16);
+                     ((uint32_t)vm->cfg->ncpus << 16);
             e->edx |= 1u << 28; /* HTT: the count in ebx[23:16] is valid */
             break;
         case 4:
-            e->eax = (e->eax & 0x03ffffffu) | ((uint32_t)(vm->ncpus - 1) << 26);
+            e->eax = (e->eax & 0x03ffffffu) | ((uint32_t)(vm->cfg->ncpus - 1) << 26);
             break;
         case 0xb:
         case 0x1f:
-            patch_topology(e, vcpu->id, vm->ncpus);
+            patch_topology(e, vcpu->id, vm->cfg->ncpus);
             break;
         }
     }

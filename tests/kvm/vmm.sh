@@ -93,6 +93,7 @@ test_boot_exit_status_both_entry_paths() {
     boot "$GUEST_PVH" --cmdline mode=smp --cpus 4 --mem 128M
     assert_eq 0 "$STATUS" "4 vCPUs: $OUT"
     assert_contains "$OUT" "mp table cpus: 4"
+    assert_contains "$OUT" "cpuid: hypervisor=1 logical=4 apic id=0"
     assert_contains "$OUT" "aps started: 3"
     boot "$GUEST_PVH" --cmdline "mode=reset"
     assert_eq 0 "$STATUS" "i8042 reset without a status"

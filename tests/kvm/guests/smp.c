@@ -58,6 +58,15 @@ int mode_smp(void)
             e += 8;
         }
     }
+    u32 a = 1, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    puts("cpuid: hypervisor=");
+    put_dec(c >> 31);
+    puts(" logical=");
+    put_dec((b >> 16) & 0xff);
+    puts(" apic id=");
+    put_dec(b >> 24);
+    puts("\n");
     puts("mp table cpus: ");
     put_dec(cpus);
     puts("\n");
