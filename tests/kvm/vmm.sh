@@ -94,7 +94,7 @@ test_boot_exit_status_both_entry_paths() {
     assert_eq 0 "$STATUS" "4 vCPUs: $OUT"
     assert_contains "$OUT" "mp table cpus: 4"
     assert_contains "$OUT" "cpuid: hypervisor=1 logical=4 apic id=0"
-    assert_contains "$OUT" "aps started: 3"
+    assert_contains "$OUT" "aps started: 3, cpuid apic ids seen: 1 2 3"
     boot "$GUEST_PVH" --cmdline "mode=reset"
     assert_eq 0 "$STATUS" "i8042 reset without a status"
     assert_contains "$OUT" "resetting"

@@ -32,8 +32,11 @@ static void ipi(u32 apic_id, u32 low)
 
 int mode_smp(void)
 {
-    /* lock incw [0x7f00]; cli; 1: hlt; jmp 1b */
-    static const u8 stub[] = { 0xf0, 0xff, 0x06, 0x00, 0x7f, 0xfa, 0xf4, 0xeb, 0xfd };
+    /* mov eax,1; cpuid; shr ebx,24; mov byte [bx+0x7f10],1 (mark my APIC ID);
+     * lock inc word [0x7f00]; cli; 1: hlt; jmp 1b */
+    static const u8 stub[] = { 0x66, 0xb8, 0x01, 0x00, 0x00, 0x00, 0x0f, 0xa2,
+                               0x66, 0xc1, 0xeb, 0x18, 0xc6, 0x87, 0x10, 0x7f, 0x01,
+                               0xf0, 0xff, 0x06, 0x00, 0x7f, 0xfa, 0xf4, 0xeb, 0xfd };
     const u8 *fp = find_mp(), *cfg, *e;
     u32 cpus = 0, ids[64];
     u16 count;
@@ -72,6 +75,7 @@ int mode_smp(void)
     puts("\n");
     memcpy((void *)TRAMPOLINE, stub, sizeof stub);
     *(volatile u16 *)COUNTER = 0;
+    memset((void *)(COUNTER + 0x10), 0, 64);
     mmio_w32(LAPIC + 0xf0, 0x1ff);
     for (u32 i = 1; i < cpus; i++) {
         ipi(ids[i], 0x4500);                       /* INIT */
@@ -82,6 +86,12 @@ int mode_smp(void)
         ;
     puts("aps started: ");
     put_dec(*(volatile u16 *)COUNTER);
+    puts(", cpuid apic ids seen:");
+    for (u32 i = 0; i < 64; i++)
+        if (((volatile u8 *)(COUNTER + 0x10))[i]) {
+            puts(" ");
+            put_dec(i);
+        }
     puts("\n");
     return *(volatile u16 *)COUNTER == cpus - 1 ? 0 : 2;
 }
