@@ -107,7 +107,7 @@ test_published_port_from_host_and_outside() {
         nsenter -t $outside -n sh -c "ip addr add 192.168.77.2/24 dev vout1; ip link set vout1 up; ip link set lo up"
         run -p 8080:80 -p 5353:53/udp sh -c "
             /udp-rtt server 53 & u=\$!
-            for i in 1 2 3; do nc -l -p 80 -e echo pong-\$i; done; kill \$u" &
+            for i in 1 2 3 4; do nc -l -p 80 -e echo pong-\$i; done; kill \$u" &
         c=$!
         get() { # HOST: connect until answered (bounded)
             local i out
@@ -118,7 +118,7 @@ test_published_port_from_host_and_outside() {
             done
             return 1
         }
-        # UDP first: the container stops its UDP server after the third TCP client.
+        # UDP first: the container stops its UDP server after the last TCP client.
         for i in $(seq 1 20); do
             timeout 5 "$R/udp-rtt" client 127.0.0.1 5353 3 >/dev/null 2>&1 && { echo udp-echoed; break; }
             sleep 0.2
@@ -126,6 +126,8 @@ test_published_port_from_host_and_outside() {
         echo "loopback: $(get 127.0.0.1 8080)"
         echo "gateway: $(get 10.88.0.1 8080)"
         echo "outside: $(nsenter -t $outside -n sh -c "$(declare -f get); get 192.168.77.1 8080")"
+        # Hairpin: another container through the host port.
+        echo "hairpin: $(run sh -c "echo | nc -w 3 10.88.0.1 8080")"
         wait $c; echo ctr=$?
         # Outbound: the outside namespace has no route to 10.88.0.0/16, so an
         # answer proves the masquerade (and forwarding) of the container.
@@ -139,6 +141,7 @@ test_published_port_from_host_and_outside() {
     assert_contains "$OUT" "loopback: pong-1"
     assert_contains "$OUT" "gateway: pong-2"
     assert_contains "$OUT" "outside: pong-3"
+    assert_contains "$OUT" "hairpin: pong-4"
     assert_contains "$OUT" "udp-echoed"
     assert_contains "$OUT" "ctr=0"
     assert_contains "$OUT" "from-outside"
