@@ -321,6 +321,11 @@ test_gc_after_kill9_then_prune() {
     net_setup
     capture netns '
         [ "$(cat /proc/sys/net/ipv4/ip_forward)" = 0 ] || fail "fresh namespace forwards"
+        # SIGTERM to osbox: forwarded, the container exits, osbox cleans up itself.
+        "$O" run --rm --rootfs "$R" -p 9090:80 sleep 30 & p=$!
+        for i in $(seq 1 50); do "$O" network inspect | grep -q 9090 && break; sleep 0.1; done
+        kill -TERM $p; wait $p; echo term=$?
+        no_leftovers; echo term-clean
         "$O" run --rm --rootfs "$R" -p 9090:80 sleep 30 & p=$!
         for i in $(seq 1 50); do "$O" network inspect | grep -q 9090 && break; sleep 0.1; done
         echo fwd-while-up=$(cat /proc/sys/net/ipv4/ip_forward)
@@ -341,6 +346,8 @@ test_gc_after_kill9_then_prune() {
         run true; echo mismatch=$?
         OSBOX_SUBNET=10.123.0.0/24 "$O" network prune'
     assert_eq 0 "$STATUS" "$OUT"
+    assert_contains "$OUT" "term=143"
+    assert_contains "$OUT" "term-clean"
     assert_contains "$OUT" "fwd-while-up=1"
     assert_contains "$OUT" "dead=1"
     assert_contains "$OUT" "gc-clean"
