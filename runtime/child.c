@@ -114,6 +114,7 @@ void child_main(struct child_ctx *ctx)
     struct exec_ctx x = { .process = &ctx->spec->process, .sock = ctx->sock, .pty_slave = -1,
                           .security = &ctx->spec->security };
     struct osbox_err err;
+    int gate = -1;
 
     close_inherited_fds(ctx->sock);
     prctl(PR_SET_NAME, "osbox-init");
@@ -123,7 +124,8 @@ void child_main(struct child_ctx *ctx)
     if (ctx->opts->kill_on_parent_death)
         prctl(PR_SET_PDEATHSIG, SIGKILL);
     osbox_err_clear(&err);
-    if (setup(ctx, &x, &err) < 0) {
+    if ((ctx->opts->start_gate && (gate = start_gate_open(ctx->opts->start_gate, &err)) < 0) ||
+        setup(ctx, &x, &err) < 0 || (gate >= 0 && start_gate_wait(gate, ctx->opts->start_gate, ctx->sock, &err) < 0)) {
         err.exit_status = OSBOX_EXIT_FAILED;
         sync_send_error(ctx->sock, &err);
         _exit(OSBOX_EXIT_FAILED);

@@ -83,6 +83,8 @@ static int await_exec(struct osbox_container *c, struct osbox_err *err)
         r = sync_recv(c->sock, &m, &fd);
         if (r == 0)
             return 0;
+        if (r > 0 && m.type == SYNC_CREATED) /* OCI create: waiting for start */
+            return 0;
         if (r < 0)
             return osbox_error(err, errno, "read from the container's init");
         if (m.type == SYNC_PTY && fd >= 0) {

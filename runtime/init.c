@@ -4,6 +4,7 @@
  * command's status, 128+N when the command was killed by signal N. Leaving
  * kills whatever else is still running in the pid namespace. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,8 +70,16 @@ void init_main(struct exec_ctx *x)
         exec_command(x);
     /* The parent sees EOF once the command has exec'd. */
     close(x->sock);
-    if (x->pty_slave >= 0)
+    if (x->pty_slave >= 0) {
+        /* The command has the pty; our copies of the caller's stdio would
+         * only keep its pipes open (an engine waits for their EOF). */
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        for (int fd = 0; null >= 0 && fd < 3; fd++)
+            dup2(null, fd);
+        if (null > 2)
+            close(null);
         close(x->pty_slave);
+    }
 
     for (;;) {
         if (sigwaitinfo(&set, &si) < 0)

@@ -18,6 +18,7 @@ enum sync_type {
     SYNC_PTY,       /* child -> parent: the pty master, as SCM_RIGHTS */
     SYNC_PTY_SIZED, /* parent -> child: the pty has the caller's window size */
     SYNC_ERROR,     /* child -> parent: setup or exec failed */
+    SYNC_CREATED,   /* child -> parent: set up, waiting at the start gate */
 };
 
 struct sync_msg {
@@ -42,6 +43,10 @@ struct child_ctx {
     const char *mountpoint; /* $OSBOX_RUN/containers/<id>/rootfs */
     const char *upper, *work;
 };
+
+/* The start gate (start_gate.c): opened before pivot_root, waited on after setup. */
+int start_gate_open(const char *path, struct osbox_err *err);
+int start_gate_wait(int gate, const char *path, int sock, struct osbox_err *err);
 
 /* Runs in the cloned child; never returns. */
 __attribute__((noreturn)) void child_main(struct child_ctx *ctx);

@@ -151,6 +151,10 @@ const char *osbox_env_get(char *const *env, const char *key);
 struct osbox_runtime_opts {
     const char *id;               /* 64-hex container id */
     bool kill_on_parent_death;    /* foreground `osbox run`: the container dies with osbox */
+    /* OCI create: a fifo (made by the caller). The container's init stops
+     * before starting the command until someone opens it for reading and
+     * runtime_create returns at that point (see runtime/start_gate.c). */
+    const char *start_gate;
 };
 
 struct osbox_container;

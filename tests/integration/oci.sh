@@ -1,0 +1,338 @@
+# osbox-oci: the OCI runtime command line, driven as an engine drives runc,
+# on bundles made here (busybox rootfs + a config.json from `osbox-oci spec`).
+
+oci_setup() {
+    OCI="$T/bin/osbox-oci"
+    mkdir -p "$T/bin"
+    ln -sf "$OSBOX" "$OCI"          # as engines call it: by the osbox-oci name
+    ROOTDIR="$T/ocistate"
+    trap oci_teardown EXIT
+}
+oci() { "$OCI" --root "$ROOTDIR" "$@"; }
+# Whatever a failing test left: force-delete it.
+oci_teardown() {
+    local id
+    for id in $(ls "$ROOTDIR" 2>/dev/null); do oci delete --force "$id" >/dev/null 2>&1 || true; done
+}
+
+# mk_bundle DIR [PYTHON]: rootfs + default config; PYTHON edits the dict `c`.
+mk_bundle() {
+    local dir=$1 edit=${2:-}
+    mkdir -p "$dir"
+    [ -d "$T/rootfs.tmpl" ] || make_busybox_rootfs "$T/rootfs.tmpl"
+    cp -a "$T/rootfs.tmpl" "$dir/rootfs"
+    (cd "$dir" && "$OCI" spec) || fail "spec failed"
+    python3 - "$dir/config.json" "$edit" <<'PY' || fail "editing config.json"
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["root"]["readonly"] = False
+exec(sys.argv[2])
+json.dump(c, open(p, "w"), indent=1)
+PY
+}
+
+state_field() { # ID FIELD
+    oci state "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"
+}
+
+# wait_status ID STATUS: bounded (5 s).
+wait_status() {
+    local i s=
+    for i in $(seq 1 50); do
+        s=$(state_field "$1" status 2>/dev/null || true)
+        [ "$s" = "$2" ] && return 0
+        sleep 0.1
+    done
+    fail "container $1: status '$s', expected '$2'"
+}
+
+# create leaves the container holding its stdio: capture into a file, not a pipe.
+capture_file() {
+    STATUS=0
+    "$@" >"$T/capture" 2>&1 </dev/null || STATUS=$?
+    OUT=$(cat "$T/capture")
+}
+
+# The cgroup name of OCI id $1: osbox-sha256("osbox-oci:" + state dir).
+cg_name() {
+    python3 -c 'import hashlib,sys; print("osbox-" + hashlib.sha256(("osbox-oci:%s/%s" % (sys.argv[1], sys.argv[2])).encode()).hexdigest())' "$ROOTDIR" "$1"
+}
+
+# assert_oci_clean ID...: nothing of these containers stays: state, runtime
+# live dirs, mounts, cgroups.
+assert_oci_clean() {
+    local left id
+    left=$(ls -A "$ROOTDIR" 2>/dev/null | grep -v -e '^\.run$' -e '^\.lib$' || true)
+    [ -z "$left" ] || fail "OCI state left behind: $left"
+    left=$(ls -A "$ROOTDIR/.run/containers" "$ROOTDIR/.lib/containers" 2>/dev/null | grep -v ':$' | grep . || true)
+    [ -z "$left" ] || fail "runtime state left behind: $left"
+    left=$(grep -e "$T" /proc/self/mountinfo || true)
+    [ -z "$left" ] || fail "mounts left behind: $left"
+    for id in "$@"; do
+        left=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "$(cg_name "$id")" 2>/dev/null || true)
+        [ -z "$left" ] || fail "cgroups of $id left behind: $left"
+    done
+}
+
+test_oci_lifecycle() {
+    oci_setup
+    mk_bundle "$T/b" 'c["process"]["args"] = ["sh", "-c", "echo ran > /tmp/ran; trap \"exit 7\" TERM; sleep 60 & wait"]'
+    capture_file oci create --bundle "$T/b" --pid-file "$T/pid" c1 </dev/null
+    assert_eq 0 "$STATUS" "create: $OUT"
+    assert_eq created "$(state_field c1 status)" "status after create"
+    pid=$(state_field c1 pid)
+    assert_eq "$pid" "$(cat "$T/pid")" "--pid-file"
+    kill -0 "$pid" || fail "the container's init is not alive after create"
+    [ ! -e "$T/b/rootfs/tmp/ran" ] || fail "the command ran before start"
+    assert_eq "$T/b" "$(state_field c1 bundle)" "bundle"
+    # Duplicate id.
+    capture_file oci create --bundle "$T/b" c1 </dev/null
+    assert_ne 0 "$STATUS" "duplicate create"
+    assert_contains "$OUT" "already exists"
+    assert_eq created "$(state_field c1 status)" "status after the duplicate create"
+
+    assert_status 0 oci start c1
+    wait_status c1 running
+    for i in $(seq 1 50); do [ -e "$T/b/rootfs/tmp/ran" ] && break; sleep 0.1; done
+    assert_eq ran "$(cat "$T/b/rootfs/tmp/ran")" "the command ran after start"
+    capture oci start c1
+    assert_ne 0 "$STATUS" "start of a running container"
+    assert_contains "$OUT" "not created"
+    oci list | grep -q "^c1 .*running" || fail "list: $(oci list)"
+    oci ps c1 | grep -q sleep || fail "ps: $(oci ps c1)"
+    capture oci delete c1
+    assert_ne 0 "$STATUS" "delete of a running container"
+    assert_contains "$OUT" "running"
+
+    assert_status 0 oci kill c1 TERM
+    wait_status c1 stopped
+    assert_eq 0 "$(state_field c1 pid)" "pid of a stopped container"
+    capture oci kill c1 KILL
+    assert_ne 0 "$STATUS" "kill of a stopped container"
+    assert_status 0 oci delete c1
+    capture oci state c1
+    assert_ne 0 "$STATUS" "state after delete"
+    assert_contains "$OUT" "does not exist"
+    assert_oci_clean c1
+}
+
+test_oci_delete_created_and_force() {
+    oci_setup
+    mk_bundle "$T/b" 'c["process"]["args"] = ["sleep", "60"]'
+    assert_status 0 oci create --bundle "$T/b" a </dev/null
+    assert_status 0 oci create --bundle "$T/b" b </dev/null
+    pid=$(state_field a pid)
+    assert_status 0 oci delete a              # created: no --force needed
+    for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && fail "the created container's init survived delete"
+    assert_status 0 oci start b
+    wait_status b running
+    assert_status 0 oci kill b 9
+    wait_status b stopped
+    assert_status 0 oci delete --force b
+    assert_oci_clean a b
+}
+
+test_oci_run_spec_exit_code() {
+    oci_setup
+    mk_bundle "$T/b" 'c["process"]["args"] = ["sh", "-c", "echo out-$(hostname)-$FOO; exit 3"]; c["process"]["env"].append("FOO=bar"); c["hostname"] = "ocibox"'
+    capture oci run --bundle "$T/b" r1 </dev/null
+    assert_eq 3 "$STATUS" "exit status of run: $OUT"
+    assert_contains "$OUT" "out-ocibox-bar"
+    assert_oci_clean r1 r2 r3
+    # The untouched default spec runs as is (sh with stdin at EOF exits 0).
+    mkdir -p "$T/d"; cp -a "$T/rootfs.tmpl" "$T/d/rootfs"
+    (cd "$T/d" && "$OCI" spec)
+    python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); assert c["ociVersion"].startswith("1.") and c["process"]["args"]' "$T/d/config.json" \
+        || fail "spec wrote an invalid config.json"
+    capture "$OCI" spec --bundle "$T/d"
+    assert_ne 0 "$STATUS" "spec over an existing config.json"
+    capture oci run --bundle "$T/d" r2 </dev/null
+    assert_eq 0 "$STATUS" "run of the default spec: $OUT"
+    # Also as `osbox oci VERB`.
+    capture "$OSBOX" oci --root "$ROOTDIR" run --bundle "$T/b" r3 </dev/null
+    assert_eq 3 "$STATUS" "osbox oci run: $OUT"
+    assert_oci_clean r1 r2 r3
+}
+
+test_oci_config_fields() {
+    oci_setup
+    mk_bundle "$T/b" '
+c["process"]["args"] = ["sh", "-c", "echo cwd=$(pwd) ids=$(id -u):$(id -g):$(id -G | tr \" \" ,) nofile=$(ulimit -n); touch /ro 2>/dev/null && echo rw || echo ro; grep -c . /proc/kcore 2>/dev/null || echo masked; cat /proc/sys/net/ipv4/ip_forward"]
+c["process"]["cwd"] = "/tmp"
+c["process"]["user"] = {"uid": 1000, "gid": 1000, "additionalGids": [5, 7]}
+c["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": 123, "hard": 456}]
+c["root"]["readonly"] = True
+c["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1"}
+c["linux"]["resources"] = {"pids": {"limit": 42}, "memory": {"limit": 67108864}}
+c["annotations"] = {"org.example.k": "v"}
+c["unknownField"] = {"ignored": True}
+'
+    capture oci run --bundle "$T/b" f1 </dev/null
+    assert_eq 0 "$STATUS" "run: $OUT"
+    assert_contains "$OUT" "cwd=/tmp ids=1000:1000:1000,5,7 nofile=123"
+    assert_contains "$OUT" "ro"
+    assert_contains "$OUT" "masked"
+    assert_contains "$OUT" "
+1"
+    # linux.resources reach the container's cgroup (v1 or v2 file names).
+    capture_file oci create --bundle "$T/b" f2
+    assert_eq 0 "$STATUS" "create: $OUT"
+    pids= mem=
+    for d in $(find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "$(cg_name f2)"); do
+        [ -f "$d/pids.max" ] && pids=$(cat "$d/pids.max")
+        [ -f "$d/memory.limit_in_bytes" ] && mem=$(cat "$d/memory.limit_in_bytes")
+        [ -f "$d/memory.max" ] && mem=$(cat "$d/memory.max")
+    done
+    assert_eq 42 "$pids" "pids limit"
+    assert_eq 67108864 "$mem" "memory limit"
+    assert_status 0 oci delete f2
+    assert_oci_clean f1 f2
+}
+
+test_oci_hooks() {
+    oci_setup
+    printf '#!/bin/sh\n# $1: which hook; the state JSON arrives on stdin.\ncat > "%s/hook-$1.json"\n' "$T" > "$T/hook.sh"
+    printf '#!/bin/sh\nhostname > /tmp/createContainer-saw\n' > "$T/hook-in.sh"
+    chmod +x "$T/hook.sh" "$T/hook-in.sh"
+    mk_bundle "$T/b" "
+h = '$T/hook.sh'
+c['process']['args'] = ['sh', '-c', 'exit 0']
+c['hostname'] = 'hooked'
+c['annotations'] = {'a': 'b'}
+c['hooks'] = {k: [{'path': h, 'args': ['hook.sh', k], 'timeout': 10}] for k in ['prestart', 'createRuntime', 'poststart', 'poststop']}
+c['hooks']['createContainer'] = [{'path': '$T/hook-in.sh'}]
+"
+    assert_status 0 oci create --bundle "$T/b" h1 </dev/null
+    for k in prestart createRuntime; do
+        [ -s "$T/hook-$k.json" ] || fail "$k hook did not run"
+        python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["id"]=="h1" and s["pid"]>0 and s["bundle"]==sys.argv[2] and s["annotations"]=={"a":"b"}, s' \
+            "$T/hook-$k.json" "$T/b" || fail "$k hook got a bad state: $(cat "$T/hook-$k.json")"
+    done
+    assert_eq hooked "$(cat "$T/b/rootfs/tmp/createContainer-saw")" "createContainer ran in the container's namespaces"
+    [ ! -e "$T/hook-poststart.json" ] || fail "poststart ran before start"
+    assert_status 0 oci start h1
+    [ -s "$T/hook-poststart.json" ] || fail "poststart hook did not run"
+    wait_status h1 stopped
+    [ ! -e "$T/hook-poststop.json" ] || fail "poststop ran before delete"
+    assert_status 0 oci delete h1
+    [ -s "$T/hook-poststop.json" ] || fail "poststop hook did not run"
+    assert_oci_clean h1
+}
+
+test_oci_failing_hook() {
+    oci_setup
+    printf '#!/bin/sh\nexit 3\n' > "$T/fail.sh"
+    printf '#!/bin/sh\nsleep 30\n' > "$T/slow.sh"
+    chmod +x "$T/fail.sh" "$T/slow.sh"
+    mk_bundle "$T/b" "c['process']['args'] = ['sleep', '61']; c['hooks'] = {'createRuntime': [{'path': '$T/fail.sh'}]}"
+    capture_file oci create --bundle "$T/b" bad </dev/null
+    assert_ne 0 "$STATUS" "create with a failing hook"
+    assert_contains "$OUT" "hook createRuntime[0] $T/fail.sh: exited with status 3"
+    capture oci state bad
+    assert_ne 0 "$STATUS" "state of a container whose hook failed"
+    assert_oci_clean bad slow
+    mk_bundle "$T/c" "c['process']['args'] = ['sleep', '61']; c['hooks'] = {'prestart': [{'path': '$T/slow.sh', 'timeout': 1}]}"
+    capture_file oci create --bundle "$T/c" slow </dev/null
+    assert_ne 0 "$STATUS" "create with a hook past its timeout"
+    assert_contains "$OUT" "hook prestart[0] $T/slow.sh: timed out after 1 s"
+    assert_oci_clean bad slow
+}
+
+test_oci_console_socket() {
+    oci_setup
+    mk_bundle "$T/b" 'c["process"]["terminal"] = True; c["process"]["args"] = ["sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo tty-yes"]'
+    # A terminal and no console socket: refused, as runc does.
+    capture_file oci create --bundle "$T/b" t0 </dev/null
+    assert_ne 0 "$STATUS" "terminal without --console-socket"
+    assert_contains "$OUT" "console-socket"
+    python3 - "$T/console.sock" "$T/console.out" <<'PY' &
+import array, os, select, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1); s.settimeout(20)
+conn, _ = s.accept()
+fds = array.array("i")
+msg, anc, flags, addr = conn.recvmsg(64, socket.CMSG_SPACE(fds.itemsize))
+for level, typ, data in anc:
+    if level == socket.SOL_SOCKET and typ == socket.SCM_RIGHTS:
+        fds.frombytes(data[:fds.itemsize])
+out = open(sys.argv[2], "w")
+if not fds:
+    out.write("no-fd\n"); sys.exit(1)
+fd = fds[0]
+out.write("isatty=%s\n" % os.isatty(fd)); out.flush()
+buf = b""; end = time.time() + 15
+while time.time() < end:
+    r, _, _ = select.select([fd], [], [], 0.5)
+    if not r: continue
+    try: d = os.read(fd, 4096)
+    except OSError: break
+    if not d: break
+    buf += d
+out.write(buf.decode(errors="replace")); out.close()
+PY
+    LISTENER=$!
+    for i in $(seq 1 50); do [ -S "$T/console.sock" ] && break; sleep 0.1; done
+    capture_file oci create --bundle "$T/b" --console-socket "$T/console.sock" t1 </dev/null
+    assert_eq 0 "$STATUS" "create with --console-socket: $OUT"
+    assert_status 0 oci start t1
+    wait "$LISTENER" || true
+    assert_contains "$(cat "$T/console.out")" "isatty=True"
+    assert_contains "$(cat "$T/console.out")" "tty-yes"
+    wait_status t1 stopped
+    assert_status 0 oci delete t1
+    assert_oci_clean t0 t1
+}
+
+test_oci_bad_input() {
+    oci_setup
+    mkdir -p "$T/empty"
+    capture_file oci create --bundle "$T/empty" x </dev/null
+    assert_ne 0 "$STATUS" "missing config.json"
+    assert_contains "$OUT" "config.json"
+    echo '{"ociVersion": "1.0.2", "process": ' > "$T/empty/config.json"
+    capture_file oci create --bundle "$T/empty" x </dev/null
+    assert_ne 0 "$STATUS" "invalid JSON"
+    assert_contains "$OUT" "line"
+    mk_bundle "$T/b" 'c["process"]["args"] = "sh"'
+    capture_file oci create --bundle "$T/b" x </dev/null
+    assert_ne 0 "$STATUS" "process.args a string"
+    assert_contains "$OUT" "process.args"
+    mk_bundle "$T/c" 'c["root"]["path"] = "nosuchdir"'
+    capture_file oci create --bundle "$T/c" x </dev/null
+    assert_ne 0 "$STATUS" "rootfs missing"
+    assert_contains "$OUT" "root.path $T/c/nosuchdir: No such file or directory"
+    mk_bundle "$T/d" 'c["linux"]["namespaces"][1] = {"type": "network", "path": "/run/netns/osbox-no-such-ns"}'
+    capture_file oci create --bundle "$T/d" x </dev/null
+    assert_ne 0 "$STATUS" "namespace path that does not exist"
+    assert_contains "$OUT" "network namespace path /run/netns/osbox-no-such-ns"
+    mk_bundle "$T/e" 'c["linux"]["resources"] = {"memory": {"limit": "lots"}}'
+    capture_file oci create --bundle "$T/e" x </dev/null
+    assert_ne 0 "$STATUS" "memory.limit a string"
+    assert_contains "$OUT" "linux.resources.memory.limit"
+    mk_bundle "$T/f" 'c["mounts"].append({"destination": "/x", "type": "bind", "source": "/nonexistent-osbox-src", "options": ["rbind"]})'
+    capture_file oci create --bundle "$T/f" x </dev/null
+    assert_ne 0 "$STATUS" "bind source missing"
+    assert_contains "$OUT" "/nonexistent-osbox-src"
+    for verb in start state kill delete ps; do
+        capture oci $verb nosuch
+        assert_eq 1 "$STATUS" "$verb of an unknown id"
+        assert_contains "$OUT" "nosuch does not exist"
+    done
+    capture_file oci create --bundle "$T/b" "../evil" </dev/null
+    assert_ne 0 "$STATUS" "id with a slash"
+    assert_contains "$OUT" "invalid container id"
+    capture oci bogus-verb
+    assert_eq 2 "$STATUS" "unknown verb"
+    assert_oci_clean x
+}
+
+test_oci_features_and_help() {
+    oci_setup
+    oci features | python3 -c 'import json,sys; f=json.load(sys.stdin); assert "createRuntime" in f["hooks"] and "pid" in f["linux"]["namespaces"], f' \
+        || fail "features: $(oci features)"
+    "$OCI" --help | head -1 | grep -q '^Usage:' || fail "osbox-oci --help"
+    "$OSBOX" oci --help | head -1 | grep -q '^Usage:' || fail "osbox oci --help"
+    oci create --help | grep -q -- '--console-socket' || fail "create --help"
+}
