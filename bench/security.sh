@@ -2,8 +2,8 @@
 # What container security costs: start latency of `osbox run --rm /bin/true`
 # with the defaults (Docker's capabilities, no_new_privs, the built-in seccomp
 # profile, masked /proc and /sys paths) against --security-opt
-# seccomp=unconfined and --privileged (no seccomp, no masks), side by side
-# with hyperfine; then the cost of one getpid() inside a container with and
+# seccomp=unconfined, --privileged (no seccomp, no masks) and --userns=auto
+# (idmapped layers), interleaved; then the cost of one getpid() inside a container with and
 # without the seccomp filter (build/workloads/syscall).
 #
 #   bench/security.sh         (as root)
@@ -16,7 +16,6 @@ source "$here/lib.sh"
 
 case ${1:-} in -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 [ "$(id -u)" -eq 0 ] || { bench_note "security.sh needs root (containers)"; exit 0; }
-command -v hyperfine >/dev/null || { bench_note "hyperfine missing: nothing measured"; exit 0; }
 [ -x /bin/busybox ] || { bench_note "no /bin/busybox (busybox-static)"; exit 0; }
 
 OSBOX=${OSBOX:-$BENCH_SRC/build/osbox}
@@ -43,21 +42,42 @@ printf 'root:x:0:\n' >"$rootfs/etc/group"
 [ -x "$SYSCALL" ] && cp "$SYSCALL" "$rootfs/bin/syscall"
 
 run="$OSBOX run --rm --network none --rootfs $rootfs"
-csv=$work/start.csv
-if bench_hyperfine "$csv" \
-    "default" "$run /bin/true" \
-    "seccomp-unconfined" "$run --security-opt seccomp=unconfined /bin/true" \
-    "privileged" "$run --privileged /bin/true" >"$csv.log" 2>&1; then
-    # Median and min (this machine is shared: the mean is noisy).
-    echo "start latency, osbox run --rm /bin/true (${BENCH_RUNS:-100} runs each):"
-    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-        { med[$1] = $col["median"] * 1000; min[$1] = $col["min"] * 1000
-          printf "  %-22s median %7.2f ms   min %7.2f ms\n", $1, med[$1], min[$1] }
-        END { printf "  seccomp adds %.2f ms (median), %.2f ms (min); seccomp + caps + masks add %.2f ms (median), %.2f ms (min); target < 1 ms\n",
-                     med["default"] - med["seccomp-unconfined"], min["default"] - min["seccomp-unconfined"],
-                     med["default"] - med["privileged"], min["default"] - min["privileged"] }' "$csv"
+# Interleaved (A B C D A B C D ...), so load that drifts during the run (this
+# machine is shared) hits every variant alike; median and min per variant.
+names=(default seccomp-unconfined privileged userns-auto)
+flags=("" "--security-opt seccomp=unconfined" "--privileged" "--userns auto")
+runs=${BENCH_RUNS:-100}
+times=$work/times
+: >"$times"
+for ((r = 0; r < ${BENCH_WARMUP:-5} + runs; r++)); do
+    for i in "${!names[@]}"; do
+        t0=$EPOCHREALTIME
+        # shellcheck disable=SC2086
+        $run ${flags[$i]} /bin/true >/dev/null 2>&1 || { bench_note "${names[$i]} failed"; continue; }
+        t1=$EPOCHREALTIME
+        [ "$r" -ge "${BENCH_WARMUP:-5}" ] && echo "${names[$i]} $(( (${t1/./} - ${t0/./}) ))" >>"$times"
+    done
+done
+echo "start latency, osbox run --rm /bin/true ($runs interleaved runs each; microseconds -> ms):"
+sort -k1,1 -k2,2n "$times" | awk '
+    { v[$1, ++n[$1]] = $2 }
+    END {
+        split("default seccomp-unconfined privileged userns-auto", order, " ")
+        for (k = 1; k <= 4; k++) {
+            c = order[k]; if (!n[c]) continue
+            med[c] = v[c, int((n[c] + 1) / 2)] / 1000; min[c] = v[c, 1] / 1000
+            printf "  %-20s median %7.2f ms   min %7.2f ms\n", c, med[c], min[c]
+        }
+        printf "  seccomp adds %.2f ms (median) / %.2f ms (min); seccomp + caps + masks (vs privileged) %.2f / %.2f ms; target < 1 ms\n",
+               med["default"] - med["seccomp-unconfined"], min["default"] - min["seccomp-unconfined"],
+               med["default"] - med["privileged"], min["default"] - min["privileged"]
+    }'
+
+# The filter alone, in one process: build, kernel load, per-call cost.
+if [ -x "$BENCH_SRC/build/tests/security/filter_cost" ]; then
+    "$BENCH_SRC/build/tests/security/filter_cost" | sed 's/^/  /'
 else
-    bench_note "hyperfine failed:"; tail -n 5 "$csv.log" >&2
+    bench_note "build/tests/security/filter_cost missing (make test-progs)"
 fi
 
 # getpid() with and without the filter: best of 5 runs of 2M calls each.
