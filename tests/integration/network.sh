@@ -376,3 +376,26 @@ test_network_usage() {
     capture "$OSBOX" network inspect nosuch
     assert_eq 125 "$STATUS"
 }
+
+test_detached_container_lease_follows_its_lifecycle() {
+    net_setup
+    "$OSBOX" run --help | grep -q -- '-d, --detach' || skip "no osbox run -d"
+    capture netns '
+        "$O" run -d --name web -p 8080:80 --rootfs "$R" sh -c "while true; do nc -l -p 80 -e echo detached-ok; done" >/dev/null
+        get() { for i in $(seq 1 50); do out=$(echo | timeout 2 busybox nc 127.0.0.1 8080 2>/dev/null) && [ -n "$out" ] && { echo "$out"; return; }; sleep 0.1; done; }
+        echo "up: $(get)"
+        "$O" exec web sh -c "ip -o -4 addr show eth0" | grep -o "inet [0-9./]*"
+        "$O" stop web >/dev/null
+        no_leftovers; echo stopped-clean
+        "$O" start web >/dev/null
+        echo "again: $(get)"
+        "$O" stop web >/dev/null; "$O" rm web >/dev/null
+        no_leftovers; echo clean'
+    assert_eq 0 "$STATUS" "$OUT"
+    assert_contains "$OUT" "up: detached-ok"
+    assert_contains "$OUT" "inet 10.88.0.2/16"
+    assert_contains "$OUT" "stopped-clean"
+    assert_contains "$OUT" "again: detached-ok"
+    assert_contains "$OUT" "clean"
+    assert_host_untouched
+}
