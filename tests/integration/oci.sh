@@ -336,3 +336,33 @@ test_oci_features_and_help() {
     "$OSBOX" oci --help | head -1 | grep -q '^Usage:' || fail "osbox oci --help"
     oci create --help | grep -q -- '--console-socket' || fail "create --help"
 }
+
+test_oci_exec() {
+    oci_setup
+    mk_bundle "$T/b" 'c["process"]["args"] = ["sleep", "60"]; c["hostname"] = "execbox"; c["process"]["env"].append("FROMCFG=1")'
+    capture_file oci create --bundle "$T/b" e1
+    assert_eq 0 "$STATUS" "create: $OUT"
+    assert_status 0 oci start e1
+    wait_status e1 running
+    capture oci exec e1 sh -c 'echo $(hostname) $(cat /proc/1/comm) cfg=$FROMCFG; exit 5'
+    assert_eq 5 "$STATUS" "exec exit status: $OUT"
+    assert_eq "execbox osbox-init cfg=1" "$OUT" "exec sees the container's namespaces and env"
+    printf '%s' '{"args": ["sh", "-c", "echo $(id -u):$(id -g) $(pwd) $X"], "env": ["X=fromproc"], "cwd": "/tmp", "user": {"uid": 65534, "gid": 65534}}' > "$T/proc.json"
+    capture oci exec --process "$T/proc.json" e1
+    assert_eq 0 "$STATUS" "exec --process: $OUT"
+    assert_eq "65534:65534 /tmp fromproc" "$OUT" "exec --process settings"
+    capture oci exec e1 no-such-command
+    assert_eq 127 "$STATUS" "exec of a missing command: $OUT"
+    assert_status 0 oci exec -d --pid-file "$T/epid" e1 sleep 30
+    epid=$(cat "$T/epid")
+    oci ps --format json e1 | grep -q "$epid" || fail "the detached exec ($epid) is not in the container: $(oci ps --format json e1)"
+    assert_status 0 oci kill e1 KILL
+    wait_status e1 stopped
+    capture oci exec e1 true
+    assert_ne 0 "$STATUS" "exec into a stopped container"
+    assert_contains "$OUT" "stopped"
+    assert_status 0 oci delete e1
+    capture oci exec e1 true
+    assert_eq 1 "$STATUS" "exec into an unknown container"
+    assert_oci_clean e1
+}
