@@ -12,6 +12,9 @@
 net_setup() {
     command -v unshare >/dev/null || skip "no unshare"
     command -v ip >/dev/null || skip "no ip (iproute2)"
+    # The kernel must offer bridges and veths (modules bridge, veth), in a throwaway namespace.
+    unshare -n sh -c 'ip link add osbprobe0 type bridge && ip link add osbprobe1 type veth peer name osbprobe2' \
+        2>/dev/null || skip "no bridge/veth support in this kernel (modules bridge, veth)"
     make_busybox_rootfs "$T/rootfs"
     export O="$OSBOX" R="$T/rootfs" OSBOX_NETWORK=bridge
     HOST_FWD=$(cat /proc/sys/net/ipv4/ip_forward)
