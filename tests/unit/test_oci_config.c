@@ -1,0 +1,191 @@
+/* config.json -> struct oci_config: fields land where the runtime reads
+ * them, unknown fields are ignored, malformed ones are named. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime/oci.h"
+#include "runtime/security.h"
+#include "util.h"
+
+static char bundle[] = "/tmp/osbox-oci-unit.XXXXXX";
+
+static int setup(void **state)
+{
+    (void)state;
+    if (!mkdtemp(bundle))
+        return -1;
+    char *rootfs = osbox_strdup_printf("%s/rootfs", bundle);
+    int rc = mkdir(rootfs, 0755);
+    free(rootfs);
+    return rc;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return osbox_rm_rf(bundle, NULL);
+}
+
+/* Parse the default config with `edit` applied (a JSON object merged at the top). */
+static int parse(const char *edit, struct oci_config *c, struct osbox_err *err)
+{
+    json_t *doc = oci_default_config();
+    int rc;
+
+    if (edit) {
+        json_t *e = json_loads(edit, 0, NULL);
+        assert_non_null(e);
+        json_object_update(doc, e);
+        json_decref(e);
+    }
+    osbox_err_clear(err);
+    rc = oci_config_from_json(doc, bundle, c, err);
+    json_decref(doc);
+    return rc;
+}
+
+static void expect_error(const char *edit, const char *needle)
+{
+    struct oci_config c;
+    struct osbox_err err;
+
+    assert_int_equal(parse(edit, &c, &err), -1);
+    if (!strstr(err.msg, needle))
+        fail_msg("error '%s' does not name '%s'", err.msg, needle);
+    oci_config_free(&c);
+}
+
+static void test_default_config(void **state)
+{
+    struct oci_config c;
+    struct osbox_err err;
+
+    (void)state;
+    assert_int_equal(parse(NULL, &c, &err), 0);
+    assert_string_equal(c.spec.process.args[0], "sh");
+    assert_string_equal(c.spec.process.cwd, "/");
+    assert_true(c.spec.root.readonly);
+    assert_non_null(strstr(c.spec.root.path, "/rootfs"));
+    assert_string_equal(c.spec.hostname, "osbox");
+    assert_int_equal(c.spec.n_mounts, 6);
+    assert_string_equal(c.spec.mounts[0].destination, "/proc");
+    assert_true(c.spec.mounts[5].flags & MS_RDONLY);
+    assert_true(c.spec.namespaces & OSBOX_NS_PID);
+    assert_true(c.spec.namespaces & OSBOX_NS_NET);
+    assert_false(c.spec.namespaces & OSBOX_NS_TIME);
+    assert_true(c.spec.security.no_new_privs);
+    assert_true(c.spec.security.caps & CAP_BIT(5)); /* CAP_KILL */
+    assert_false(c.spec.security.caps & CAP_BIT(21)); /* CAP_SYS_ADMIN */
+    assert_int_equal(c.spec.security.seccomp_mode, OSBOX_SECCOMP_UNCONFINED);
+    assert_int_equal(c.n_rlimits, 1);
+    assert_int_equal(c.rlimits[0].resource, RLIMIT_NOFILE);
+    assert_string_equal(c.spec.security.masked_paths[0], "/proc/acpi");
+    oci_config_free(&c);
+}
+
+static void test_fields(void **state)
+{
+    struct oci_config c;
+    struct osbox_err err;
+
+    (void)state;
+    assert_int_equal(parse("{\"hooks\": {\"prestart\": [{\"path\": \"/bin/true\", \"timeout\": 5}]},"
+                           " \"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"pid\"}],"
+                           "   \"resources\": {\"memory\": {\"limit\": 33554432}, \"cpu\": {\"quota\": 50000},"
+                           "   \"pids\": {\"limit\": 20}}, \"sysctl\": {\"kernel.shmmax\": \"1000\"},"
+                           "   \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\"}, \"futureThing\": 1},"
+                           " \"mounts\": [{\"destination\": \"/data\", \"source\": \"data\","
+                           "   \"options\": [\"rbind\", \"ro\", \"size=1k\"]}],"
+                           " \"annotations\": {\"k\": \"v\"}, \"somethingNew\": [1, 2]}",
+                           &c, &err), 0);
+    assert_int_equal(c.n_hooks[OCI_HOOK_PRESTART], 1);
+    assert_int_equal(c.hooks[OCI_HOOK_PRESTART][0].timeout, 5);
+    assert_int_equal(c.spec.namespaces, OSBOX_NS_MOUNT | OSBOX_NS_PID);
+    assert_int_equal(c.spec.net.mode, OSBOX_NET_HOST); /* no network namespace: the host's */
+    assert_int_equal(c.spec.resources.memory_limit, 33554432);
+    assert_int_equal(c.spec.resources.cpu_quota_us, 50000);
+    assert_int_equal(c.spec.resources.cpu_period_us, 100000);
+    assert_int_equal(c.spec.resources.pids_limit, 20);
+    assert_string_equal(c.sysctl[0], "kernel.shmmax=1000");
+    assert_int_equal(c.spec.security.seccomp_mode, OSBOX_SECCOMP_CUSTOM);
+    assert_non_null(c.spec.security.seccomp);
+    assert_null(c.spec.security.masked_paths); /* linux without maskedPaths: none */
+    assert_int_equal(c.spec.n_mounts, 1);
+    assert_string_equal(c.spec.mounts[0].type, "bind");
+    assert_true(c.spec.mounts[0].flags & MS_BIND);
+    assert_true(c.spec.mounts[0].flags & MS_REC);
+    assert_true(c.spec.mounts[0].flags & MS_RDONLY);
+    assert_string_equal(c.spec.mounts[0].data, "size=1k");
+    assert_non_null(strstr(c.spec.mounts[0].source, "/data")); /* relative to the bundle */
+    assert_string_equal(json_string_value(json_object_get(c.annotations, "k")), "v");
+    oci_config_free(&c);
+}
+
+static void test_bad_fields(void **state)
+{
+    (void)state;
+    expect_error("{\"ociVersion\": \"2.0.0\"}", "ociVersion");
+    expect_error("{\"ociVersion\": 1}", "ociVersion");
+    expect_error("{\"process\": {\"args\": [], \"cwd\": \"/\"}}", "process.args");
+    expect_error("{\"process\": {\"args\": [\"sh\", 3], \"cwd\": \"/\"}}", "process.args[1]");
+    expect_error("{\"process\": {\"args\": [\"sh\"], \"cwd\": \"tmp\"}}", "process.cwd");
+    expect_error("{\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"user\": {\"uid\": -1}}}", "process.user.uid");
+    expect_error("{\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"capabilities\": {\"bounding\": [\"CAP_NOPE\"]}}}", "CAP_NOPE");
+    expect_error("{\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"rlimits\": [{\"type\": \"RLIMIT_X\", \"soft\": 1, \"hard\": 1}]}}", "RLIMIT_X");
+    expect_error("{\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"terminal\": \"yes\"}}", "process.terminal");
+    expect_error("{\"root\": {\"path\": \"missing\"}}", "root.path");
+    expect_error("{\"root\": \"rootfs\"}", "root");
+    expect_error("{\"mounts\": [{\"destination\": \"rel\", \"type\": \"tmpfs\"}]}", "mounts[0].destination");
+    expect_error("{\"mounts\": {}}", "mounts");
+    expect_error("{\"hooks\": {\"poststop\": [{\"path\": \"rel\"}]}}", "hooks.poststop[0].path");
+    expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"net\"}]}}", "unknown namespace 'net'");
+    expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"user\"}]}}", "user namespaces");
+    expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"ipc\", \"path\": \"/nonexistent/ns\"}]}}", "/nonexistent/ns");
+    expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"pid\"}]}}", "mount namespace");
+    expect_error("{\"linux\": {\"resources\": {\"memory\": {\"limit\": \"1g\"}}}}", "linux.resources.memory.limit");
+    expect_error("{\"linux\": {\"resources\": {\"pids\": []}}}", "linux.resources.pids");
+    expect_error("{\"linux\": {\"resources\": {\"blockIO\": {\"weight\": 5}}}}", "blockIO.weight");
+    expect_error("{\"linux\": {\"sysctl\": {\"kernel.shmmax\": 5}}}", "linux.sysctl.kernel.shmmax");
+    expect_error("{\"linux\": {\"seccomp\": {\"syscalls\": []}}}", "linux.seccomp");
+}
+
+static void test_state_dir_ids(void **state)
+{
+    char *dir = NULL;
+    struct osbox_err err;
+    char a[65], b[65];
+
+    (void)state;
+    assert_int_equal(oci_state_dir("/r", "abc-1.2_x+y", &dir, &err), 0);
+    assert_string_equal(dir, "/r/abc-1.2_x+y");
+    free(dir);
+    assert_int_equal(oci_state_dir("/r", "../x", &dir, &err), -1);
+    assert_int_equal(oci_state_dir("/r", ".hidden", &dir, &err), -1);
+    assert_int_equal(oci_state_dir("/r", "a/b", &dir, &err), -1);
+    assert_int_equal(oci_state_dir("/r", "", &dir, &err), -1);
+    oci_runtime_id("/r/a", a);
+    oci_runtime_id("/r/b", b);
+    assert_int_equal(strlen(a), 64);
+    assert_string_not_equal(a, b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_config),
+        cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_bad_fields),
+        cmocka_unit_test(test_state_dir_ids),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
