@@ -263,3 +263,27 @@ test_parallel_runs_and_one_name() {
     assert_eq "1 4" "$ok $taken" "runs that got / were refused the name"
     assert_clean_state
 }
+
+test_gc_half_made_and_stale_records() {
+    setup_image
+    local half=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+    local young=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+    local kept dir
+    # A container left "running" by an osbox that died after its cleanup.
+    assert_status 0 "$OSBOX" run --name kept busybox true
+    dir=$(ls -d "$OSBOX_ROOT"/containers/*/)
+    kept=$(basename "$dir")
+    sed -i 's/"status": "exited"/"status": "running"/' "$dir/container.json"
+    # A dir with no record (osbox killed while creating it), and one being made right now.
+    mkdir -p "$OSBOX_ROOT/containers/$half/upper" "$OSBOX_ROOT/containers/$young"
+    ln -s "$half" "$OSBOX_ROOT/names/ghost"
+    touch -d '1 minute ago' "$OSBOX_ROOT/containers/$half" "$dir" "$dir/container.json"
+    capture "$OSBOX" gc
+    assert_eq 0 "$STATUS" "$OUT"
+    assert_contains "$OUT" "cleaned up 2 containers"
+    [ ! -e "$OSBOX_ROOT/containers/$half" ] || fail "half-made container kept"
+    [ -d "$OSBOX_ROOT/containers/$young" ] || fail "a container still being made was removed"
+    [ ! -L "$OSBOX_ROOT/names/ghost" ] || fail "the name of a removed container kept"
+    grep -q '"status": "exited"' "$OSBOX_ROOT/containers/$kept/container.json" || fail "stale record not settled"
+    [ -L "$OSBOX_ROOT/names/kept" ] || fail "a kept container lost its name"
+}
