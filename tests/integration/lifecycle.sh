@@ -1,0 +1,373 @@
+# Detached containers: run -d and its monitor, logs, stop/kill/start/restart,
+# rm, exec, ps/inspect, restart policies, concurrency, gc after a killed
+# monitor. Every wait is bounded; every test removes its containers on exit.
+
+lc_setup() {
+    make_busybox_rootfs "$T/rootfs"
+    trap lc_cleanup EXIT
+}
+# Kill and remove whatever this test's store still holds (also on failure).
+lc_cleanup() {
+    local id
+    for id in $(timeout 10 "$OSBOX" ps -aq 2>/dev/null); do
+        timeout 20 "$OSBOX" rm -f "$id" >/dev/null 2>&1 || true
+    done
+    timeout 20 "$OSBOX" gc >/dev/null 2>&1 || true
+}
+# run -d with a bounded wait; prints the id.
+rund() {
+    local id
+    id=$(timeout 20 "$OSBOX" run -d --rootfs "$T/rootfs" "$@") || return $?
+    echo "$id" >> "$T/ids"
+    echo "$id"
+}
+oc() { timeout 30 "$OSBOX" "$@"; }
+jget() { # JSON-FILE-or-STDIN key.path
+    python3 -c 'import json,sys
+v=json.load(sys.stdin)
+if isinstance(v,list): v=v[0]
+for k in sys.argv[1].split("."): v=v[k]
+print(v)' "$1"
+}
+inspect_get() { oc inspect --type container "$1" | jget "$2"; }
+# Poll CMD until it succeeds, at most N tenths of a second.
+wait_for() {
+    local n=$1 i
+    shift
+    for i in $(seq 1 "$n"); do
+        if "$@"; then return 0; fi
+        sleep 0.1
+    done
+    return 1
+}
+logs_have() { oc logs "$1" 2>/dev/null | grep -q -- "$2"; }
+now_ms() { date +%s%3N; }
+# Nothing of this test's containers stays: mounts, cgroups, processes, state.
+# Other suites on this machine run containers too: judge only this test's
+# (ids from run -d and whatever ps still lists).
+assert_no_cgroups_of_ours() {
+    local id left=""
+    for id in $(cat "$T/ids" 2>/dev/null) $(timeout 10 "$OSBOX" ps -aq); do
+        left="$left$(find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name "osbox-$id" 2>/dev/null)"
+    done
+    [ -z "$left" ] || fail "cgroups left behind: $left"
+}
+assert_no_mounts_of_ours() {
+    local m
+    m=$(grep -e "$OSBOX_ROOT" -e "$OSBOX_RUN" /proc/self/mountinfo || true)
+    [ -z "$m" ] || fail "mounts left behind: $m"
+}
+assert_all_gone() { # pids...
+    local p left
+    assert_no_mounts_of_ours
+    wait_for 50 eval 'assert_no_cgroups_of_ours 2>/dev/null' || assert_no_cgroups_of_ours
+    for p in "$@"; do
+        wait_for 50 eval "! kill -0 $p 2>/dev/null" || fail "process $p still runs"
+    done
+    left=$(ls -A "$OSBOX_ROOT/containers" "$OSBOX_RUN/containers" 2>/dev/null | grep -v ':$' | grep . || true)
+    [ -z "$left" ] || fail "state left behind: $left"
+}
+
+test_detached_run_survives_and_logs() {
+    lc_setup
+    local id t0 t1
+    t0=$(now_ms)
+    id=$(rund --name web sh -c 'echo hello-out; echo hello-err >&2; while :; do sleep 0.2; done')
+    t1=$(now_ms)
+    [[ $id =~ ^[0-9a-f]{64}$ ]] || fail "run -d printed '$id', not a 64-hex id"
+    [ $((t1 - t0)) -lt 5000 ] || fail "run -d took $((t1 - t0)) ms"
+    # The osbox that started it is gone; the container runs on under its monitor.
+    assert_eq running "$(inspect_get web status)" "status"
+    local mon
+    mon=$(inspect_get web state.monitor_pid)
+    [ "$mon" -gt 0 ] && kill -0 "$mon" || fail "no monitor process"
+    assert_eq osbox-monitor "$(cat /proc/"$mon"/comm)" "monitor name"
+    wait_for 50 logs_have web hello-out || fail "stdout not in the log: $(oc logs web)"
+    logs_have web hello-err || fail "stderr not in the log"
+    oc ps | grep -q ' web$' || fail "ps does not list web: $(oc ps)"
+    sleep 1
+    assert_eq running "$(inspect_get "${id:0:12}" status)" "still running after 1 s"
+}
+
+test_logs_capped_and_tail() {
+    lc_setup
+    local id dir size
+    id=$(rund --log-opt max-size=16k sh -c 'i=0; while [ $i -lt 3000 ]; do echo "line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; i=$((i+1)); done')
+    assert_eq 0 "$(oc wait "$id")" "exit code"
+    dir=$OSBOX_ROOT/containers/$id
+    size=$(cat "$dir"/container.log* | wc -c)
+    [ "$size" -le 32768 ] || fail "log holds $size bytes, cap is 2 x 16k"
+    [ "$size" -ge 16384 ] || fail "log holds only $size bytes"
+    assert_eq "line-2999-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" "$(oc logs --tail 1 "$id")" "last line"
+    assert_eq 5 "$(oc logs --tail 5 "$id" | wc -l)" "--tail 5"
+    assert_eq "" "$(oc logs --tail 0 "$id")" "--tail 0"
+    capture "$OSBOX" logs --tail x "$id"
+    assert_eq 2 "$STATUS" "--tail x"
+    capture "$OSBOX" run -d --log-opt max-size=1 --rootfs "$T/rootfs" true
+    assert_eq 125 "$STATUS" "tiny max-size"
+    capture "$OSBOX" run -d --log-opt color=red --rootfs "$T/rootfs" true
+    assert_contains "$OUT" "max-size"
+}
+
+test_logs_follow() {
+    lc_setup
+    local id out st=0
+    id=$(rund sh -c 'echo first; sleep 1; echo second; sleep 0.3')
+    out=$(timeout 15 "$OSBOX" logs -f "$id") || st=$?
+    assert_eq 0 "$st" "logs -f ends when the container does"
+    assert_eq "first
+second" "$out" "followed output"
+}
+
+test_stop_grace_then_kill() {
+    lc_setup
+    local t0 el
+    rund --name stubborn sh -c 'trap "echo ignoring-term" TERM; while :; do sleep 0.1; done' >/dev/null
+    rund --name polite sh -c 'while :; do sleep 0.1; done' >/dev/null
+    t0=$(now_ms)
+    oc stop -t 2 stubborn >/dev/null
+    el=$(($(now_ms) - t0))
+    [ "$el" -ge 1900 ] || fail "stop -t 2 returned after $el ms, before the grace period"
+    [ "$el" -lt 8000 ] || fail "stop -t 2 took $el ms"
+    assert_eq 137 "$(inspect_get stubborn exit_code)" "SIGKILL after grace"
+    logs_have stubborn ignoring-term || fail "SIGTERM did not reach the command"
+    assert_eq exited "$(inspect_get stubborn status)"
+    t0=$(now_ms)
+    oc stop -t 20 polite >/dev/null
+    el=$(($(now_ms) - t0))
+    [ "$el" -lt 6000 ] || fail "stop of a TERM-abiding command took $el ms"
+    assert_eq 143 "$(inspect_get polite exit_code)" "SIGTERM"
+    # Stopping a stopped container is fine; a bad -t is a usage error.
+    assert_status 0 oc stop polite
+    assert_status 2 "$OSBOX" stop -t -1 polite
+    assert_status 125 "$OSBOX" stop nosuch
+}
+
+test_kill_signal() {
+    lc_setup
+    rund --name k sh -c 'trap "echo got-usr1" USR1; trap "echo got-alrm" ALRM; while :; do sleep 0.1; done' >/dev/null
+    oc kill -s USR1 k >/dev/null
+    wait_for 50 logs_have k got-usr1 || fail "USR1 not delivered: $(oc logs k)"
+    # A signal our init does not forward goes to its child, the command.
+    oc kill -s SIGALRM k >/dev/null
+    wait_for 50 logs_have k got-alrm || fail "ALRM not delivered: $(oc logs k)"
+    assert_eq running "$(inspect_get k status)" "after USR1"
+    assert_status 2 "$OSBOX" kill -s NOSUCHSIG k
+    oc kill k >/dev/null
+    assert_eq 137 "$(oc wait k)" "kill (default KILL)"
+    capture "$OSBOX" kill k
+    assert_eq 125 "$STATUS" "kill of a stopped container"
+    assert_contains "$OUT" "not running"
+}
+
+test_start_keeps_writable_layer() {
+    lc_setup
+    rund --name s sh -c 'echo run >> /counter; echo "count=$(wc -l < /counter)"; while :; do sleep 0.1; done' >/dev/null
+    wait_for 50 logs_have s count=1 || fail "first run: $(oc logs s)"
+    oc stop -t 0 s >/dev/null
+    assert_eq exited "$(inspect_get s status)"
+    oc start s >/dev/null
+    assert_eq running "$(inspect_get s status)" "after start"
+    wait_for 50 logs_have s count=2 || fail "the writable layer was not kept: $(oc logs s)"
+    assert_eq 2 "$(oc exec s sh -c 'wc -l < /counter')" "exec sees the same layer"
+    oc restart -t 0 s >/dev/null
+    wait_for 50 logs_have s count=3 || fail "restart: $(oc logs s)"
+    assert_status 0 oc start s # already running: nothing to do
+    assert_status 125 "$OSBOX" start nosuch
+}
+
+test_restart_on_failure_counts() {
+    lc_setup
+    local t0
+    t0=$(now_ms)
+    rund --name f --restart on-failure:2 sh -c 'echo attempt; exit 3' >/dev/null
+    assert_eq 3 "$(timeout 20 "$OSBOX" wait f)" "exit code after the retries"
+    assert_eq 3 "$(oc logs f | grep -c attempt)" "1 run + 2 retries"
+    assert_eq 2 "$(inspect_get f restart_count)" "restart_count"
+    assert_eq on-failure "$(inspect_get f restart_policy.name)"
+    # Success is not retried.
+    rund --name ok --restart on-failure:5 sh -c 'echo attempt; exit 0' >/dev/null
+    assert_eq 0 "$(timeout 20 "$OSBOX" wait ok)"
+    assert_eq 1 "$(oc logs ok | grep -c attempt)" "no retry after exit 0"
+    [ $(($(now_ms) - t0)) -lt 20000 ] || fail "restarts took too long"
+    assert_status 125 "$OSBOX" run -d --restart sometimes --rootfs "$T/rootfs" true
+    assert_status 125 "$OSBOX" run --restart always --rootfs "$T/rootfs" true
+}
+
+test_restart_always_bounded() {
+    lc_setup
+    local n1 n2
+    rund --name a --restart always sh -c 'echo up; exit 0' >/dev/null
+    wait_for 100 eval '[ "$(oc logs a | grep -c up)" -ge 3 ]' || fail "not restarted 3 times: $(oc logs a)"
+    oc stop -t 1 a >/dev/null
+    n1=$(oc logs a | grep -c up)
+    sleep 1
+    n2=$(oc logs a | grep -c up)
+    assert_eq "$n1" "$n2" "runs after stop"
+    assert_eq exited "$(inspect_get a status)"
+    [ "$(inspect_get a restart_count)" -ge 2 ] || fail "restart_count $(inspect_get a restart_count)"
+}
+
+test_rm_running_needs_force() {
+    lc_setup
+    local id pid mon
+    id=$(rund --name r sh -c 'while :; do sleep 0.1; done')
+    pid=$(inspect_get r pid)
+    mon=$(inspect_get r state.monitor_pid)
+    capture "$OSBOX" rm r
+    assert_eq 125 "$STATUS" "rm of a running container"
+    assert_contains "$OUT" "is running"
+    assert_eq running "$(inspect_get r status)" "still running after a refused rm"
+    oc rm -f r >/dev/null
+    capture "$OSBOX" inspect --type container r
+    assert_ne 0 "$STATUS" "inspect after rm"
+    [ ! -e "$OSBOX_ROOT/names/r" ] || fail "name kept"
+    assert_all_gone "$pid" "$mon"
+    # A stopped container goes without -f.
+    rund --name r2 true >/dev/null
+    oc wait r2 >/dev/null
+    oc rm r2 >/dev/null
+    [ ! -d "$OSBOX_ROOT/containers/$id" ] || fail "container dir kept"
+    assert_status 125 "$OSBOX" rm r2
+}
+
+test_exec_joins_namespaces_cgroup_and_security() {
+    lc_setup
+    local pid ns a b
+    rund --name e sh -c 'grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status; while :; do sleep 0.1; done' >/dev/null
+    pid=$(inspect_get e pid)
+    for ns in cgroup ipc mnt net pid uts; do
+        a=$(readlink /proc/"$pid"/ns/$ns)
+        b=$(oc exec e readlink /proc/self/ns/$ns)
+        assert_eq "$a" "$b" "$ns namespace"
+    done
+    # Same cgroup in every hierarchy (read inside the container's cgroup ns).
+    assert_eq "$(oc exec e cat /proc/1/cgroup)" "$(oc exec e cat /proc/self/cgroup)" "cgroups"
+    # Host view: the exec'd process sits in the container's cgroup too.
+    a=$(grep -E ':pids:|^0::' /proc/"$pid"/cgroup | head -1)
+    oc exec e sleep 7.31 & local bg=$! sp=""
+    find_exec_sleep() {
+        local p
+        for p in $(pgrep -f '^sleep 7.31$'); do
+            [ "$(readlink /proc/"$p"/ns/pid)" = "$(readlink /proc/"$pid"/ns/pid)" ] && { sp=$p; return 0; }
+        done
+        return 1
+    }
+    wait_for 50 find_exec_sleep || fail "exec'd sleep not found in the container's pid namespace"
+    b=$(grep -E ':pids:|^0::' /proc/"$sp"/cgroup | head -1)
+    kill "$sp"
+    wait "$bg" || true
+    assert_eq "$a" "$b" "host-side cgroup"
+    wait_for 50 logs_have e CapEff || fail "no caps in the log"
+    assert_eq "$(oc logs e | grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):')" \
+        "$(oc exec e grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status)" "caps/seccomp/no_new_privs"
+    assert_contains "$(oc exec e grep Seccomp: /proc/self/status)" "2" "seccomp filter mode"
+    # Options: user, workdir, env; stdin with -i.
+    assert_eq "65534 /tmp bar" "$(oc exec -u nobody -w /tmp -e FOO=bar e sh -c 'echo $(id -u) $(pwd) $FOO')"
+    assert_eq "piped" "$(echo piped | oc exec -i e cat)"
+    assert_eq "" "$(echo piped | oc exec e cat)" "stdin without -i"
+}
+
+test_exec_exit_codes_and_bad_input() {
+    lc_setup
+    rund --name x sh -c 'while :; do sleep 0.1; done' >/dev/null
+    assert_status 7 oc exec x sh -c 'exit 7'
+    assert_status 127 oc exec x nosuchcommand
+    assert_status 126 oc exec x /etc
+    assert_status 2 "$OSBOX" exec x
+    capture "$OSBOX" exec nosuch true
+    assert_eq 125 "$STATUS" "exec into an unknown container"
+    assert_contains "$OUT" "no such container"
+    oc stop -t 0 x >/dev/null
+    capture "$OSBOX" exec x true
+    assert_eq 125 "$STATUS" "exec into a stopped container"
+    assert_contains "$OUT" "not running"
+    # Exec'd processes do not outlive the container, nor keep its cgroup.
+    assert_no_mounts_of_ours
+    wait_for 50 eval 'assert_no_cgroups_of_ours 2>/dev/null' || assert_no_cgroups_of_ours
+}
+
+test_ps_inspect_json_and_prefix_lookup() {
+    lc_setup
+    local id ids i c prefix=""
+    id=$(rund --name p1 sh -c 'while :; do sleep 0.1; done')
+    oc run --rootfs "$T/rootfs" --name p2 true
+    oc ps --format json | python3 -c 'import json,sys; a=json.load(sys.stdin); assert [c["name"] for c in a]==["p1"], a'
+    oc ps -a --format json | python3 -c 'import json,sys; a=json.load(sys.stdin); assert sorted(c["name"] for c in a)==["p1","p2"], a; assert all(len(c["id"])==64 for c in a)'
+    oc inspect p1 | python3 -c 'import json,sys; a=json.load(sys.stdin); assert a[0]["state"]["running"] is True and a[0]["type"]=="container"'
+    assert_eq p1 "$(inspect_get "${id:0:5}" name)" "unique prefix"
+    assert_eq p1 "$(inspect_get "$id" name)" "full id"
+    # An ambiguous prefix: make containers until two ids share a first digit (at most 17).
+    for i in $(seq 1 17); do
+        ids=$(oc ps -aq | cut -c1 | sort | uniq -d | head -1)
+        [ -n "$ids" ] && { prefix=$ids; break; }
+        oc run --rootfs "$T/rootfs" true
+    done
+    [ -n "$prefix" ] || fail "no shared prefix"
+    capture "$OSBOX" stop "$prefix"
+    assert_eq 125 "$STATUS" "ambiguous prefix"
+    assert_contains "$OUT" "ambiguous"
+    capture "$OSBOX" logs zzzz
+    assert_contains "$OUT" "no such container"
+    assert_status 2 "$OSBOX" ps --format yaml
+}
+
+test_duplicate_name_refused() {
+    lc_setup
+    rund --name dup sh -c 'while :; do sleep 0.1; done' >/dev/null
+    capture timeout 20 "$OSBOX" run -d --name dup --rootfs "$T/rootfs" true
+    assert_eq 125 "$STATUS" "second container with the same name"
+    assert_contains "$OUT" "already in use"
+    assert_eq 1 "$(oc ps -aq | wc -l)" "containers"
+    assert_eq running "$(inspect_get dup status)"
+}
+
+test_concurrent_stop_and_rm() {
+    lc_setup
+    local round pids="" p a b
+    for round in 1 2 3; do
+        rund --name c$round sh -c 'trap "" TERM; while :; do sleep 0.1; done' >/dev/null
+        pids="$pids $(inspect_get c$round pid) $(inspect_get c$round state.monitor_pid)"
+        timeout 30 "$OSBOX" stop -t 1 c$round >/dev/null 2>&1 & a=$!
+        timeout 30 "$OSBOX" rm -f c$round >/dev/null 2>&1 & b=$!
+        wait "$a" || true
+        wait "$b" || fail "rm -f failed in round $round"
+        capture "$OSBOX" inspect --type container c$round
+        assert_ne 0 "$STATUS" "c$round still there"
+    done
+    # A plain rm racing a stop: either refused (still running) or done; never half.
+    rund --name c4 sh -c 'while :; do sleep 0.1; done' >/dev/null
+    pids="$pids $(inspect_get c4 pid)"
+    timeout 30 "$OSBOX" stop -t 5 c4 >/dev/null 2>&1 & a=$!
+    timeout 30 "$OSBOX" rm c4 >/dev/null 2>&1 || true
+    wait "$a" || true
+    if oc inspect --type container c4 >/dev/null 2>&1; then
+        assert_eq exited "$(inspect_get c4 status)" "c4 after stop"
+        oc rm c4 >/dev/null
+    fi
+    oc ps -a --format json | python3 -c 'import json,sys; assert json.load(sys.stdin)==[]'
+    # shellcheck disable=SC2086
+    assert_all_gone $pids
+}
+
+test_gc_after_monitor_killed() {
+    lc_setup
+    local pid mon
+    rund --name g sh -c 'while :; do sleep 0.1; done' >/dev/null
+    pid=$(inspect_get g pid)
+    mon=$(inspect_get g state.monitor_pid)
+    kill -9 "$mon"
+    wait_for 50 eval "! kill -0 $mon 2>/dev/null" || fail "monitor survived kill -9"
+    kill -0 "$pid" || fail "the container died with its monitor"
+    oc gc | grep -q 'cleaned up 1 container' || fail "gc did not clean the orphan"
+    assert_eq exited "$(inspect_get g status)" "after gc"
+    oc rm g >/dev/null
+    assert_all_gone "$pid"
+}
+
+test_wait_prints_exit_code() {
+    lc_setup
+    rund --name w sh -c 'sleep 0.5; exit 5' >/dev/null
+    assert_eq 5 "$(timeout 10 "$OSBOX" wait w)"
+    assert_status 125 "$OSBOX" wait nosuch
+}
