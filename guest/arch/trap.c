@@ -44,6 +44,7 @@ void dump_frame(struct trapframe *tf)
 static void kernel_fault(struct trapframe *tf)
 {
     u64 v = tf->vector;
+    console_loud();
     printk("osbox-guest: KERNEL EXCEPTION %lu (%s) at %016lx", v, v < 32 && exc_names[v] ? exc_names[v] : "?", tf->rip);
     if (v == 14)
         printk(" faulting address %016lx", read_cr2());

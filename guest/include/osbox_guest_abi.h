@@ -38,6 +38,12 @@
  *   -- ARGS...           everything after " -- " is init's argv[1..];
  *                        "double quotes" group words (no escapes)
  *   virtio_mmio.device=SIZE@BASE:IRQ   (repeatable) devices to attach
+ *   osbox.env="K=V"      (repeatable) init's environment; any of them
+ *                        replaces the defaults below
+ *   osbox.cwd="DIR"      init's working directory (created if missing)
+ *   quiet                no kernel messages unless something goes wrong
+ *   osbox.rawcon         console output without \r before \n
+ *   (init=, osbox.env=, osbox.cwd= values may be "double-quoted")
  *   osbox.debug=1        boot-phase timings, register dumps of user faults
  *   osbox.strace=1       log every system call with its result
  *   osbox.test=kfault    provoke a kernel page fault (tests)
@@ -45,7 +51,11 @@
  * CPUs are found in an MP table ("_MP_" in 0xf0000-0xfffff) or the ACPI
  * MADT (PVH rsdp_paddr); application processors start at physical 0x8000.
  * The root file system is ext2 on the first virtio-blk disk.  init gets
- * HOME=/ PATH=/bin:/sbin:/usr/bin:/usr/sbin TERM=linux.  When init exits
+ * HOME=/ PATH=/bin:/sbin:/usr/bin:/usr/sbin TERM=linux; an init= without
+ * "/" is looked up in PATH.  If init cannot be run the VM ends with 127
+ * (not found) or 126 (other errors, also an unusable osbox.cwd).  The wall
+ * clock comes from KVM's pvclock when offered (the host's time), else the
+ * CMOS RTC.  When init exits
  * the buffer cache is written back and the VM ends with init's status
  * (exit code, or 128+N when killed by signal N; 255 on kernel panic,
  * 128+vector on a kernel exception). */

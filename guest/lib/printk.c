@@ -1,5 +1,6 @@
 /* Formatted output to the serial console, and the two ways the VM ends. */
 #include "kernel.h"
+#include "boot.h"
 
 static void put(char *buf, size_t n, size_t *pos, char c)
 {
@@ -73,16 +74,36 @@ int snprintf(char *buf, size_t n, const char *fmt, ...)
     return r;
 }
 
+/* Cmdline flags of the console, read once the cmdline is there:
+ * "quiet" drops kernel messages until something goes wrong (console_loud());
+ * "osbox.rawcon" sends \n without \r (the host's terminal adds it), so
+ * `osbox vm run` output is byte for byte what the program wrote. */
+static int quiet = -1, rawcon;
+static bool loud;
+
+static void console_flags(void)
+{
+    if (quiet < 0 && boot_cmdline[0]) {
+        quiet = cmdline_has("quiet");
+        rawcon = cmdline_has("osbox.rawcon");
+    }
+}
+
+void console_loud(void) { loud = true; }
+
 void console_write(const char *s, size_t n)
 {
+    console_flags();
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\n') uart_putc('\r');
+        if (s[i] == '\n' && !rawcon) uart_putc('\r');
         uart_putc(s[i]);
     }
 }
 
 void printk(const char *fmt, ...)
 {
+    console_flags();
+    if (quiet > 0 && !loud) return;
     char buf[512];
     va_list ap;
     va_start(ap, fmt);
@@ -110,6 +131,7 @@ void panic(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    console_loud();
     printk("osbox-guest: kernel panic: %s\n", buf);
     machine_exit(OSBOX_STATUS_PANIC);
 }

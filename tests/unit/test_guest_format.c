@@ -28,6 +28,10 @@
 #include "../../guest/lib/string.c"
 #include "../../guest/lib/printk.c"
 
+/* printk.c reads console flags ("quiet", "osbox.rawcon") from the cmdline. */
+char boot_cmdline[1024];
+bool cmdline_has(const char *key) { return strstr(boot_cmdline, key) != NULL; }
+
 static char uart[256];
 static size_t uart_len;
 void uart_putc(char c) { if (uart_len < sizeof uart - 1) uart[uart_len++] = c; }
