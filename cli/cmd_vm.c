@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "util.h"
+#include "vm_run.h"
 #include "vmm/vmm.h"
 
 #define GUEST_KERNEL_PATH "/boot/osbox-kernel"
@@ -193,6 +194,8 @@ static int vm_main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "boot"))
         return vm_boot(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "run")) /* cmd_vm_run.c */
+        return vm_run_main(argc - 1, argv + 1);
     return cli_failf(OSBOX_EXIT_USAGE, "vm: unknown subcommand '%s' (see 'osbox vm --help')",
                      argv[1]);
 }
