@@ -1,7 +1,8 @@
 /* `osbox bench`: the same workload binaries run on the host, in a container
- * (and later in a VM), measured and compared. The command (cmd_bench.c) is
+ * and in a VM, measured and compared. The command (cmd_bench.c) is
  * glue; this header ties together the pieces:
  *   bench_world.c    the workloads, and the command line that runs one in a mode
+ *   bench_vm.c       how the vm mode runs here (KVM, kvm-pvm, nested harness)
  *   bench_exec.c     run one invocation, collect its JSON lines, start-up, memory
  *   bench_stats.c    median / spread / ratios
  *   bench_table.c    the terminal table
@@ -59,6 +60,7 @@ struct bench_results {
     struct bench_row *mem;
     size_t n_mem;
     char **notes; /* lines the report repeats (method, caveats) */
+    char *vm_note; /* how the vm mode ran, when it is not plain KVM (also in notes) */
     int failures; /* invocations that failed */
 };
 /* Find or add the row; strings copied. */
@@ -82,6 +84,9 @@ struct bench_invocation {
     const char *workload;/* the workload's name, to check the lines' "workload" */
     enum bench_mode mode;
     int timeout_s;
+    /* Start-up = launch to the first byte on stdout, not the workload's own
+     * startup_us (for a VM whose clock is not the host's). */
+    bool startup_from_output;
 };
 /* Run it: stdout lines parsed into rows of r (start-up lines into
  * r->startup_ms), peak memory into r->mem_kib. OSBOX_BENCH_T0 is set in the
@@ -100,6 +105,10 @@ char *bench_default_workload_dir(void);
  * no ":"; network workloads get "local" first. Unknown name: exit_status 2. */
 int bench_parse_workload(const char *spec, const char *wl_dir, char **name, char ***args,
                          struct osbox_err *err);
+/* Smaller default arguments for a slow VM (kvm-pvm, software emulation):
+ * counts cut so one invocation takes seconds, not hours. Per-operation
+ * metrics stay comparable; NULL if the workload has none. */
+char **bench_small_args(const char *name);
 /* A rootfs for container mode under $OSBOX_RUN/bench/<id>/rootfs: the
  * workloads in /bench, and dev proc sys tmp etc run. *dir_out is what to remove. */
 int bench_make_rootfs(const char *wl_dir, char **dir_out, char **rootfs_out,
@@ -109,7 +118,21 @@ struct bench_launch {
     const char *rootfs;    /* container: bench_make_rootfs()'s, unless image */
     const char *image;     /* container: run from this image instead */
     const char *image_dir; /* where the image holds the workloads */
+    const char *vm_image;  /* vm: `osbox vm run` this image (default busybox) */
+    const char *harness;   /* vm: run inside tests/kvm/run-in-kvm-vm.sh (no /dev/kvm) */
+    const char *harness_oci; /* vm in the harness: load this OCI layout there first */
 };
+
+/* How the vm mode runs here (bench_vm.c). */
+struct bench_vm_env {
+    char *harness;     /* NULL: /dev/kvm works here */
+    char *harness_oci; /* the busybox OCI layout to load inside the harness */
+    bool pvm;          /* /dev/kvm is kvm-pvm (software-assisted) */
+    bool slow;         /* pvm or harness: use bench_small_args() */
+    char *note;        /* what the report says about it, NULL for plain KVM */
+};
+int bench_vm_detect(const char *image, struct bench_vm_env *vm, struct osbox_err *err);
+void bench_vm_env_free(struct bench_vm_env *vm);
 /* argv running workload `name` with args in mode (see bench_exec for the
  * OSBOX_BENCH_T0=@ placeholder it contains for launchers). */
 char **bench_mode_argv(enum bench_mode mode, const struct bench_launch *l, const char *name,

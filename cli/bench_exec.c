@@ -157,7 +157,9 @@ static int parse_lines(const struct bench_invocation *inv, char *out, struct ben
             json_decref(o);
             return osbox_error(err, 0, "%s: line from workload '%s'", inv->workload, wl);
         }
-        if (!strcmp(metric, "startup_us"))
+        if (!strcmp(metric, "startup_us") && inv->startup_from_output)
+            ; /* measured from outside instead */
+        else if (!strcmp(metric, "startup_us"))
             bench_series_add(&r->startup_ms[inv->mode], json_number_value(value) / 1000.0);
         else {
             bench_series_add(&bench_row_get(r, wl, metric, unit)->mode[inv->mode],
@@ -175,7 +177,7 @@ int bench_exec(const struct bench_invocation *inv, struct bench_results *r, stru
     struct buf out = { 0 }, errb = { 0 };
     unsigned long long peak = 0;
     char t0var[64], *saved[256];
-    long long deadline, next_sample = 0;
+    long long deadline, next_sample = 0, launched, first_out = -1;
     struct timespec t0;
     struct rusage ru;
     pid_t pid, w;
@@ -211,7 +213,8 @@ int bench_exec(const struct bench_invocation *inv, struct bench_results *r, stru
     restore_t0(inv->argv, saved);
     close(out_pipe[1]);
     close(err_pipe[1]);
-    deadline = now_ms() + (long long)inv->timeout_s * 1000;
+    launched = now_ms();
+    deadline = launched + (long long)inv->timeout_s * 1000;
 
     struct pollfd pfd[2] = { { out_pipe[0], POLLIN, 0 }, { err_pipe[0], POLLIN, 0 } };
     for (;;) {
@@ -249,6 +252,8 @@ int bench_exec(const struct bench_invocation *inv, struct bench_results *r, stru
             if (pfd[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
             n = read(pfd[i].fd, chunk, sizeof chunk);
+            if (n > 0 && i == 0 && first_out < 0)
+                first_out = now_ms() - launched;
             if (n > 0)
                 buf_append(i == 0 ? &out : &errb, chunk, (size_t)n, i == 0 ? 0 : 2048);
             else if (n == 0 || errno != EINTR) {
@@ -280,6 +285,8 @@ int bench_exec(const struct bench_invocation *inv, struct bench_results *r, stru
         rc = osbox_error(err, 0, "%s (%s) printed no metrics", inv->workload,
                          bench_mode_names[inv->mode]);
     if (rc > 0) {
+        if (inv->startup_from_output)
+            bench_series_add(&r->startup_ms[inv->mode], (double)first_out);
         bench_series_add(&r->mem_kib[inv->mode], (double)peak);
         bench_series_add(&bench_mem_row(r, inv->workload)->mode[inv->mode], (double)peak / 1024.0);
         rc = 0;

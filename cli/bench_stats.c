@@ -141,6 +141,7 @@ void bench_results_free(struct bench_results *r)
         bench_series_free(&r->mem_kib[m]);
     }
     osbox_strv_free(r->notes);
+    free(r->vm_note);
     memset(r, 0, sizeof *r);
 }
 

@@ -112,4 +112,6 @@ void bench_print_table(FILE *out, const struct bench_results *r)
     fprintf(out, "(median ±half-range over %d run%s; ratios: >1x means the mode is slower",
             r->runs, r->runs == 1 ? "" : "s");
     fprintf(out, " for times, faster for MB/s)\n");
+    if (r->modes[BENCH_VM] && r->vm_note)
+        fprintf(out, "vm: %s\n", r->vm_note);
 }

@@ -1,5 +1,5 @@
-/* osbox bench: run the workloads on the host and in a container (the VM mode
- * comes with `osbox vm run`), several times each, and compare. */
+/* osbox bench: run the workloads on the host, in a container and in a VM
+ * (`osbox vm run`), several times each, and compare. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +21,8 @@ static void usage(FILE *out)
     fprintf(out,
             "Usage: osbox bench [OPTIONS] [WORKLOAD[:ARG,...]...]\n"
             "\n"
-            "Run the same static workload binaries on the host and in a container, N times\n"
-            "each, and print per metric the median and spread per mode and the ratio to the\n"
+            "Run the same static workload binaries on the host, in a container and in a VM,\n"
+            "N times each, and print per metric the median and spread per mode and the ratio to the\n"
             "host, plus start-up time (launch to the workload's first instruction) and memory\n"
             "(peak RSS of the process tree) per mode.\n"
             "\n"
@@ -35,14 +35,19 @@ static void usage(FILE *out)
             "                    build/workloads, or $OSBOX_WORKLOADS)\n"
             "  --image REF       container mode: run the workloads from this image, in\n"
             "                    --image-dir (default /usr/local/bin); default: a rootfs\n"
-            "                    holding just the workloads\n"
+            "                    holding just the workloads. vm mode: `osbox vm run` of\n"
+            "                    this image (default busybox, which holds the workloads)\n"
             "  --timeout SEC     per invocation (default 600)\n"
             "  -q, --quiet       no progress lines\n"
             "\n"
             "Workloads (default: all): syscall ctxswitch fork pagefault memlat cpu fileio\n"
             "alloc udp-rtt tcp-rr tcp-stream. NAME:ARG,ARG passes arguments, e.g.\n"
             "memlat:256m,4m; the network ones always run in 'local' mode (their own\n"
-            "server on 127.0.0.1, inside the mode's network namespace).\n");
+            "server on 127.0.0.1, inside the mode's network namespace).\n"
+            "\n"
+            "vm mode: without /dev/kvm it runs inside the nested-KVM harness (software\n"
+            "emulation; the report says so). On a slow KVM (kvm-pvm) or in the harness,\n"
+            "workloads given without arguments use reduced sizes in the vm mode.\n");
 }
 
 static int parse_modes(const char *list, bool modes[BENCH_NMODES])
@@ -129,7 +134,9 @@ static int bench_main(int argc, char **argv)
     struct bench_opts o = { 0 };
     struct bench_results res = { 0 };
     struct osbox_err err = { 0 };
-    char **names = NULL, ***args = NULL, *wl_dir = NULL, *tmpdir = NULL, *rootfs = NULL;
+    char **names = NULL, ***args = NULL, ***vm_args = NULL, *wl_dir = NULL, *tmpdir = NULL,
+         *rootfs = NULL;
+    struct bench_vm_env vm = { 0 };
     size_t n_wl = 0;
     int rc = 0;
 
@@ -139,21 +146,23 @@ static int bench_main(int argc, char **argv)
     }
     if ((rc = parse_opts(argc, argv, &o)))
         return rc < 0 ? 0 : rc;
-    if (o.modes[BENCH_VM])
-        return cli_failf(OSBOX_EXIT_FAILED,
-                         "bench: vm mode is not available yet: needs `osbox vm run`");
+    if (o.modes[BENCH_VM] && bench_vm_detect(o.image, &vm, &err) < 0)
+        return cli_fail(&err);
     wl_dir = o.wl_dir ? osbox_xstrdup(o.wl_dir) : bench_default_workload_dir();
     o.wl_dir = wl_dir;
 
     n_wl = optind < argc ? (size_t)(argc - optind) : bench_n_workloads();
     names = osbox_xcalloc(n_wl + 1, sizeof *names);
     args = osbox_xcalloc(n_wl + 1, sizeof *args);
+    vm_args = osbox_xcalloc(n_wl + 1, sizeof *vm_args);
     for (size_t i = 0; i < n_wl; i++) {
         const char *spec = optind < argc ? argv[optind + (int)i] : bench_workload_name(i);
         if (bench_parse_workload(spec, wl_dir, &names[i], &args[i], &err) < 0) {
             rc = cli_fail(&err);
             goto out;
         }
+        if (vm.slow && !strchr(spec, ':'))
+            vm_args[i] = bench_small_args(names[i]);
         for (size_t j = 0; j < i; j++)
             if (!strcmp(names[j], names[i])) { /* rows are keyed by workload and metric */
                 rc = cli_failf(OSBOX_EXIT_USAGE, "bench: workload '%s' given twice", names[i]);
@@ -165,7 +174,19 @@ static int bench_main(int argc, char **argv)
     res.runs = (int)o.runs;
     osbox_strv_push(&res.notes, "Start-up: wall clock from osbox launching the program to the "
                                 "workload's first instruction (a constructor reads the clock).");
-    osbox_strv_push(&res.notes, "VM mode: not measured here yet (it needs `osbox vm run`).");
+    if (o.modes[BENCH_VM]) {
+        osbox_strv_push(&res.notes, "VM: `osbox vm run` of the image (a private copy of its "
+                                    "ext2 disk, the osbox guest kernel); memory is the monitor's "
+                                    "RSS, guest pages it touched included. The guest's "
+                                    "CLOCK_REALTIME comes from KVM's pvclock, in step with the "
+                                    "host's.");
+        if (vm.note) {
+            char *n = osbox_strdup_printf("VM mode: %s", vm.note);
+            osbox_strv_push(&res.notes, n);
+            free(n);
+            res.vm_note = osbox_xstrdup(vm.note);
+        }
+    }
     osbox_strv_push(&res.notes, "Memory: peak RSS summed over the launched process tree, "
                                 "sampled every 10 ms (a page shared by several processes counts in each).");
     if (o.modes[BENCH_CONTAINER]) {
@@ -179,7 +200,8 @@ static int bench_main(int argc, char **argv)
     }
 
     struct bench_launch launch = { .wl_dir = wl_dir, .rootfs = rootfs, .image = o.image,
-                                   .image_dir = o.image_dir };
+                                   .image_dir = o.image_dir, .vm_image = o.image,
+                                   .harness = vm.harness, .harness_oci = vm.harness_oci };
     /* Modes interleaved run by run, so drift on a busy machine hits all alike. */
     for (size_t i = 0; i < n_wl; i++) {
         bool failed[BENCH_NMODES] = { false }; /* a failure is not retried in that mode */
@@ -192,7 +214,9 @@ static int bench_main(int argc, char **argv)
                 if (!o.quiet)
                     fprintf(stderr, "bench: %s, %s, run %d/%lld\n", names[i],
                             bench_mode_names[m], run + 1, o.runs);
-                inv.argv = bench_mode_argv((enum bench_mode)m, &launch, names[i], args[i]);
+                inv.startup_from_output = m == BENCH_VM && vm.harness;
+                inv.argv = bench_mode_argv((enum bench_mode)m, &launch, names[i],
+                                           m == BENCH_VM && vm_args[i] ? vm_args[i] : args[i]);
                 osbox_err_clear(&err);
                 if (bench_exec(&inv, &res, &err) < 0) {
                     res.failures++;
@@ -222,7 +246,10 @@ out:
     for (size_t i = 0; i < n_wl; i++) {
         free(names[i]);
         osbox_strv_free(args[i]);
+        osbox_strv_free(vm_args[i]);
     }
+    free(vm_args);
+    bench_vm_env_free(&vm);
     free(names);
     free(args);
     free(tmpdir);
@@ -233,5 +260,5 @@ out:
 }
 
 OSBOX_COMMAND(bench_command, .name = "bench",
-              .summary = "Run the workloads on the host and in a container; compare",
+              .summary = "Run the workloads on the host, in a container and in a VM; compare",
               .main = bench_main)

@@ -73,10 +73,14 @@ test_bench_usage_errors() {
     assert_contains "$OUT" "workload 'syscall' given twice"
 }
 
-test_bench_vm_mode_says_not_available() {
-    capture "$OSBOX" bench --modes host,vm --runs 1 syscall:10
-    assert_eq 125 "$STATUS"
-    assert_contains "$OUT" "vm mode is not available yet: needs \`osbox vm run\`"
+# The vm mode itself is tested in tests/kvm/vm_run.sh; here: a missing image
+# fails that mode with the image's name, and bench fails (no boot happens).
+test_bench_vm_mode_missing_image() {
+    have_kvm || skip "no /dev/kvm (tests/kvm/vm_run.sh covers the vm mode)"
+    capture "$OSBOX" bench --modes host,vm --runs 1 --image nosuchimage syscall:10
+    assert_eq 125 "$STATUS" "bench: $OUT"
+    assert_contains "$OUT" "image 'nosuchimage' not found"
+    assert_contains "$OUT" "1 invocation failed"
 }
 
 # A workload that fails is reported with its own message, and bench fails.
