@@ -1,5 +1,5 @@
 /* PVH entry: 32-bit protected mode, paging off, %ebx = hvm_start_info.
- * Builds boot page tables (identity 0-4G, direct map at 0xffff800000000000,
+ * Loads the boot page tables (identity 0-4G, direct map at 0xffff800000000000,
  * kernel at 0xffffffff80000000), enters long mode and jumps high. */
 #define KVMA 0xffffffff80000000
 #define PTE_P  1
@@ -22,35 +22,6 @@ pvh_start32:
     mov $0x502, %dx                 /* boot-time marker: kernel entry */
     mov $1, %eax
     outl %eax, %dx
-    /* four PDs of 2 MiB pages covering 0..4 GiB */
-    mov $boot_pd, %edi
-    xor %ecx, %ecx
-1:  mov %ecx, %eax
-    shl $21, %eax
-    or $(PTE_P|PTE_W|PTE_PS), %eax
-    mov %eax, (%edi,%ecx,8)
-    mov %ecx, %eax
-    shr $11, %eax                   /* high dword: (i*2M)>>32 */
-    mov %eax, 4(%edi,%ecx,8)
-    inc %ecx
-    cmp $2048, %ecx
-    jne 1b
-    /* PDPTs: low (identity) and direct share the 4 PDs */
-    xor %ecx, %ecx
-2:  mov %ecx, %eax
-    shl $12, %eax
-    add $boot_pd + (PTE_P|PTE_W), %eax
-    mov %eax, boot_pdpt_low(,%ecx,8)
-    mov %eax, boot_pdpt_direct(,%ecx,8)
-    inc %ecx
-    cmp $4, %ecx
-    jne 2b
-    movl $boot_pd + (PTE_P|PTE_W), boot_pdpt_high + 510*8
-    movl $boot_pd + 4096 + (PTE_P|PTE_W), boot_pdpt_high + 511*8
-    movl $boot_pdpt_low + (PTE_P|PTE_W), boot_pml4
-    movl $boot_pdpt_direct + (PTE_P|PTE_W), boot_pml4 + 256*8
-    movl $boot_pdpt_high + (PTE_P|PTE_W), boot_pml4 + 511*8
-
     mov %cr4, %eax
     or $0x6a0, %eax                 /* PAE | PGE | OSFXSR | OSXMMEXCPT */
     mov %eax, %cr4
@@ -88,21 +59,42 @@ boot_gdt:
 boot_gdtr:
     .word boot_gdtr - boot_gdt - 1
     .long boot_gdt
+    /* The boot page tables are data, filled in at build time: building
+     * them in a loop costs ~10 ms where the hypervisor emulates kernel
+     * code (kvm-pvm).  Four PDs of 2 MiB pages map 0..4 GiB; the identity
+     * and direct-map PDPTs share them; the kernel's PDPT maps 0..2 GiB at
+     * -2 GiB. */
     .align 4096
     .globl boot_pml4
-boot_pml4:        .fill 512, 8, 0
-boot_pdpt_low:    .fill 512, 8, 0
-boot_pdpt_direct: .fill 512, 8, 0
-boot_pdpt_high:   .fill 512, 8, 0
-boot_pd:          .fill 2048, 8, 0
+boot_pml4:
+    .quad boot_pdpt_low + (PTE_P|PTE_W)
+    .fill 255, 8, 0
+    .quad boot_pdpt_direct + (PTE_P|PTE_W)
+    .fill 254, 8, 0
+    .quad boot_pdpt_high + (PTE_P|PTE_W)
+boot_pdpt_low:
+    .quad boot_pd + (PTE_P|PTE_W), boot_pd + 0x1000 + (PTE_P|PTE_W)
+    .quad boot_pd + 0x2000 + (PTE_P|PTE_W), boot_pd + 0x3000 + (PTE_P|PTE_W)
+    .fill 508, 8, 0
+boot_pdpt_direct:
+    .quad boot_pd + (PTE_P|PTE_W), boot_pd + 0x1000 + (PTE_P|PTE_W)
+    .quad boot_pd + 0x2000 + (PTE_P|PTE_W), boot_pd + 0x3000 + (PTE_P|PTE_W)
+    .fill 508, 8, 0
+boot_pdpt_high:
+    .fill 510, 8, 0
+    .quad boot_pd + (PTE_P|PTE_W), boot_pd + 0x1000 + (PTE_P|PTE_W)
+boot_pd:
+    .set pde, 0
+    .rept 2048
+    .quad (pde << 21) | (PTE_P|PTE_W|PTE_PS)
+    .set pde, pde + 1
+    .endr
 
     .text
 high_entry:
-    movabs $__bss_start_sym, %rdi
-    movabs $kernel_end, %rcx
-    sub %rdi, %rcx
-    xor %eax, %eax
-    rep stosb
+    /* .bss needs no clearing: it is the zero-filled tail (p_memsz beyond
+     * p_filesz) of the data segment, which every ELF loader zeroes; doing
+     * it again costs ~150 ms where kernel code is emulated (kvm-pvm). */
     movabs $boot_stack_top, %rsp
     xor %ebp, %ebp
     mov %esi, %edi                  /* hvm_start_info physical */

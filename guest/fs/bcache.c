@@ -10,6 +10,7 @@
 #define NHASH 256
 static struct buf bufs[NBUF];
 static struct buf lru;          /* head: most recently used first */
+static struct buf *hash[NHASH]; /* valid or loading buffers by blockno */
 static struct blkdev *dev;
 static u32 bsize;
 u64 bcache_hits, bcache_misses;
@@ -18,7 +19,7 @@ u64 bcache_hits, bcache_misses;
  * would make a 4 KiB buffer span two pages. */
 static u8 *buf_data_alloc(void)
 {
-    u64 p = page_alloc();
+    u64 p = pages_alloc_nz(1);     /* a block is read into it first */
     return p ? P2V(p) : NULL;
 }
 
@@ -44,9 +45,31 @@ static int bwrite_now(struct buf *b)
     return r;
 }
 
+/* A hash, not a walk of the LRU list: a miss would visit all NBUF
+ * buffers, and every bread and each readahead block looks up. */
+static struct buf **bucket(u64 blockno) { return &hash[blockno % NHASH]; }
+
+static void unhash(struct buf *b)
+{
+    if (!b->hashed) return;
+    for (struct buf **p = bucket(b->blockno); *p; p = &(*p)->hash_next)
+        if (*p == b) { *p = b->hash_next; break; }
+    b->hashed = false;
+}
+
+/* Give buffer b a new block number (it is about to be loaded). */
+static void rehash(struct buf *b, u64 blockno)
+{
+    unhash(b);
+    b->blockno = blockno;
+    b->hash_next = *bucket(blockno);
+    *bucket(blockno) = b;
+    b->hashed = true;
+}
+
 static struct buf *lookup(u64 blockno)
 {
-    for (struct buf *b = lru.lru_next; b != &lru; b = b->lru_next)
+    for (struct buf *b = *bucket(blockno); b; b = b->hash_next)
         if ((b->valid || b->loading) && b->blockno == blockno) return b;
     return NULL;
 }
@@ -90,7 +113,7 @@ struct buf *bread(u64 blockno)
     struct buf *set[RA + 1];
     void *data[RA + 1];
     u32 n = 0;
-    b->blockno = blockno;
+    rehash(b, blockno);
     b->valid = false;
     b->loading = true;
     set[n] = b; data[n++] = b->data;
@@ -98,7 +121,7 @@ struct buf *bread(u64 blockno)
     while (n <= RA && blockno + n < nblocks && !lookup(blockno + n)) {
         struct buf *x = clean_victim();
         if (!x) break;
-        x->blockno = blockno + n;
+        rehash(x, blockno + n);
         x->valid = false;
         x->loading = true;
         set[n] = x; data[n++] = x->data;

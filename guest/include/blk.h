@@ -20,6 +20,8 @@ struct buf {
     bool valid, dirty, loading;
     u8 *data;
     struct buf *lru_prev, *lru_next;
+    struct buf *hash_next;      /* chain of its blockno's hash bucket */
+    bool hashed;
 };
 void bcache_init(struct blkdev *d, u32 block_size);
 struct buf *bread(u64 blockno);

@@ -27,6 +27,7 @@ struct hvm_start_info;
 void pmm_init(const struct hvm_start_info *si);
 u64 page_alloc(void);               /* zeroed page, refcount 1; 0 if none */
 u64 pages_alloc(size_t n);          /* contiguous zeroed pages */
+u64 pages_alloc_nz(size_t n);       /* contiguous pages, contents undefined */
 void pages_free(u64 phys, size_t n);
 void page_get(u64 phys);
 void page_put(u64 phys);

@@ -21,7 +21,7 @@ struct proc *proc_alloc(void)
     for (int i = 0; i < NPROC; i++) {
         struct proc *p = &procs[i];
         if (p->state != P_UNUSED) continue;
-        u64 ks = pages_alloc(KSTACK_SIZE / PAGE_SIZE);
+        u64 ks = pages_alloc_nz(KSTACK_SIZE / PAGE_SIZE);
         if (!ks) return NULL;
         memset(p, 0, sizeof *p);
         p->kstack = (u64)P2V(ks);

@@ -1,10 +1,15 @@
 /* The few string routines the kernel needs (the compiler may emit calls to mem*). */
 #include "kernel.h"
 
+/* Quadwords, then the tail bytes: under a hypervisor that emulates the
+ * kernel (kvm-pvm) each rep iteration costs about as much as an
+ * instruction, so 8 bytes a step is 8x faster than movsb/stosb. */
 void *memcpy(void *d, const void *s, size_t n)
 {
     void *r = d;
-    __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+    size_t q = n / 8, b = n % 8;
+    __asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(q) : : "memory");
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(b) : : "memory");
     return r;
 }
 void *memmove(void *d, const void *s, size_t n)
@@ -20,7 +25,10 @@ void *memmove(void *d, const void *s, size_t n)
 void *memset(void *d, int c, size_t n)
 {
     void *r = d;
-    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+    size_t q = n / 8, b = n % 8;
+    u64 v = (u8)c * 0x0101010101010101UL;
+    __asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(v) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(b) : "a"(v) : "memory");
     return r;
 }
 int memcmp(const void *a, const void *b, size_t n)

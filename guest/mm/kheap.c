@@ -21,14 +21,14 @@ void *kmalloc(size_t n)
     struct hdr *h;
     if (total > 4096) {
         size_t pages = ALIGN_UP(total, PAGE_SIZE) / PAGE_SIZE;
-        u64 p = pages_alloc(pages);
+        u64 p = pages_alloc_nz(pages);
         if (!p) return NULL;
         h = P2V(p);
         h->size = pages * PAGE_SIZE;
     } else {
         int c = class_of(total);
         if (!freelist[c]) {
-            u64 p = page_alloc();
+            u64 p = pages_alloc_nz(1);
             if (!p) return NULL;
             size_t sz = 32UL << c;
             for (u8 *o = P2V(p); o + sz <= (u8 *)P2V(p) + PAGE_SIZE; o += sz) {

@@ -1,16 +1,45 @@
 /* Physical page allocator: one bit per page (set = in use) plus a
- * reference count per page for copy-on-write sharing. */
+ * reference count per page for copy-on-write sharing.
+ *
+ * A second bitmap remembers which pages were ever handed out: the
+ * monitors (osbox's VMM, QEMU) give the guest fresh, zeroed RAM, so a page
+ * never used since boot needs no clearing.  Under a hypervisor that
+ * emulates kernel code (kvm-pvm) clearing a page costs ~0.5 ms, and most
+ * pages a short-lived VM uses are first uses.  What the monitor did write
+ * (below 1 MiB, the kernel image, PVH modules) is never counted as fresh. */
 #include "kernel.h"
 #include "mm.h"
 #include "boot.h"
 
-static u8 *bitmap;
-static u16 *refcnt;
+static u8 *bitmap, *touched;
+static u16 *refcnt;             /* meaningful only for pages in use */
 static u64 max_pfn, hint, nfree, ntotal;
 
 static inline bool used(u64 pfn) { return bitmap[pfn >> 3] & (1 << (pfn & 7)); }
 static inline void set_used(u64 pfn) { bitmap[pfn >> 3] |= 1 << (pfn & 7); }
 static inline void set_free(u64 pfn) { bitmap[pfn >> 3] &= ~(1 << (pfn & 7)); }
+static inline bool was_touched(u64 pfn) { return touched[pfn >> 3] & (1 << (pfn & 7)); }
+static inline void set_touched(u64 pfn) { touched[pfn >> 3] |= 1 << (pfn & 7); }
+
+/* Mark pages [lo, hi) free: bit by bit at the ends, 64 pages at a time in
+ * between (a per-page loop over all of RAM is seconds of emulated code). */
+static void free_range(u64 lo, u64 hi)
+{
+    while (lo < hi && (lo & 63)) { if (used(lo)) { set_free(lo); nfree++; } lo++; }
+    u64 *w = (u64 *)bitmap;
+    for (; lo + 64 <= hi; lo += 64) {
+        if (w[lo / 64] == ~0UL) nfree += 64;
+        else for (int i = 0; i < 64; i++) nfree += (w[lo / 64] >> i) & 1;
+        w[lo / 64] = 0;
+    }
+    while (lo < hi) { if (used(lo)) { set_free(lo); nfree++; } lo++; }
+}
+
+static void touch_range(u64 addr, u64 size)
+{
+    for (u64 pfn = addr / PAGE_SIZE; pfn < max_pfn && pfn * PAGE_SIZE < addr + size; pfn++)
+        set_touched(pfn);
+}
 
 void pmm_init(const struct hvm_start_info *si)
 {
@@ -38,19 +67,25 @@ void pmm_init(const struct hvm_start_info *si)
         }
     u64 meta = ALIGN_UP(V2P(kernel_end), PAGE_SIZE);
     u64 bm_bytes = ALIGN_UP(max_pfn / 8 + 1, 8);
-    u64 meta_end = ALIGN_UP(meta + bm_bytes + max_pfn * sizeof(u16), PAGE_SIZE);
+    u64 meta_end = ALIGN_UP(meta + 2 * bm_bytes + max_pfn * sizeof(u16), PAGE_SIZE);
     bitmap = P2V(meta);
-    refcnt = (u16 *)((u8 *)bitmap + bm_bytes);
+    touched = bitmap + bm_bytes;
+    refcnt = (u16 *)(touched + bm_bytes);
     memset(bitmap, 0xff, bm_bytes);
-    memset(refcnt, 0, max_pfn * sizeof(u16));
+    memset(touched, 0, bm_bytes);
+    u64 kernel_lo = OSBOX_KERNEL_PHYS / PAGE_SIZE, kernel_hi = meta_end / PAGE_SIZE;
     for (u32 i = 0; i < n; i++) {
         if (mm[i].type != 1) continue;
-        for (u64 p = ALIGN_UP(mm[i].addr, PAGE_SIZE); p + PAGE_SIZE <= mm[i].addr + mm[i].size; p += PAGE_SIZE) {
-            u64 pfn = p / PAGE_SIZE;
-            if (pfn >= max_pfn || p < 0x100000 || (p >= OSBOX_KERNEL_PHYS && p < meta_end))
-                continue;
-            if (used(pfn)) { set_free(pfn); nfree++; }
-        }
+        u64 lo = ALIGN_UP(mm[i].addr, PAGE_SIZE) / PAGE_SIZE;
+        u64 hi = (mm[i].addr + mm[i].size) / PAGE_SIZE;
+        if (lo < 0x100000 / PAGE_SIZE) lo = 0x100000 / PAGE_SIZE;
+        if (hi > max_pfn) hi = max_pfn;
+        if (lo < kernel_lo) free_range(lo, MIN(hi, kernel_lo));
+        if (hi > kernel_hi) free_range(MAX(lo, kernel_hi), hi);
+    }
+    if (si && si->version >= 1 && si->nr_modules && si->modlist_paddr) {
+        const struct { u64 paddr, size, cmdline, reserved; } *mod = P2V(si->modlist_paddr);
+        for (u32 i = 0; i < si->nr_modules && i < 16; i++) touch_range(mod[i].paddr, mod[i].size);
     }
     ntotal = nfree;
     hint = 0;
@@ -69,19 +104,25 @@ static u64 find_run(size_t n)
     return 0;
 }
 
-u64 pages_alloc(size_t n)
+static u64 alloc_run(size_t n, bool zero)
 {
     if (n == 0 || n > nfree) return 0;
     u64 pfn = find_run(n);
     if (!pfn) return 0;
-    for (size_t i = 0; i < n; i++) { set_used(pfn + i); refcnt[pfn + i] = 1; }
+    for (size_t i = 0; i < n; i++) {
+        set_used(pfn + i);
+        refcnt[pfn + i] = 1;
+        if (!was_touched(pfn + i)) set_touched(pfn + i);
+        else if (zero) memset(P2V((pfn + i) * PAGE_SIZE), 0, PAGE_SIZE);
+    }
     nfree -= n;
     hint = pfn + n;
-    memset(P2V(pfn * PAGE_SIZE), 0, n * PAGE_SIZE);
     return pfn * PAGE_SIZE;
 }
 
-u64 page_alloc(void) { return pages_alloc(1); }
+u64 pages_alloc(size_t n) { return alloc_run(n, true); }
+u64 pages_alloc_nz(size_t n) { return alloc_run(n, false); }
+u64 page_alloc(void) { return alloc_run(1, true); }
 
 void pages_free(u64 phys, size_t n)
 {
