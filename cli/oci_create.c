@@ -158,6 +158,7 @@ static int do_create(const char *id, struct create_opts *o, struct oci_state *st
         if (!st->id)
             st->id = osbox_xstrdup(id);
         oci_state_cleanup(oci_g.root, st, NULL);
+        oci_cgroup_path_remove(cfg->spec.cgroup_parent);
         return -1;
     }
     return 0;
@@ -329,6 +330,7 @@ int oci_do_delete(const struct oci_state *s, struct osbox_err *err)
     int rc = oci_state_cleanup(oci_g.root, s, err);
 
     if (have_cfg) {
+        oci_cgroup_path_remove(cfg.spec.cgroup_parent);
         struct oci_state stopped = *s;
         stopped.pid = 0;
         _cleanup_free_ char *hstate = oci_state_string(&stopped);

@@ -100,7 +100,10 @@ static int exec_run(struct exec_opts *o, const struct oci_state *st, struct oci_
     }
     if (o->pid_file) {
         char buf[32];
-        int n = snprintf(buf, sizeof buf, "%d", (int)runtime_container_pid(c));
+        /* Detached, the pid an engine waits for is ours: we exit with the
+         * process's status and pass signals on (conmon reaps us as subreaper). */
+        pid_t pid = ready_fd >= 0 ? getpid() : runtime_container_pid(c);
+        int n = snprintf(buf, sizeof buf, "%d", (int)pid);
         if (osbox_write_file_atomic(o->pid_file, buf, (size_t)n, 0644, err) < 0) {
             runtime_destroy(c, NULL);
             return -1;
@@ -133,14 +136,17 @@ static int exec_detached(struct exec_opts *o, const struct oci_state *st, struct
     if (child < 0)
         return osbox_error(err, errno, "fork");
     if (child == 0) {
+        int status;
         close(p[0]);
         setsid();
-        if (exec_run(o, st, cfg, p[1], err) < 0) {
+        runtime_block_signals(); /* forwarded by runtime_wait */
+        status = exec_run(o, st, cfg, p[1], err);
+        if (status < 0) {
             if (write(p[1], err->msg, strlen(err->msg) + 1) < 0)
                 _exit(1);
-            _exit(1);
+            _exit(err->exit_status > 1 ? err->exit_status : 1);
         }
-        _exit(0);
+        _exit(status);
     }
     close(p[1]);
     do

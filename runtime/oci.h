@@ -113,5 +113,8 @@ bool oci_pid_alive(pid_t pid, unsigned long long start);
 unsigned long long oci_pid_start(pid_t pid); /* against pid reuse */
 /* Kill what is left, remove the cgroup and the runtime's live state, and the state dir. */
 int oci_state_cleanup(const char *root, const struct oci_state *s, struct osbox_err *err);
+/* linux.cgroupsPath: the container's cgroup lives in it (as osbox-<runtime id>);
+ * remove it in every hierarchy once empty. */
+void oci_cgroup_path_remove(const char *path);
 
 #endif

@@ -25,9 +25,22 @@ static const int ns_clone_flag[OCI_NS_N] = {
 
 int oci_apply_inherited(const struct oci_config *c, struct osbox_err *err)
 {
-    for (size_t i = 0; i < c->n_rlimits; i++)
-        if (setrlimit(c->rlimits[i].resource, &c->rlimits[i].lim) < 0)
+    for (size_t i = 0; i < c->n_rlimits; i++) {
+        struct rlimit want = c->rlimits[i].lim, now;
+        if (setrlimit(c->rlimits[i].resource, &want) == 0)
+            continue;
+        /* Raising a hard limit needs CAP_SYS_RESOURCE (which some hosts
+         * withhold even from root; engines ask for large nofile limits):
+         * then the most we may have is our own hard limit. */
+        if (errno != EPERM || getrlimit(c->rlimits[i].resource, &now) < 0 ||
+            want.rlim_max <= now.rlim_max)
             return osbox_error(err, errno, "config.json: process.rlimits[%zu]", i);
+        want.rlim_max = now.rlim_max;
+        if (want.rlim_cur > want.rlim_max)
+            want.rlim_cur = want.rlim_max;
+        if (setrlimit(c->rlimits[i].resource, &want) < 0)
+            return osbox_error(err, errno, "config.json: process.rlimits[%zu]", i);
+    }
     if (c->has_oom_score_adj) {
         char buf[16];
         int n = snprintf(buf, sizeof buf, "%d", c->oom_score_adj);

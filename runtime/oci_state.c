@@ -4,6 +4,7 @@
  * "running" once it is gone, "stopped" when the init has exited (a zombie
  * its reaper has not collected yet counts as stopped). */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -178,4 +179,25 @@ int oci_state_cleanup(const char *root, const struct oci_state *s, struct osbox_
     if (osbox_rm_rf(dir, rc ? NULL : err) < 0)
         rc = -1;
     return rc;
+}
+
+void oci_cgroup_path_remove(const char *path)
+{
+    DIR *d;
+    struct dirent *e;
+
+    if (!path || path[0] != '/' || strstr(path, "..") || !strcmp(path, "/"))
+        return;
+    /* rmdir removes only an empty cgroup: a path still in use stays. */
+    _cleanup_free_ char *v2 = osbox_strdup_printf("/sys/fs/cgroup%s", path);
+    rmdir(v2);
+    if (!(d = opendir("/sys/fs/cgroup")))
+        return;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        _cleanup_free_ char *p = osbox_strdup_printf("/sys/fs/cgroup/%s%s", e->d_name, path);
+        rmdir(p);
+    }
+    closedir(d);
 }

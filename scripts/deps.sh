@@ -11,6 +11,7 @@ libcmocka-dev e2fsprogs musl-tools busybox-static
 iproute2 util-linux procps kmod cpio
 qemu-system-x86 linux-image-amd64
 skopeo umoci
+podman conmon
 chromium
 "
 
