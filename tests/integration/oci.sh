@@ -366,3 +366,32 @@ test_oci_exec() {
     assert_eq 1 "$STATUS" "exec into an unknown container"
     assert_oci_clean e1
 }
+
+test_oci_join_namespaces_and_run_detached() {
+    oci_setup
+    mk_bundle "$T/a" 'c["process"]["args"] = ["sleep", "60"]; c["hostname"] = "first"'
+    assert_status 0 oci run -d --bundle "$T/a" ns-a </dev/null >/dev/null 2>&1
+    assert_eq running "$(state_field ns-a status)" "run -d"
+    apid=$(state_field ns-a pid)
+    mk_bundle "$T/b" "
+c['process']['args'] = ['sleep', '60']
+c['hostname'] = None
+c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] not in ('network', 'uts')]
+c['linux']['namespaces'] += [{'type': 'network', 'path': '/proc/$apid/ns/net'}, {'type': 'uts', 'path': '/proc/$apid/ns/uts'}]
+"
+    python3 - "$T/b/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c.pop("hostname"); json.dump(c, open(sys.argv[1], "w"))
+PY
+    capture_file oci run -d --bundle "$T/b" ns-b
+    assert_eq 0 "$STATUS" "run -d joining namespaces: $OUT"
+    bpid=$(state_field ns-b pid)
+    for ns in net uts; do
+        assert_eq "$(readlink /proc/$apid/ns/$ns)" "$(readlink /proc/$bpid/ns/$ns)" "$ns namespace joined by path"
+    done
+    assert_ne "$(readlink /proc/$apid/ns/pid)" "$(readlink /proc/$bpid/ns/pid)" "pid namespace stays separate"
+    assert_ne "$(readlink /proc/self/ns/net)" "$(readlink /proc/$bpid/ns/net)" "not the host's network"
+    assert_status 0 oci delete --force ns-b
+    assert_status 0 oci delete --force ns-a
+    assert_oci_clean ns-a ns-b
+}
