@@ -325,6 +325,11 @@ test_oci_bad_input() {
     assert_contains "$OUT" "invalid container id"
     capture oci bogus-verb
     assert_eq 2 "$STATUS" "unknown verb"
+    # --log/--log-format json: errors land in the log as conmon reads them.
+    capture "$OCI" --root "$ROOTDIR" --log "$T/oci.log" --log-format json state nosuch
+    assert_eq 1 "$STATUS" "state with --log"
+    python3 -c 'import json,sys; l=json.loads(open(sys.argv[1]).readline()); assert l["level"]=="error" and "nosuch does not exist" in l["msg"], l' "$T/oci.log" \
+        || fail "json log: $(cat "$T/oci.log")"
     assert_oci_clean x
 }
 
