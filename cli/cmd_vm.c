@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "util.h"
+#include "vm_net.h"
 #include "vm_run.h"
 #include "vmm/vmm.h"
 
@@ -25,7 +26,12 @@ static const char vm_usage[] =
     "  --mem SIZE        guest RAM (default 256M)\n"
     "  --cpus N          vCPUs (default 1)\n"
     "  --disk FILE[,ro]  attach a raw disk as virtio-blk (repeatable; after guest.img)\n"
-    "  --net none        networking (only 'none' for now)\n"
+    "  --net MODE        bridge: a virtio-net NIC on a TAP on osbox0, an address\n"
+    "                    from the containers' pool, passed as ip=ADDR/PREFIX::GW on\n"
+    "                    the cmdline; none: no NIC. Default: $OSBOX_NETWORK if it\n"
+    "                    is bridge, else none (as for containers)\n"
+    "  -p, --publish [HOSTIP:]HOSTPORT:GUESTPORT[/tcp|/udp]\n"
+    "                    publish a guest port on the host (bridge; repeatable)\n"
     "  --cmdline STR     kernel command line (default 'console=ttyS0')\n"
     "  --kernel ELF      boot this kernel file instead of the one in guest.img\n"
     "  --initrd FILE     pass FILE as PVH module 0\n"
@@ -76,6 +82,7 @@ static int vm_boot(int argc, char **argv)
         { "cpus", required_argument, NULL, 'c' },
         { "disk", required_argument, NULL, 'd' },
         { "net", required_argument, NULL, 'n' },
+        { "publish", required_argument, NULL, 'p' },
         { "cmdline", required_argument, NULL, 'l' },
         { "kernel", required_argument, NULL, 'k' },
         { "initrd", required_argument, NULL, 'i' },
@@ -95,13 +102,15 @@ static int vm_boot(int argc, char **argv)
     bool boot_time = false;
     struct osbox_err err = { 0 };
     struct vmm_result res;
+    __attribute__((cleanup(vm_net_teardown))) struct vm_net net;
     struct termios saved;
     bool raw = false;
     long long v;
     int c;
 
+    vm_net_init(&net);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hp:", opts, NULL)) != -1) {
         switch (c) {
         case 'm':
             if (osbox_parse_size(optarg, &cfg.mem_size, &err) < 0)
@@ -117,9 +126,12 @@ static int vm_boot(int argc, char **argv)
                 return OSBOX_EXIT_USAGE;
             break;
         case 'n':
-            if (strcmp(optarg, "none"))
-                return cli_failf(OSBOX_EXIT_USAGE, "vm boot: --net %s: only 'none' is supported yet",
-                                 optarg);
+            if (vm_net_set_mode(&net, optarg, &err) < 0)
+                return cli_failf(OSBOX_EXIT_USAGE, "vm boot: %s", err.msg);
+            break;
+        case 'p':
+            if (vm_net_publish(&net, optarg, &err) < 0)
+                return cli_failf(OSBOX_EXIT_USAGE, "vm boot: %s", err.msg);
             break;
         case 'l': cfg.cmdline = optarg; break;
         case 'k': kernel_path = optarg; break;
@@ -157,6 +169,10 @@ static int vm_boot(int argc, char **argv)
     cfg.kernel_len = kernel_len;
     cfg.initrd = initrd;
     cfg.initrd_len = initrd_len;
+    if (osbox_net_validate(&net.spec, &err) < 0)
+        return cli_failf(OSBOX_EXIT_USAGE, "vm boot: %s", err.msg);
+    if (vm_net_setup(&net, &cfg, &err) < 0)
+        return cli_fail(&err);
 
     /* A terminal goes raw so keys reach the guest; output keeps \n -> \r\n. */
     if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {

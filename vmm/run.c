@@ -60,6 +60,8 @@ static int setup(struct vm *vm, struct osbox_err *err)
     for (int i = 0; i < vm->cfg->ndisks; i++)
         if (virtio_blk_attach(vm, &vm->cfg->disks[i], err) < 0)
             return -1;
+    if (vm->cfg->net && virtio_net_attach(vm, vm->cfg->net->tap_fd, vm->cfg->net->mac, err) < 0)
+        return -1;
     cmdline = full_cmdline(vm);
     if (!cmdline)
         return osbox_error(err, ENOMEM, "kernel command line");

@@ -69,10 +69,26 @@ struct virtio_dev *virtio_blk_new(const char *path, bool read_only, struct osbox
 int virtio_blk_handle(struct virtio_dev *dev, const struct virtq_chain *c, uint32_t *written,
                       const char **why);
 
+/* virtio_net.c: tap_fd is the caller's (non-blocking, no vnet header). */
+#define VIRTIO_NET_HDR_LEN 12        /* virtio_net_hdr with num_buffers (VERSION_1) */
+#define VIRTIO_NET_FRAME_MAX 65550   /* largest frame either way */
+#define VIRTIO_NET_MIN_RXBUF 1514    /* receive buffers hold a full frame (no MRG_RXBUF) */
+struct virtio_net_stats {
+    uint64_t rx_frames, rx_dropped, tx_frames, tx_dropped;
+};
+struct virtio_dev *virtio_net_new(int tap_fd, const uint8_t mac[6], struct osbox_err *err);
+/* The queue logic, exposed for unit tests: drain the transmit queue to the
+ * TAP; move frames from the TAP into receive buffers. <0 (with *why) when
+ * the driver broke the protocol. */
+int virtio_net_tx(struct virtio_dev *dev, const char **why);
+int virtio_net_rx(struct virtio_dev *dev, const char **why);
+const struct virtio_net_stats *virtio_net_stats(struct virtio_dev *dev);
+
 /* virtio_mmio.c */
 struct vm;
 int virtio_mmio_attach(struct vm *vm, struct virtio_dev *dev, struct osbox_err *err);
 int virtio_blk_attach(struct vm *vm, const struct vmm_disk *disk, struct osbox_err *err);
+int virtio_net_attach(struct vm *vm, int tap_fd, const uint8_t mac[6], struct osbox_err *err);
 void virtio_teardown_all(struct vm *vm);
 
 #endif

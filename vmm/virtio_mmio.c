@@ -39,6 +39,7 @@ struct virtio_mmio {
     uint32_t dev_feat_sel, drv_feat_sel, queue_sel, status, isr;
     int irqfd;
     int kickfd[VIRTIO_MAX_QUEUES];
+    int wakefd;               /* the service thread re-reads its poll set */
     pthread_t thread;
     bool thread_started;
     bool broken;              /* driver broke the protocol; waits for a reset */
@@ -70,6 +71,14 @@ static void fail(struct virtio_mmio *t, const char *why)
     raise_irq(t, VIRTIO_ISR_CONFIG);
 }
 
+static void wake(struct virtio_mmio *t)
+{
+    uint64_t one = 1;
+
+    if (t->wakefd >= 0 && write(t->wakefd, &one, sizeof one) < 0) {
+    }
+}
+
 static void reset(struct virtio_mmio *t)
 {
     struct virtio_dev *d = t->dev;
@@ -81,6 +90,7 @@ static void reset(struct virtio_mmio *t)
     t->status = t->isr = 0;
     t->dev_feat_sel = t->drv_feat_sel = t->queue_sel = 0;
     t->broken = false;
+    wake(t);
 }
 
 static struct virtq *cur_queue(struct virtio_mmio *t)
@@ -129,6 +139,8 @@ static void write_status(struct virtio_mmio *t, uint32_t val)
         if ((d->driver_features & ~offered) || !(d->driver_features & VIRTIO_F_VERSION_1))
             val &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;
     }
+    if ((val & VIRTIO_STATUS_DRIVER_OK) && !(t->status & VIRTIO_STATUS_DRIVER_OK))
+        wake(t); /* the backend fd (a TAP) is worth polling from now on */
     t->status = (val & 0xff) | (t->status & VIRTIO_STATUS_NEEDS_RESET);
 }
 
@@ -229,20 +241,40 @@ static void serve(struct virtio_mmio *t, int q, bool backend)
     pthread_mutex_unlock(&t->lock);
 }
 
+/* The backend fd is polled only while the driver runs the device, the
+ * device is not broken and the device wants it: otherwise a readable TAP
+ * with nobody to take its frames would spin this thread. */
+static int backend_fd(struct virtio_mmio *t)
+{
+    struct virtio_dev *d = t->dev;
+    int fd = -1;
+
+    if (!d->ops->backend_fd)
+        return -1;
+    pthread_mutex_lock(&t->lock);
+    if ((t->status & VIRTIO_STATUS_DRIVER_OK) && !t->broken)
+        fd = d->ops->backend_fd(d);
+    pthread_mutex_unlock(&t->lock);
+    return fd;
+}
+
 static void *service_thread(void *arg)
 {
     struct virtio_mmio *t = arg;
     struct virtio_dev *d = t->dev;
-    struct pollfd p[VIRTIO_MAX_QUEUES + 2];
-    int nq = d->ops->nqueues, n = nq + 1;
+    struct pollfd p[VIRTIO_MAX_QUEUES + 3];
+    int nq = d->ops->nqueues, n;
     uint64_t cnt;
 
     for (int i = 0; i < nq; i++)
         p[i] = (struct pollfd){ .fd = t->kickfd[i], .events = POLLIN };
     p[nq] = (struct pollfd){ .fd = t->vm->stop_efd, .events = POLLIN };
-    if (d->ops->backend_fd && d->ops->backend_fd(d) >= 0)
-        p[n++] = (struct pollfd){ .fd = d->ops->backend_fd(d), .events = POLLIN };
+    p[nq + 1] = (struct pollfd){ .fd = t->wakefd, .events = POLLIN };
     while (!atomic_load(&t->vm->stopping)) {
+        int bfd = backend_fd(t);
+        n = nq + 2;
+        if (bfd >= 0)
+            p[n++] = (struct pollfd){ .fd = bfd, .events = POLLIN };
         if (poll(p, (nfds_t)n, -1) < 0) {
             if (errno == EINTR)
                 continue;
@@ -250,10 +282,12 @@ static void *service_thread(void *arg)
         }
         if (p[nq].revents)
             break;
+        if (p[nq + 1].revents & POLLIN && read(t->wakefd, &cnt, sizeof cnt) < 0) {
+        }
         for (int i = 0; i < nq; i++)
             if (p[i].revents & POLLIN && read(p[i].fd, &cnt, sizeof cnt) == sizeof cnt)
                 serve(t, i, false);
-        if (n > nq + 1 && p[nq + 1].revents)
+        if (n > nq + 2 && p[nq + 2].revents)
             serve(t, 0, true);
     }
     return NULL;
@@ -265,7 +299,7 @@ int virtio_mmio_attach(struct vm *vm, struct virtio_dev *dev, struct osbox_err *
     struct kvm_irqfd irqfd = { 0 };
     int r;
 
-    if (vm->nvirtio >= VMM_MAX_DISKS) {
+    if (vm->nvirtio >= VMM_MAX_DISKS + 1) {
         dev->ops->destroy(dev);
         return osbox_error(err, 0, "too many virtio devices");
     }
@@ -280,6 +314,7 @@ int virtio_mmio_attach(struct vm *vm, struct virtio_dev *dev, struct osbox_err *
     t->irq = VMM_VIRTIO_IRQ_BASE + t->index;
     t->base = VMM_VIRTIO_MMIO_BASE + (uint64_t)t->index * VMM_VIRTIO_MMIO_SIZE;
     t->irqfd = -1;
+    t->wakefd = -1;
     for (int i = 0; i < VIRTIO_MAX_QUEUES; i++)
         t->kickfd[i] = -1;
     pthread_mutex_init(&t->lock, NULL);
@@ -309,6 +344,9 @@ int virtio_mmio_attach(struct vm *vm, struct virtio_dev *dev, struct osbox_err *
         if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0)
             return osbox_error(err, errno, "KVM_IOEVENTFD for queue %d", i);
     }
+    t->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (t->wakefd < 0)
+        return osbox_error(err, errno, "eventfd");
     r = pthread_create(&t->thread, NULL, service_thread, t);
     if (r)
         return osbox_error(err, r, "start the %s thread", dev->ops->name);
@@ -337,6 +375,8 @@ void virtio_teardown_all(struct vm *vm)
                 close(t->kickfd[q]);
         if (t->irqfd >= 0)
             close(t->irqfd);
+        if (t->wakefd >= 0)
+            close(t->wakefd);
         t->dev->ops->destroy(t->dev);
         pthread_mutex_destroy(&t->lock);
         free(t);

@@ -45,7 +45,7 @@ struct vm {
     struct timespec t0;           /* vmm_run start */
 
     struct serial *serial;
-    struct virtio_mmio *virtio[VMM_MAX_DISKS];
+    struct virtio_mmio *virtio[VMM_MAX_DISKS + 1]; /* disks and a NIC */
     int nvirtio;
 };
 

@@ -44,6 +44,13 @@ struct vmm_disk {
     bool read_only;
 };
 
+/* A virtio-net NIC: a TAP from vmm_tap_open() (the caller closes it after
+ * vmm_run) and the guest's MAC. */
+struct vmm_net {
+    int tap_fd;
+    uint8_t mac[6];
+};
+
 struct vmm_config {
     uint64_t mem_size;          /* bytes of guest RAM */
     int ncpus;
@@ -54,6 +61,7 @@ struct vmm_config {
     const char *cmdline;        /* user part; the monitor appends virtio_mmio.device=... */
     struct vmm_disk disks[VMM_MAX_DISKS];
     int ndisks;
+    const struct vmm_net *net;  /* NULL: no NIC; else attached after the disks */
     bool seccomp;               /* install the allow-list after setup */
     int console_in;             /* fd for COM1 input, -1 for none */
     int console_out;            /* fd for COM1 output */
@@ -77,6 +85,10 @@ int vmm_check_kvm(struct osbox_err *err);
 /* Boot and run a VM until it stops. Returns <0 only if the VM could not be
  * set up; a guest crash is a successful run with res->reason saying so. */
 int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct osbox_err *err);
+
+/* Create TAP interface `name` (non-persistent: it vanishes with the last
+ * fd); its kernel name in ifname, a non-blocking fd in *fd. */
+int vmm_tap_open(const char *name, char ifname[16], int *fd, struct osbox_err *err);
 
 /* Read file `path` out of the ext2 filesystem in disk image `image` (read-only). */
 int vmm_read_ext2_file(const char *image, const char *path, void **buf, size_t *len,
