@@ -43,5 +43,7 @@ $(GUEST_IMG): images/recipes/guest-img.sh $(GUEST_KERNEL) $(GUEST_TEST_BINS) $(W
 	    $(foreach w,$(WORKLOAD_BINS),$(w):workloads/$(notdir $(w)))
 IMAGES_TARGETS += $(GUEST_IMG)
 
-# Host unit tests that compile guest sources need the guest's headers.
-$(BUILD)/tests/unit/test_guest_format: CFLAGS += -Iguest/include -Wno-format
+# Host unit tests that compile guest sources (#include "../../guest/...c")
+# need the guest's headers, and rebuild when those sources change.
+$(BUILD)/tests/unit/test_guest_%: private CFLAGS += -Iguest/include -Wno-format
+$(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_guest_*.c)): $(GUEST_SRCS) $(wildcard guest/include/*.h tests/unit/test_guest_shim.h)

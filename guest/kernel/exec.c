@@ -53,6 +53,17 @@ static int mm_write(struct mm *mm, u64 va, const void *src, size_t n)
     return 0;
 }
 
+/* A PT_LOAD must lie in user space without wrapping around, have its
+ * bytes inside the file, and agree with its file offset within a page
+ * (pages are filled from the file at the same in-page offset). */
+static bool segment_ok(const Elf64_Phdr *p, u64 bias, u64 file_size)
+{
+    u64 end = p->p_vaddr + p->p_memsz, fend = p->p_offset + p->p_filesz;
+    return p->p_filesz <= p->p_memsz && end >= p->p_vaddr && end + bias >= end &&
+           end + bias < USER_TOP && fend >= p->p_offset && fend <= file_size &&
+           (p->p_offset - p->p_vaddr) % PAGE_SIZE == 0;
+}
+
 static int load_elf(struct inode *ip, struct mm *mm, u64 *entry, u64 *phdr_va, Elf64_Ehdr *eh)
 {
     if (ext2_read(ip, eh, 0, sizeof *eh) != sizeof *eh) return -ENOEXEC;
@@ -70,7 +81,7 @@ static int load_elf(struct inode *ip, struct mm *mm, u64 *entry, u64 *phdr_va, E
         if (p->p_type == 3) { r = -ENOEXEC; break; }  /* PT_INTERP: dynamic, unsupported */
         if (p->p_type == 6) *phdr_va = p->p_vaddr + bias;
         if (p->p_type != 1 || !p->p_memsz) continue;
-        if (p->p_filesz > p->p_memsz || p->p_vaddr + p->p_memsz + bias >= USER_TOP) { r = -ENOEXEC; break; }
+        if (!segment_ok(p, bias, isize(ip))) { r = -ENOEXEC; break; }
         if (!*phdr_va && p->p_offset <= eh->e_phoff && eh->e_phoff < p->p_offset + p->p_filesz)
             *phdr_va = p->p_vaddr + bias + eh->e_phoff - p->p_offset;
         u64 start = ALIGN_DOWN(p->p_vaddr + bias, PAGE_SIZE), end = ALIGN_UP(p->p_vaddr + bias + p->p_memsz, PAGE_SIZE);
