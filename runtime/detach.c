@@ -103,9 +103,27 @@ int container_lock(const char *id, struct osbox_err *err)
     return fd;
 }
 
+/* A zombie counts as gone: the monitor is re-parented to pid 1, which may
+ * take its time to reap it. */
+static bool is_zombie(pid_t pid)
+{
+    char path[64], buf[512], *p;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    f = fopen(path, "re");
+    if (!f)
+        return true;
+    p = fgets(buf, sizeof buf, f);
+    fclose(f);
+    if (!p || !(p = strrchr(buf, ')')))
+        return true;
+    return p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
 static bool pid_alive(pid_t pid, unsigned long long start)
 {
-    return pid > 0 && start && proc_start_time(pid) == start;
+    return pid > 0 && start && proc_start_time(pid) == start && !is_zombie(pid);
 }
 
 void container_live_read(const char *id, struct container_live *l)

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -105,6 +106,24 @@ static char **exec_env(const struct osbox_process *p, const struct resolved_user
     return env;
 }
 
+/* A pty from the container's devpts (no /dev/console: that is the init's). */
+static int exec_pty(int *master, int *slave, struct osbox_err *err)
+{
+    char name[64];
+    int m = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+    if (m < 0)
+        return osbox_error(err, errno, "open /dev/pts/ptmx");
+    if (unlockpt(m) < 0 || ptsname_r(m, name, sizeof name) != 0 ||
+        (*slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+        osbox_error(err, errno, "open a pty in the container");
+        close(m);
+        return -1;
+    }
+    *master = m;
+    return 0;
+}
+
 static __attribute__((noreturn)) void exec_child(int pidfd, int sock, const struct osbox_spec *spec)
 {
     struct exec_ctx x = { .process = &spec->process, .sock = sock, .pty_slave = -1,
@@ -126,8 +145,8 @@ static __attribute__((noreturn)) void exec_child(int pidfd, int sock, const stru
     if (sync_recv(sock, &m, NULL) != 1 || m.type != SYNC_GO) /* in the cgroup now */
         _exit(OSBOX_EXIT_FAILED);
     if (spec->process.terminal) {
-        int master;
-        if (pty_open_in_container(&master, &x.pty_slave, &err) < 0)
+        int master = -1;
+        if (exec_pty(&master, &x.pty_slave, &err) < 0)
             goto fail;
         struct sync_msg pm = { .type = SYNC_PTY };
         int rc = sync_send(sock, &pm, master);

@@ -275,6 +275,12 @@ test_exec_exit_codes_and_bad_input() {
     assert_status 127 oc exec x nosuchcommand
     assert_status 126 oc exec x /etc
     assert_status 2 "$OSBOX" exec x
+    # -t: a pty from the container's devpts is the command's terminal.
+    if command -v script >/dev/null; then
+        capture timeout 20 script -qec "$OSBOX exec -t x sh -c '[ -t 0 ] && [ -t 1 ] && echo is-a-tty; exit 3'" /dev/null
+        assert_eq 3 "$STATUS" "exec -t exit code"
+        assert_contains "$OUT" "is-a-tty"
+    fi
     capture "$OSBOX" exec nosuch true
     assert_eq 125 "$STATUS" "exec into an unknown container"
     assert_contains "$OUT" "no such container"
@@ -369,5 +375,8 @@ test_wait_prints_exit_code() {
     lc_setup
     rund --name w sh -c 'sleep 0.5; exit 5' >/dev/null
     assert_eq 5 "$(timeout 10 "$OSBOX" wait w)"
+    # -d --rm: the monitor removes the container when it ends.
+    rund --rm --name gone sh -c 'exit 0' >/dev/null
+    wait_for 50 eval '! "$OSBOX" inspect --type container gone >/dev/null 2>&1' || fail "-d --rm container kept"
     assert_status 125 "$OSBOX" wait nosuch
 }
