@@ -5,8 +5,6 @@
  * software-assisted KVM without hardware virtualization, found on some cloud
  * machines) is named too: there every guest page fault and system call
  * costs a trip through the host. */
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +12,7 @@
 
 #include "bench.h"
 #include "util.h"
+#include "vmm/vmm.h"
 
 static char *next_to_exe(const char *rel)
 {
@@ -35,11 +34,10 @@ static char *next_to_exe(const char *rel)
 
 int bench_vm_detect(const char *image, struct bench_vm_env *vm, struct osbox_err *err)
 {
-    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), kvm_errno = errno;
+    struct osbox_err kvm_err = { 0 };
 
     memset(vm, 0, sizeof *vm);
-    if (fd >= 0) {
-        close(fd);
+    if (vmm_check_kvm(&kvm_err) == 0) { /* opens /dev/kvm, checks API and capabilities */
         vm->pvm = access("/sys/module/kvm_pvm", F_OK) == 0;
         vm->slow = vm->pvm;
         if (vm->pvm)
@@ -55,9 +53,9 @@ int bench_vm_detect(const char *image, struct bench_vm_env *vm, struct osbox_err
     else
         vm->harness = next_to_exe("../tests/kvm/run-in-kvm-vm.sh");
     if (!vm->harness || access(vm->harness, X_OK) < 0)
-        return osbox_error(err, 0, "bench: vm mode: no usable /dev/kvm here (%s) and no nested-KVM "
+        return osbox_error(err, 0, "bench: vm mode: no usable KVM here (%s) and no nested-KVM "
                            "harness (tests/kvm/run-in-kvm-vm.sh of a source tree, or "
-                           "$OSBOX_KVM_HARNESS)", strerror(kvm_errno));
+                           "$OSBOX_KVM_HARNESS)", kvm_err.msg);
     if (!image || !strcmp(image, "busybox") || !strcmp(image, "busybox:latest"))
         vm->harness_oci = next_to_exe("images/busybox.oci");
     vm->slow = true;

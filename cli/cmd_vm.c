@@ -16,6 +16,7 @@
 
 static const char vm_usage[] =
     "Usage: osbox vm boot [OPTIONS] [guest.img]\n"
+    "       osbox vm run [OPTIONS] IMAGE [CMD...]   (see 'osbox vm run --help')\n"
     "\n"
     "Boot a guest in a KVM microVM. guest.img is a raw ext2 disk image holding the\n"
     "guest kernel at " GUEST_KERNEL_PATH "; it is also attached as the first\n"
