@@ -216,6 +216,10 @@ static void ifree(u32 ino, bool dir)
 
 /* ---- block map ---- */
 
+/* Disk block of file block fb: 0 for a hole (or no space when allocating),
+ * BMAP_EIO when an indirect block cannot be read (not a hole: reading
+ * zeros there would hide the error). */
+#define BMAP_EIO 0xffffffffU
 static u32 bmap(struct inode *ip, u64 fb, bool alloc)
 {
     u32 *slot;
@@ -239,7 +243,7 @@ static u32 bmap(struct inode *ip, u64 fb, bool alloc)
     u32 blk = *slot;
     for (; level > 0; level--) {
         struct buf *b = bread(blk);
-        if (!b) { brelse(held); return 0; }
+        if (!b) { brelse(held); return BMAP_EIO; }
         brelse(held);
         held = b;
         u32 *a = (u32 *)b->data;
@@ -268,6 +272,7 @@ ssize_t ext2_read(struct inode *ip, void *buf, u64 off, size_t n)
         u64 fb = (off + done) / bs;
         u32 o = (off + done) % bs, chunk = MIN(bs - o, n - done);
         u32 blk = bmap(ip, fb, false);
+        if (blk == BMAP_EIO) return done ? (ssize_t)done : -EIO;
         if (!blk) memset((u8 *)buf + done, 0, chunk);
         else {
             struct buf *b = bread(blk);
@@ -288,6 +293,7 @@ ssize_t ext2_write(struct inode *ip, const void *buf, u64 off, size_t n)
         u64 fb = (off + done) / bs;
         u32 o = (off + done) % bs, chunk = MIN(bs - o, n - done);
         u32 blk = bmap(ip, fb, true);
+        if (blk == BMAP_EIO) { if (!done) return -EIO; break; }
         if (!blk) { if (!done) return -ENOSPC; break; }
         struct buf *b = bread(blk);
         if (!b) return done ? (ssize_t)done : -EIO;
