@@ -113,11 +113,38 @@ static void send_report(int *fd, const struct osbox_err *err)
     *fd = -1;
 }
 
+/* Set by SIGTERM/SIGINT to the monitor (see catch_stop_signals). */
+static volatile sig_atomic_t stopped_by_signal;
+static volatile pid_t current_init;
+
 /* Sleep ms, waking early when a stop is requested. */
 static void backoff(const char *id, int ms)
 {
-    for (int waited = 0; waited < ms && !stop_requested(id); waited += 50)
+    for (int waited = 0; waited < ms && !stop_requested(id) && !stopped_by_signal; waited += 50)
         usleep(50 * 1000);
+}
+
+/* SIGTERM/SIGINT to the monitor itself (systemd stopping a unit whose
+ * MAINPID it is, or a user): pass it to the container and do not restart. */
+
+static void on_stop_signal(int sig)
+{
+    stopped_by_signal = 1;
+    if (current_init > 0)
+        kill(current_init, sig);
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa = { .sa_handler = on_stop_signal, .sa_flags = SA_RESTART };
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 static bool should_restart(const struct restart_spec *r, int status, int count)
@@ -146,6 +173,7 @@ static __attribute__((noreturn)) void monitor_main(const struct osbox_spec *spec
     }
     close_range(4, ~0U, 0);
     runtime_block_signals();
+    catch_stop_signals();
     signal(SIGPIPE, SIG_IGN);
     /* Nothing of the caller's stdio stays open: `id=$(osbox run -d ...)` returns. */
     if (devnull >= 0)
@@ -168,6 +196,9 @@ static __attribute__((noreturn)) void monitor_main(const struct osbox_spec *spec
             set_status(rec, "exited", err.exit_status ? err.exit_status : OSBOX_EXIT_FAILED);
             break;
         }
+        current_init = runtime_container_pid(c);
+        if (stopped_by_signal)
+            kill(current_init, SIGTERM);
         set_status(rec, "running", -1);
         lc_update(rec->id, count, true, false, false);
         if (report >= 0) {
@@ -179,16 +210,18 @@ static __attribute__((noreturn)) void monitor_main(const struct osbox_spec *spec
             }
         }
         status = runtime_wait(c, &err);
+        current_init = 0;
         runtime_destroy(c, NULL);
         if (status < 0)
             status = OSBOX_EXIT_FAILED;
         set_status(rec, "exited", status);
         lc_update(rec->id, -1, false, true, false);
-        if (stop_requested(rec->id) || !should_restart(&mo->restart, status, count))
+        if (stopped_by_signal || stop_requested(rec->id) ||
+            !should_restart(&mo->restart, status, count))
             break;
         set_status(rec, "restarting", status);
         backoff(rec->id, 100 << (count < 5 ? count : 5));
-        if (stop_requested(rec->id)) {
+        if (stop_requested(rec->id) || stopped_by_signal) {
             set_status(rec, "exited", status);
             break;
         }

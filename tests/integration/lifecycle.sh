@@ -206,6 +206,11 @@ test_restart_always_bounded() {
     assert_eq "$n1" "$n2" "runs after stop"
     assert_eq exited "$(inspect_get a status)"
     [ "$(inspect_get a restart_count)" -ge 2 ] || fail "restart_count $(inspect_get a restart_count)"
+    # SIGTERM to the monitor (systemd stopping its unit) reaches the command; no restart.
+    rund --name b --restart always sh -c 'while :; do sleep 0.1; done' >/dev/null
+    kill -TERM "$(inspect_get b state.monitor_pid)"
+    assert_eq 143 "$(timeout 10 "$OSBOX" wait b)" "exit code after SIGTERM to the monitor"
+    assert_eq 0 "$(inspect_get b restart_count)" "restarts after SIGTERM to the monitor"
 }
 
 test_rm_running_needs_force() {
