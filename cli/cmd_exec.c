@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli/run_lifecycle.h"
@@ -48,6 +49,9 @@ static int exec_in(const char *id, struct exec_opts *o, char **cmd, struct osbox
     if (lifecycle_read(id, &lc, err) < 0) {
         osbox_record_free(&rec);
         return osbox_error(err, 0, "container %.12s has no saved run arguments", id);
+    }
+    if (lc.cwd && chdir(lc.cwd) < 0) {
+        /* relative paths in the run arguments may not resolve: say so if they fail */
     }
     status = run_rebuild(lc.run_args, &rec, false, &spec, &rl, err);
     lifecycle_free(&lc);

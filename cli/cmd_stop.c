@@ -103,6 +103,9 @@ static int op_start(const char *id, const void *arg, struct osbox_err *err)
         osbox_record_free(&rec);
         return osbox_error(err, 0, "container %.12s cannot be started: it has no saved run arguments", id);
     }
+    if (lc.cwd && chdir(lc.cwd) < 0) {
+        /* relative paths in the run arguments may not resolve: say so if they fail */
+    }
     rc = run_rebuild(lc.run_args, &rec, true, &spec, &rl, err);
     if (rc == 0) {
         unlink(flag);

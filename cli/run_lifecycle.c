@@ -58,7 +58,9 @@ int run_lifecycle_prepare(struct run_lifecycle *l, struct osbox_spec *spec,
         unsetenv("NOTIFY_SOCKET");
     }
     lc.run_args = l->argv;
+    lc.cwd = getcwd(NULL, 0);
     rc = lifecycle_write(rec->id, &lc, err);
+    free(lc.cwd);
     return rc;
 }
 

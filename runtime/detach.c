@@ -202,6 +202,7 @@ static char *lifecycle_path(const char *id)
 void lifecycle_free(struct lifecycle *l)
 {
     osbox_strv_free(l->run_args);
+    free(l->cwd);
     free(l->started_at);
     free(l->finished_at);
     memset(l, 0, sizeof *l);
@@ -228,6 +229,8 @@ int lifecycle_read(const char *id, struct lifecycle *l, struct osbox_err *err)
     l->monitor_pid = (pid_t)json_integer_value(json_object_get(o, "monitor_pid"));
     l->monitor_start = (unsigned long long)json_integer_value(json_object_get(o, "monitor_start"));
     l->log_max = (uint64_t)json_integer_value(json_object_get(o, "log_max"));
+    if ((s = json_string_value(json_object_get(o, "cwd"))))
+        l->cwd = osbox_xstrdup(s);
     if ((s = json_string_value(json_object_get(o, "started_at"))))
         l->started_at = osbox_xstrdup(s);
     if ((s = json_string_value(json_object_get(o, "finished_at"))))
@@ -245,6 +248,7 @@ int lifecycle_write(const char *id, const struct lifecycle *l, struct osbox_err 
     for (size_t i = 0; l->run_args && l->run_args[i]; i++)
         json_array_append_new(a, json_string(l->run_args[i]));
     json_object_set_new(o, "run_args", a);
+    json_object_set_new(o, "cwd", l->cwd ? json_string(l->cwd) : json_null());
     json_object_set_new(o, "restart_policy", json_integer(l->restart.policy));
     json_object_set_new(o, "restart_max", json_integer(l->restart.max_retries));
     json_object_set_new(o, "restart_count", json_integer(l->restart_count));

@@ -49,7 +49,8 @@ int restart_parse(const char *s, struct restart_spec *r, struct osbox_err *err);
 const char *restart_name(enum restart_policy p);
 
 struct lifecycle {
-    char **run_args;      /* argv of `osbox run` after "run" */
+    char **run_args;      /* argv of `osbox run` ("run" first) */
+    char *cwd;            /* where it ran: relative paths in run_args resolve from there */
     struct restart_spec restart;
     int restart_count;
     pid_t monitor_pid;

@@ -173,6 +173,11 @@ test_start_keeps_writable_layer() {
     oc restart -t 0 s >/dev/null
     wait_for 50 logs_have s count=3 || fail "restart: $(oc logs s)"
     assert_status 0 oc start s # already running: nothing to do
+    # Relative paths in the run arguments resolve where run was called.
+    (cd "$T" && timeout 20 "$OSBOX" run -d --name rel --rootfs rootfs sh -c 'while :; do sleep 0.1; done' >/dev/null)
+    oc stop -t 0 rel >/dev/null
+    (cd / && timeout 30 "$OSBOX" start rel >/dev/null)
+    assert_eq ok "$(cd / && timeout 30 "$OSBOX" exec rel echo ok)" "exec after start from elsewhere"
     assert_status 125 "$OSBOX" start nosuch
 }
 
