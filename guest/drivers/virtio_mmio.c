@@ -11,7 +11,9 @@ static void wr(struct virtio_dev *d, u32 off, u32 v) { *(volatile u32 *)(d->base
 
 u32 virtio_cfg_read32(struct virtio_dev *d, u32 off) { return rd(d, 0x100 + off); }
 
-int virtio_init_dev(struct virtio_dev *d, u64 features_wanted)
+/* Reset, negotiate features, set up nq split virtqueues (queue i in qs[i]),
+ * then DRIVER_OK. */
+int virtio_init_queues(struct virtio_dev *d, u64 features_wanted, struct virtq *qs, int nq)
 {
     wr(d, VIRTIO_MMIO_STATUS, 0);
     wr(d, VIRTIO_MMIO_STATUS, 1 | 2);
@@ -29,28 +31,36 @@ int virtio_init_dev(struct virtio_dev *d, u64 features_wanted)
     wr(d, VIRTIO_MMIO_STATUS, 1 | 2 | 8);
     if (!(rd(d, VIRTIO_MMIO_STATUS) & 8)) return -1;
 
-    struct virtq *q = &d->vq;
-    wr(d, VIRTIO_MMIO_QUEUE_SEL, 0);
-    u32 max = rd(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
-    if (max == 0) return -1;
-    q->num = max < VQ_SIZE ? max : VQ_SIZE;
-    u64 pd = page_alloc(), pa = page_alloc(), pu = page_alloc();
-    if (!pd || !pa || !pu) return -1;
-    q->desc = P2V(pd);
-    q->avail = P2V(pa);
-    q->used = P2V(pu);
-    wr(d, VIRTIO_MMIO_QUEUE_NUM, q->num);
-    wr(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (u32)pd);
-    wr(d, VIRTIO_MMIO_QUEUE_DESC_HIGH, pd >> 32);
-    wr(d, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (u32)pa);
-    wr(d, VIRTIO_MMIO_QUEUE_AVAIL_HIGH, pa >> 32);
-    wr(d, VIRTIO_MMIO_QUEUE_USED_LOW, (u32)pu);
-    wr(d, VIRTIO_MMIO_QUEUE_USED_HIGH, pu >> 32);
-    wr(d, VIRTIO_MMIO_QUEUE_READY, 1);
+    for (int i = 0; i < nq; i++) {
+        struct virtq *q = &qs[i];
+        wr(d, VIRTIO_MMIO_QUEUE_SEL, i);
+        u32 max = rd(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
+        if (max == 0) return -1;
+        q->num = max < VQ_SIZE ? max : VQ_SIZE;
+        u64 pd = page_alloc(), pa = page_alloc(), pu = page_alloc();
+        if (!pd || !pa || !pu) return -1;
+        q->desc = P2V(pd);
+        q->avail = P2V(pa);
+        q->used = P2V(pu);
+        wr(d, VIRTIO_MMIO_QUEUE_NUM, q->num);
+        wr(d, VIRTIO_MMIO_QUEUE_DESC_LOW, (u32)pd);
+        wr(d, VIRTIO_MMIO_QUEUE_DESC_HIGH, pd >> 32);
+        wr(d, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (u32)pa);
+        wr(d, VIRTIO_MMIO_QUEUE_AVAIL_HIGH, pa >> 32);
+        wr(d, VIRTIO_MMIO_QUEUE_USED_LOW, (u32)pu);
+        wr(d, VIRTIO_MMIO_QUEUE_USED_HIGH, pu >> 32);
+        wr(d, VIRTIO_MMIO_QUEUE_READY, 1);
+    }
     wr(d, VIRTIO_MMIO_STATUS, 1 | 2 | 4 | 8);
     return 0;
 }
 
+int virtio_init_dev(struct virtio_dev *d, u64 features_wanted)
+{
+    return virtio_init_queues(d, features_wanted, &d->vq, 1);
+}
+
+void virtio_notify_queue(struct virtio_dev *d, u32 q) { wr(d, VIRTIO_MMIO_QUEUE_NOTIFY, q); }
 void virtio_notify(struct virtio_dev *d) { wr(d, VIRTIO_MMIO_QUEUE_NOTIFY, 0); }
 
 u32 virtio_ack_irq(struct virtio_dev *d)
@@ -78,6 +88,7 @@ static void found(u64 phys, int gsi)
     d->device_id = id;
     ndev++;
     if (id == VIRTIO_ID_BLOCK) virtio_blk_attach(d);
+    if (id == VIRTIO_ID_NET) virtio_net_attach(d);
 }
 
 void virtio_probe(void)

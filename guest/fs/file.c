@@ -21,6 +21,7 @@ void file_put(struct file *f)
     if (!f || --f->refs > 0) return;
     if (f->type == FT_INODE) iput(f->ip);
     if (f->type == FT_PIPE) pipe_close(f->pipe, f->pipe_write);
+    if (f->type == FT_SOCKET || f->type == FT_EPOLL) net_file_release(f);
     kfree(f);
 }
 
@@ -37,6 +38,8 @@ ssize_t file_read(struct file *f, void *kbuf, size_t n)
     case FT_CONSOLE: return tty_read(kbuf, n);
     case FT_NULL: return 0;
     case FT_ZERO: memset(kbuf, 0, n); return n;
+    case FT_SOCKET: return sock_read(f, kbuf, n);
+    case FT_EPOLL: return -EINVAL;
     }
     return -EINVAL;
 }
@@ -53,6 +56,8 @@ ssize_t file_write(struct file *f, const void *kbuf, size_t n)
     case FT_PIPE: return f->pipe_write ? pipe_write(f->pipe, kbuf, n) : -EBADF;
     case FT_CONSOLE: console_write(kbuf, n); return n;
     case FT_NULL: case FT_ZERO: return n;
+    case FT_SOCKET: return sock_write(f, kbuf, n);
+    case FT_EPOLL: return -EINVAL;
     }
     return -EINVAL;
 }

@@ -84,7 +84,7 @@ int namei(int dirfd, const char *path, bool follow, struct inode **out);
 int nameiparent(int dirfd, const char *path, struct inode **dir, char *name);
 
 /* open files */
-enum ftype { FT_INODE, FT_PIPE, FT_CONSOLE, FT_NULL, FT_ZERO };
+enum ftype { FT_INODE, FT_PIPE, FT_CONSOLE, FT_NULL, FT_ZERO, FT_SOCKET, FT_EPOLL };
 struct pipe;
 struct file {
     int refs;
@@ -94,6 +94,7 @@ struct file {
     struct inode *ip;
     struct pipe *pipe;
     bool pipe_write;
+    void *priv;         /* FT_SOCKET: struct socket, FT_EPOLL: struct epoll */
 };
 struct file *file_alloc(enum ftype type, int flags);
 struct file *file_dup(struct file *f);
@@ -108,6 +109,12 @@ ssize_t pipe_read(struct pipe *p, void *buf, size_t n, bool nonblock);
 ssize_t pipe_write(struct pipe *p, const void *buf, size_t n);
 void pipe_close(struct pipe *p, bool writer);
 int pipe_poll(struct pipe *p, bool writer);
+
+/* net/socket.c: sockets and epoll instances as files */
+ssize_t sock_read(struct file *f, void *kbuf, size_t n);
+ssize_t sock_write(struct file *f, const void *kbuf, size_t n);
+int net_file_poll(struct file *f);
+void net_file_release(struct file *f);
 
 /* drivers/tty.c */
 ssize_t tty_read(void *buf, size_t n);

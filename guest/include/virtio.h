@@ -27,6 +27,7 @@
 #define VIRTIO_MMIO_QUEUE_USED_HIGH 0x0a4
 
 #define VIRTIO_F_VERSION_1 (1UL << 32)
+#define VIRTIO_ID_NET 1
 #define VIRTIO_ID_BLOCK 2
 #define VRING_DESC_F_NEXT 1
 #define VRING_DESC_F_WRITE 2
@@ -53,7 +54,10 @@ struct virtio_dev {
 };
 int virtio_init_dev(struct virtio_dev *d, u64 features_wanted);
 void virtio_notify(struct virtio_dev *d);
+int virtio_init_queues(struct virtio_dev *d, u64 features_wanted, struct virtq *qs, int nq);
+void virtio_notify_queue(struct virtio_dev *d, u32 q);
 u32 virtio_ack_irq(struct virtio_dev *d);
 u32 virtio_cfg_read32(struct virtio_dev *d, u32 off);
 void virtio_blk_attach(struct virtio_dev *d);
+void virtio_net_attach(struct virtio_dev *d);
 #endif

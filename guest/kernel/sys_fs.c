@@ -119,7 +119,7 @@ static long rw_user(struct file *f, u64 ubuf, size_t n, bool write, s64 pos)
         ubuf += r;
         n -= r;
         /* short transfer, or a read from a stream: return what we have */
-        if ((size_t)r < c || (!write && (f->type == FT_PIPE || f->type == FT_CONSOLE))) break;
+        if ((size_t)r < c || (!write && (f->type == FT_PIPE || f->type == FT_CONSOLE || f->type == FT_SOCKET))) break;
     }
     if (pos >= 0) f->off = saved;
     kfree(k);
@@ -586,6 +586,7 @@ SYSCALL(sys_poll)
             if (!f) m = 0x20;                           /* POLLNVAL */
             else if (f->type == FT_PIPE) m = pipe_poll(f->pipe, f->pipe_write);
             else if (f->type == FT_CONSOLE) m = 0x4 | (tty_readable() ? 1 : 0);
+            else if (f->type == FT_SOCKET || f->type == FT_EPOLL) m = net_file_poll(f);
             else m = 0x5;
             pf[i].rev = m & (pf[i].ev | 0x38);
             if (pf[i].rev) n++;

@@ -20,6 +20,10 @@ S(sys_getdents64) S(sys_set_tid_address) S(sys_clock_gettime) S(sys_clock_getres
 S(sys_clock_nanosleep) S(sys_exit_group) S(sys_openat) S(sys_mkdirat) S(sys_newfstatat)
 S(sys_unlinkat) S(sys_renameat) S(sys_linkat) S(sys_symlinkat) S(sys_readlinkat) S(sys_fchmodat)
 S(sys_faccessat) S(sys_rt_sigsuspend) S(sys_pause) S(sys_enosys_quiet) S(sys_einval) S(sys_dup3) S(sys_pipe2) S(sys_prlimit64) S(sys_renameat2) S(sys_getrandom)
+S(sys_socket) S(sys_connect) S(sys_accept) S(sys_sendto) S(sys_recvfrom) S(sys_sendmsg) S(sys_recvmsg)
+S(sys_shutdown) S(sys_bind) S(sys_listen) S(sys_getsockname) S(sys_getpeername) S(sys_setsockopt)
+S(sys_getsockopt) S(sys_accept4) S(sys_epoll_create) S(sys_epoll_create1) S(sys_epoll_ctl)
+S(sys_epoll_wait) S(sys_epoll_pwait) S(sys_select) S(sys_pselect6)
 
 #define NSYSCALLS 440
 static const syscall_fn table[NSYSCALLS] = {
@@ -51,6 +55,12 @@ static const syscall_fn table[NSYSCALLS] = {
     [318] = sys_getrandom, [130] = sys_rt_sigsuspend, [34] = sys_pause, [334] = sys_enosys_quiet /* rseq */,
     [40] = sys_enosys_quiet /* sendfile: callers fall back */, [157] = sys_einval /* prctl */,
     [332] = sys_enosys_quiet /* statx: callers fall back */, [439] = sys_faccessat,
+    /* net/socket.c, net/epoll.c */
+    [41] = sys_socket, [42] = sys_connect, [43] = sys_accept, [44] = sys_sendto, [45] = sys_recvfrom,
+    [46] = sys_sendmsg, [47] = sys_recvmsg, [48] = sys_shutdown, [49] = sys_bind, [50] = sys_listen,
+    [51] = sys_getsockname, [52] = sys_getpeername, [54] = sys_setsockopt, [55] = sys_getsockopt,
+    [288] = sys_accept4, [213] = sys_epoll_create, [291] = sys_epoll_create1, [233] = sys_epoll_ctl,
+    [232] = sys_epoll_wait, [281] = sys_epoll_pwait, [23] = sys_select, [270] = sys_pselect6,
 };
 
 bool strace_on;   /* osbox.strace=1 on the cmdline */

@@ -1,0 +1,20 @@
+/* ICMP: answer echo requests (ping); everything else is ignored. */
+#include "kernel.h"
+#include "net.h"
+
+#define ICMP_ECHO_REPLY 0
+#define ICMP_ECHO_REQUEST 8
+
+void icmp_input(u32 src, const u8 *data, size_t len)
+{
+    u8 reply[ETH_MTU - 20];
+    if (len < 8 || len > sizeof reply) return;
+    if (csum_fold(csum_add(0, data, len)) != 0) return;
+    if (data[0] != ICMP_ECHO_REQUEST || data[1] != 0) return;
+    memcpy(reply, data, len);      /* same id, sequence and payload */
+    reply[0] = ICMP_ECHO_REPLY;
+    reply[2] = reply[3] = 0;
+    u16 c = csum_fold(csum_add(0, reply, len));
+    memcpy(reply + 2, &c, 2);
+    ip_output(src, IPPROTO_ICMP, reply, len);
+}

@@ -1,0 +1,62 @@
+/* IPv4 (RFC 791) without fragmentation: fragments are counted and dropped,
+ * options are skipped, packets for other addresses are ignored.  Output
+ * picks the next hop: the destination itself on our subnet, else the gateway. */
+#include "kernel.h"
+#include "net.h"
+
+struct ip_hdr {
+    u8 ver_ihl, tos;
+    u16 total_len, id, frag;
+    u8 ttl, proto;
+    u16 csum;
+    u32 src, dst;
+} __attribute__((packed));
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1fff
+
+u64 ip_frags_dropped, ip_bad_dropped;
+
+void ip_input(const u8 *pkt, size_t len)
+{
+    struct ip_hdr h;
+    if (len < sizeof h) { ip_bad_dropped++; return; }
+    memcpy(&h, pkt, sizeof h);
+    size_t hlen = (h.ver_ihl & 0xf) * 4, total = ntohs(h.total_len);
+    if ((h.ver_ihl >> 4) != 4 || hlen < sizeof h || total < hlen || total > len) { ip_bad_dropped++; return; }
+    if (csum_fold(csum_add(0, pkt, hlen)) != 0) { ip_bad_dropped++; return; }
+    if (ntohs(h.frag) & (IP_MF | IP_OFFSET)) { ip_frags_dropped++; return; }
+    u32 src = ntohl(h.src), dst = ntohl(h.dst);
+    u32 bcast = netif.addr | ~netif.mask;
+    if (dst != netif.addr && dst != 0xffffffff && dst != bcast) return;
+    const u8 *data = pkt + hlen;
+    size_t dlen = total - hlen;
+    switch (h.proto) {
+    case IPPROTO_ICMP: if (dst == netif.addr) icmp_input(src, data, dlen); break;
+    case IPPROTO_UDP: udp_input(src, dst, data, dlen); break;
+    case IPPROTO_TCP: if (dst == netif.addr) tcp_input(src, dst, data, dlen); break;
+    }
+}
+
+int ip_output(u32 dst, u8 proto, const void *payload, size_t len)
+{
+    static u16 next_id;
+    u8 pkt[ETH_MTU];
+    if (!netif.dev || !netif.addr) return -ENETUNREACH;
+    if (len + sizeof(struct ip_hdr) > sizeof pkt) return -EMSGSIZE;
+    struct ip_hdr h = {
+        .ver_ihl = 0x45, .total_len = htons((u16)(len + sizeof h)), .id = htons(next_id++),
+        .frag = htons(0x4000) /* DF */, .ttl = 64, .proto = proto,
+        .src = htonl(netif.addr), .dst = htonl(dst),
+    };
+    h.csum = csum_fold(csum_add(0, &h, sizeof h));
+    memcpy(pkt, &h, sizeof h);
+    memcpy(pkt + sizeof h, payload, len);
+    u32 next_hop = dst;
+    if ((dst & netif.mask) != (netif.addr & netif.mask)) {
+        if (!netif.gateway) return -ENETUNREACH;
+        next_hop = netif.gateway;
+    }
+    if (dst == 0xffffffff || dst == (netif.addr | ~netif.mask)) eth_output(NULL, ETH_P_IP, pkt, len + sizeof h);
+    else arp_send_ip(next_hop, pkt, len + sizeof h);
+    return 0;
+}

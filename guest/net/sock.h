@@ -1,0 +1,68 @@
+/* Sockets: what socket.c (the system calls) shares with udp.c and tcp.c. */
+#ifndef GUEST_NET_SOCK_H
+#define GUEST_NET_SOCK_H
+#include "types.h"
+#include "net.h"
+
+#define AF_INET 2
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define SOCK_NONBLOCK 04000
+#define SOCK_CLOEXEC 02000000
+#define MSG_PEEK 0x2
+#define MSG_DONTWAIT 0x40
+#define MSG_NOSIGNAL 0x4000
+
+#define POLLIN 0x1
+#define POLLPRI 0x2
+#define POLLOUT 0x4
+#define POLLERR 0x8
+#define POLLHUP 0x10
+#define POLLRDHUP 0x2000
+
+struct sockaddr_in_k { u16 family, port; u32 addr; u8 zero[8]; };   /* network order */
+
+struct dgram { struct dgram *next; u32 src; u16 sport, len; u8 data[]; };
+
+struct tcb;
+struct socket {
+    int type;                   /* SOCK_STREAM or SOCK_DGRAM */
+    u32 laddr, raddr;           /* host order; 0 = any / none */
+    u16 lport, rport;
+    bool connected;             /* UDP: default destination set */
+    bool shut_rd, shut_wr;
+    bool reuseaddr, nodelay;
+    u64 rcvtimeo_ns, sndtimeo_ns;
+    int error;                  /* SO_ERROR */
+    struct dgram *rq_head, *rq_tail;    /* UDP receive queue */
+    size_t rq_bytes;
+    struct socket *udp_next;
+    struct tcb *tcb;            /* TCP: the connection or the listener */
+};
+
+/* how long a blocking call may sleep: sleep_on_timeout's deadline */
+u64 sock_deadline(u64 timeo_ns);
+
+/* udp.c */
+int udp_bind(struct socket *s, u32 addr, u16 port);
+ssize_t udp_send(struct socket *s, u32 dst, u16 dport, const void *buf, size_t n);
+ssize_t udp_recv(struct socket *s, void *buf, size_t n, int flags, bool nonblock, u32 *src, u16 *sport);
+int udp_poll(struct socket *s);
+void udp_close(struct socket *s);
+
+/* tcp.c */
+int tcp_bind(struct socket *s, u32 addr, u16 port);
+int tcp_listen(struct socket *s, int backlog);
+int tcp_accept(struct socket *s, struct socket **out, bool nonblock);
+int tcp_connect(struct socket *s, u32 addr, u16 port, bool nonblock);
+ssize_t tcp_send(struct socket *s, const void *buf, size_t n, bool nonblock);
+ssize_t tcp_recv(struct socket *s, void *buf, size_t n, int flags, bool nonblock);
+int tcp_shutdown(struct socket *s, bool rd, bool wr);
+int tcp_poll(struct socket *s);
+int tcp_take_error(struct socket *s);
+void tcp_close(struct socket *s);
+
+/* socket.c: readiness of a socket or epoll file, for poll and epoll */
+struct file;
+int net_file_poll(struct file *f);
+#endif

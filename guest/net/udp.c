@@ -1,0 +1,120 @@
+/* UDP (RFC 768): datagrams queued on the socket bound to their port; a full
+ * queue drops new ones, as a real kernel does when its receive buffer is full. */
+#include "kernel.h"
+#include "mm.h"
+#include "proc.h"
+#include "errno.h"
+#include "sock.h"
+
+#define UDP_RCVBUF (256 * 1024)
+struct udp_hdr { u16 sport, dport, len, csum; };
+
+static struct socket *bound;   /* every bound UDP socket */
+static u16 next_ephemeral = 49152;
+u64 udp_dropped;
+
+static struct socket *find(u32 addr, u16 port)
+{
+    for (struct socket *s = bound; s; s = s->udp_next)
+        if (s->lport == port && (!s->laddr || !addr || s->laddr == addr)) return s;
+    return NULL;
+}
+
+int udp_bind(struct socket *s, u32 addr, u16 port)
+{
+    if (s->lport) return -EINVAL;
+    if (addr && addr != netif.addr && addr != 0x7f000001) return -EADDRNOTAVAIL;
+    if (!port) {
+        for (int i = 0; i < 16384 && !port; i++) {
+            u16 p = next_ephemeral++;
+            if (next_ephemeral < 49152) next_ephemeral = 49152;
+            if (!find(0, p)) port = p;
+        }
+        if (!port) return -EADDRINUSE;
+    } else if (find(addr, port)) {
+        return -EADDRINUSE;
+    }
+    s->laddr = addr;
+    s->lport = port;
+    s->udp_next = bound;
+    bound = s;
+    return 0;
+}
+
+void udp_input(u32 src, u32 dst, const u8 *seg, size_t len)
+{
+    struct udp_hdr h;
+    if (len < sizeof h) return;
+    memcpy(&h, seg, sizeof h);
+    size_t ulen = ntohs(h.len);
+    if (ulen < sizeof h || ulen > len) return;
+    if (h.csum && csum_fold(csum_add(csum_pseudo(src, dst, IPPROTO_UDP, ulen), seg, ulen)) != 0) return;
+    struct socket *s = find(dst == netif.addr ? dst : 0, ntohs(h.dport));
+    if (!s || s->shut_rd) return;
+    if (s->connected && (src != s->raddr || ntohs(h.sport) != s->rport)) return;
+    size_t n = ulen - sizeof h;
+    if (s->rq_bytes + n > UDP_RCVBUF) { udp_dropped++; return; }
+    struct dgram *d = kmalloc(sizeof *d + n);
+    if (!d) return;
+    d->next = NULL;
+    d->src = src;
+    d->sport = ntohs(h.sport);
+    d->len = (u16)n;
+    memcpy(d->data, seg + sizeof h, n);
+    if (s->rq_tail) s->rq_tail->next = d; else s->rq_head = d;
+    s->rq_tail = d;
+    s->rq_bytes += n;
+    wakeup(s);
+    net_notify();
+}
+
+ssize_t udp_send(struct socket *s, u32 dst, u16 dport, const void *buf, size_t n)
+{
+    u8 seg[ETH_MTU - 20];
+    if (n > sizeof seg - sizeof(struct udp_hdr)) return -EMSGSIZE;
+    if (!s->lport) { int r = udp_bind(s, 0, 0); if (r) return r; }
+    struct udp_hdr h = { htons(s->lport), htons(dport), htons((u16)(n + sizeof h)), 0 };
+    memcpy(seg, &h, sizeof h);
+    memcpy(seg + sizeof h, buf, n);
+    u16 c = csum_fold(csum_add(csum_pseudo(netif.addr, dst, IPPROTO_UDP, n + sizeof h), seg, n + sizeof h));
+    if (!c) c = 0xffff;
+    memcpy(seg + 6, &c, 2);
+    int r = ip_output(dst, IPPROTO_UDP, seg, n + sizeof h);
+    return r < 0 ? r : (ssize_t)n;
+}
+
+ssize_t udp_recv(struct socket *s, void *buf, size_t n, int flags, bool nonblock, u32 *src, u16 *sport)
+{
+    u64 deadline = sock_deadline(s->rcvtimeo_ns);
+    while (!s->rq_head) {
+        if (s->shut_rd) return 0;
+        if (nonblock) return -EAGAIN;
+        if (sleep_on_timeout(s, deadline) == -ETIMEDOUT && !s->rq_head) return -EAGAIN;
+        if (signal_pending(cur)) return -EINTR;
+    }
+    struct dgram *d = s->rq_head;
+    size_t c = MIN(n, d->len);
+    memcpy(buf, d->data, c);
+    *src = d->src;
+    *sport = d->sport;
+    if (!(flags & MSG_PEEK)) {
+        s->rq_head = d->next;
+        if (!s->rq_head) s->rq_tail = NULL;
+        s->rq_bytes -= d->len;
+        kfree(d);
+    }
+    return c;
+}
+
+int udp_poll(struct socket *s) { return POLLOUT | (s->rq_head || s->shut_rd ? POLLIN : 0); }
+
+void udp_close(struct socket *s)
+{
+    for (struct socket **pp = &bound; *pp; pp = &(*pp)->udp_next)
+        if (*pp == s) { *pp = s->udp_next; break; }
+    while (s->rq_head) {
+        struct dgram *d = s->rq_head;
+        s->rq_head = d->next;
+        kfree(d);
+    }
+}
