@@ -161,7 +161,7 @@ static __attribute__((noreturn)) void monitor_main(const struct osbox_spec *spec
                                                   const struct monitor_opts *mo, int report)
 {
     struct osbox_runtime_opts ro = { .id = rec->id, .kill_on_parent_death = false };
-    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    int devnull;
     pid_t logger;
     int count = 0;
 
@@ -176,9 +176,12 @@ static __attribute__((noreturn)) void monitor_main(const struct osbox_spec *spec
     catch_stop_signals();
     signal(SIGPIPE, SIG_IGN);
     /* Nothing of the caller's stdio stays open: `id=$(osbox run -d ...)` returns. */
-    if (devnull >= 0)
+    devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull >= 0) {
         for (int fd = 0; fd < 3; fd++)
             dup2(devnull, fd);
+        close(devnull);
+    }
     logger = start_logger(rec->id, mo->log_max ? mo->log_max : LOG_MAX_DEFAULT);
     lc_update(rec->id, 0, false, false, true);
 

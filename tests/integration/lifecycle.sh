@@ -8,9 +8,24 @@ lc_setup() {
 }
 # Kill and remove whatever this test's store still holds (also on failure).
 lc_cleanup() {
-    local id
-    for id in $(timeout 10 "$OSBOX" ps -aq 2>/dev/null); do
+    local id p
+    for id in $(cat "$T/ids" 2>/dev/null) $(timeout 10 "$OSBOX" ps -aq 2>/dev/null); do
         timeout 20 "$OSBOX" rm -f "$id" >/dev/null 2>&1 || true
+    done
+    # If osbox itself could not run: kill this test's monitors and inits from their files.
+    for id in $(cat "$T/ids" 2>/dev/null); do
+        # Only a pid whose start time still matches the record (no reused pid).
+        for p in $(python3 -c 'import json,sys
+def start(pid):
+    try: return int(open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[19])
+    except Exception: return -1
+for f, k, ks in ((sys.argv[1], "monitor_pid", "monitor_start"), (sys.argv[2], "pid", "pid_start")):
+    try: o = json.load(open(f))
+    except Exception: continue
+    if o.get(k, 0) > 1 and start(o[k]) == o.get(ks): print(o[k])' \
+                "$OSBOX_ROOT/containers/$id/lifecycle.json" "$OSBOX_RUN/containers/$id/state.json"); do
+            [ "$p" -gt 1 ] 2>/dev/null && kill -9 "$p" 2>/dev/null
+        done
     done
     timeout 20 "$OSBOX" gc >/dev/null 2>&1 || true
 }
