@@ -170,7 +170,7 @@ static int vm_boot(int argc, char **argv)
     cfg.kernel_len = kernel_len;
     cfg.initrd = initrd;
     cfg.initrd_len = initrd_len;
-    if (osbox_net_validate(&net.spec, &err) < 0)
+    if (vm_net_validate(&net, &err) < 0)
         return cli_failf(OSBOX_EXIT_USAGE, "vm boot: %s", err.msg);
     if (vm_net_setup(&net, &cfg, &err) < 0)
         return cli_fail(&err);
@@ -184,7 +184,7 @@ static int vm_boot(int argc, char **argv)
         t.c_cc[VTIME] = 0;
         raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
     }
-    int r = vmm_run(&cfg, &res, &err);
+    int r = vm_net_vmm_run(&cfg, &res, &err);
     if (raw)
         tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     if (r < 0)

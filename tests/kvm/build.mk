@@ -6,7 +6,7 @@ KVM_GUEST_OUT  := $(BUILD)/tests/kvm
 KVM_GUEST_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie \
                     -fno-stack-protector -mno-red-zone -mgeneral-regs-only -mcmodel=small \
                     -fno-asynchronous-unwind-tables -nostdinc -fno-builtin
-KVM_GUEST_COMMON := $(addprefix $(KVM_GUEST_OUT)/obj/,guest.o timer.o blk.o smp.o isr.o)
+KVM_GUEST_COMMON := $(addprefix $(KVM_GUEST_OUT)/obj/,guest.o timer.o blk.o smp.o net.o isr.o)
 
 $(KVM_GUEST_OUT)/obj/%.o: $(KVM_GUEST_DIR)/%.c $(KVM_GUEST_DIR)/guest.h
 	@mkdir -p $(@D)

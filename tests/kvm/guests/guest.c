@@ -204,6 +204,12 @@ void guest_main(struct start_info *si)
         guest_exit((u32)mode_blkread(arg(cmdline, "mib=", mb, sizeof mb) ? atou(mb) : 32));
     } else if (streq_prefix(mode, "blk")) {
         guest_exit((u32)mode_blk());
+    } else if (streq_prefix(mode, "netevil")) {
+        char ip[40];
+        guest_exit((u32)mode_net(arg(cmdline, "ip=", ip, sizeof ip), 1));
+    } else if (streq_prefix(mode, "net")) {
+        char ip[40];
+        guest_exit((u32)mode_net(arg(cmdline, "ip=", ip, sizeof ip), 0));
     } else if (streq_prefix(mode, "evil")) {
         guest_exit((u32)mode_evil());
     } else if (streq_prefix(mode, "triple")) {

@@ -33,6 +33,7 @@ int mode_blk(void);
 int mode_evil(void);
 int mode_smp(void);
 int mode_blkread(u32 mib);
+int mode_net(const char *ip, int evil);
 
 extern volatile u32 lapic_ticks, pit_ticks, virtio_irqs;
 
