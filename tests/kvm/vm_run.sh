@@ -5,7 +5,7 @@
 # harness boot runs them all and each test replays its result.
 
 vmrun_in_kvm() {
-    [ -f "$OSBOX_SRC/build/guest/osbox-kernel" ] || fail "guest kernel missing: run 'make'"
+    [ -f "${OSBOX_GUEST_KERNEL:-$OSBOX_SRC/build/guest/osbox-kernel}" ] || fail "guest kernel missing: run 'make'"
     [ -d "$OSBOX_SRC/build/images/busybox.oci" ] || fail "busybox image missing: run 'make images'"
     if [ -n "${OSBOX_HARNESS:-}" ] || [ "${OSBOX_TEST_VIA_HARNESS:-0}" != 1 ]; then
         have_kvm && return 0
@@ -17,7 +17,7 @@ vmrun_in_kvm() {
 
 vmrun_replay() {
     local name=$1 dir rc
-    dir=$OSBOX_SRC/build/tests/kvm/vm-run-harness/$(cat "$OSBOX" "$OSBOX_SRC/build/guest/osbox-kernel" \
+    dir=$OSBOX_SRC/build/tests/kvm/vm-run-harness/$(cat "$OSBOX" "${OSBOX_GUEST_KERNEL:-$OSBOX_SRC/build/guest/osbox-kernel}" \
         "$OSBOX_SRC/tests/kvm/vm_run.sh" | md5sum | cut -c1-12)
     if [ ! -f "$dir/$name.status" ]; then
         rm -rf "${dir%/*}"
