@@ -139,8 +139,15 @@ static int op_wait(const char *id, const void *arg, struct osbox_err *err)
     (void)arg;
     if (container_wait_stopped(id, -1, err) < 0)
         return -1;
-    if (state_read_record(id, &rec, err) < 0)
-        return osbox_error_prefix(err, "container %.12s", id);
+    /* A foreground osbox writes the exit code just after its cleanup. */
+    for (int i = 0;; i++) {
+        if (state_read_record(id, &rec, err) < 0)
+            return osbox_error_prefix(err, "container %.12s", id);
+        if (i >= 100 || (rec.status && strcmp(rec.status, "running") && strcmp(rec.status, "restarting")))
+            break;
+        osbox_record_free(&rec);
+        usleep(20 * 1000);
+    }
     printf("%d\n", rec.exit_code);
     osbox_record_free(&rec);
     return 0;

@@ -404,4 +404,12 @@ test_wait_prints_exit_code() {
     rund --rm --name gone sh -c 'exit 0' >/dev/null
     wait_for 50 eval '! "$OSBOX" inspect --type container gone >/dev/null 2>&1' || fail "-d --rm container kept"
     assert_status 125 "$OSBOX" wait nosuch
+    # A container in a foreground osbox: wait, stop and exec work on it too.
+    timeout 20 "$OSBOX" run --name fg --rootfs "$T/rootfs" sh -c 'trap "exit 9" TERM; while :; do sleep 0.1; done' &
+    local bg=$!
+    wait_for 50 eval '[ "$(inspect_get fg status 2>/dev/null)" = running ]' || fail "fg not running"
+    assert_eq hi "$(oc exec fg echo hi)" "exec into a foreground container"
+    oc stop fg >/dev/null
+    assert_eq 9 "$(oc wait fg)" "wait on a foreground container"
+    wait "$bg" || assert_eq 9 "$?" "foreground osbox exit code"
 }
