@@ -63,7 +63,8 @@ int bench_vm_detect(const char *image, struct bench_vm_env *vm, struct osbox_err
         "no /dev/kvm here: the vm mode ran inside the nested-KVM harness (QEMU software "
         "emulation of the CPU, with KVM on top), one harness boot per run. Software "
         "emulation changes every absolute vm number; vm start-up is the time to the "
-        "workload's first output line, harness boot included; vm runs use reduced sizes.");
+        "workload's first output line, harness boot included; vm memory is the harness's "
+        "(QEMU's) RSS; vm runs use reduced sizes.");
     return 0;
 }
 

@@ -206,7 +206,7 @@ char **bench_mode_argv(enum bench_mode mode, const struct bench_launch *o, const
             if (o->harness_oci) {
                 osbox_strv_push(&argv, "sh");
                 osbox_strv_push(&argv, "-c");
-                osbox_strv_push(&argv, "\"$0\" load --oci-dir \"$1\" >/dev/null && shift && exec \"$@\"");
+                osbox_strv_push(&argv, "\"$0\" load --oci-dir \"$1\" >/dev/null 2>&1 && shift && exec \"$@\"");
                 osbox_strv_push(&argv, n > 0 ? exe : "osbox");
                 osbox_strv_push(&argv, o->harness_oci);
             }
