@@ -64,8 +64,11 @@ run_shell_suite() {
             [ -n "$filter" ] && [[ $name != *$filter* ]] && continue
             scratch=$(mktemp -d /tmp/osbox-test.XXXXXX)
             mkdir -p "$scratch/root" "$scratch/run" "$scratch/t"
+            find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name 'osbox-*' 2>/dev/null \
+                | sort >"$scratch/cgroups.before"
             start=$SECONDS
             out=$(cd "$SRC" && OSBOX_ROOT=$scratch/root OSBOX_RUN=$scratch/run T=$scratch/t \
+                  OSBOX_TEST_CGROUP_BASELINE=$scratch/cgroups.before \
                   timeout -k 10 "$TEST_TIMEOUT" bash -c "set -eu; source tests/lib.sh; source '$file'; $t" \
                   </dev/null 2>&1); rc=$?
             record "$rc" "$name" $((SECONDS - start))
