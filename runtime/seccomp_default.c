@@ -18,7 +18,8 @@
 
 static const char *const allowed[] = {
     "accept", "accept4", "access", "adjtimex", "alarm", "arch_prctl", "bind", "brk",
-    "cachestat", "capget", "capset", "chdir", "chmod", "chown", "chown32", "clock_getres",
+    "cachestat", "capget", "capset", "chdir", "chmod", "chown", "chown32", "clock_adjtime",
+    "clock_adjtime64", "clock_getres",
     "clock_getres_time64", "clock_gettime", "clock_gettime64", "clock_nanosleep",
     "clock_nanosleep_time64", "close", "close_range", "connect", "copy_file_range", "creat",
     "dup", "dup2", "dup3", "epoll_create", "epoll_create1", "epoll_ctl", "epoll_ctl_old",
@@ -40,7 +41,7 @@ static const char *const allowed[] = {
     "io_submit", "ipc", "kcmp", "kill", "landlock_add_rule", "landlock_create_ruleset",
     "landlock_restrict_self", "lchown", "lchown32", "lgetxattr", "link", "linkat", "listen",
     "listxattr", "llistxattr", "_llseek", "lremovexattr", "lseek", "lsetxattr", "lstat",
-    "lstat64", "madvise", "map_shadow_stack", "membarrier", "memfd_create", "memfd_secret",
+    "lstat64", "madvise", "map_shadow_stack", "modify_ldt", "membarrier", "memfd_create", "memfd_secret",
     "mincore", "mkdir", "mkdirat", "mknod", "mknodat", "mlock", "mlock2", "mlockall", "mmap",
     "mmap2", "mprotect", "mq_getsetattr", "mq_notify", "mq_open", "mq_timedreceive",
     "mq_timedreceive_time64", "mq_timedsend", "mq_timedsend_time64", "mq_unlink", "mremap",
@@ -92,8 +93,7 @@ static const struct {
     { CAP_SYS_MODULE, { "delete_module", "init_module", "finit_module", NULL } },
     { CAP_SYS_PACCT, { "acct", NULL } },
     { CAP_SYS_RAWIO, { "iopl", "ioperm", NULL } },
-    { CAP_SYS_TIME, { "settimeofday", "stime", "clock_settime", "clock_settime64",
-                      "clock_adjtime", "clock_adjtime64", NULL } },
+    { CAP_SYS_TIME, { "settimeofday", "stime", "clock_settime", "clock_settime64", NULL } },
     { CAP_SYS_TTY_CONFIG, { "vhangup", NULL } },
     { CAP_SYS_NICE, { "get_mempolicy", "mbind", "set_mempolicy",
                       "set_mempolicy_home_node", NULL } },

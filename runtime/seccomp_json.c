@@ -147,16 +147,30 @@ static bool has_cap_named(uint64_t caps, json_t *name)
            (caps & CAP_BIT(cap));
 }
 
-static bool has_arch_named(scmp_filter_ctx ctx, json_t *name)
+/* Docker's includes/excludes "arches" name the host's architecture, in Go's
+ * words (amd64, arm64, 386 ...) or libseccomp's: true when name is ours. */
+static bool has_arch_named(json_t *name)
 {
-    uint32_t arch;
+    static const struct {
+        const char *go, *scmp;
+    } go_names[] = {
+        { "amd64", "x86_64" }, { "386", "x86" }, { "arm64", "aarch64" },
+        { "mips64le", "mipsel64" }, { "mipsle", "mipsel" },
+    };
+    const char *s = json_string_value(name);
     struct osbox_err ignored;
-    return json_is_string(name) && parse_arch(json_string_value(name), &arch, &ignored) == 0 &&
-           (arch == seccomp_arch_native() || seccomp_arch_exist(ctx, arch) == 0);
+    uint32_t arch;
+
+    if (!s)
+        return false;
+    for (size_t i = 0; i < sizeof go_names / sizeof go_names[0]; i++)
+        if (!strcmp(s, go_names[i].go))
+            s = go_names[i].scmp;
+    return parse_arch(s, &arch, &ignored) == 0 && arch == seccomp_arch_native();
 }
 
 /* Docker's includes (all must hold) / excludes (none may hold). */
-static bool rule_applies(scmp_filter_ctx ctx, json_t *rule, uint64_t caps)
+static bool rule_applies(json_t *rule, uint64_t caps)
 {
     json_t *inc = json_object_get(rule, "includes"), *exc = json_object_get(rule, "excludes");
     json_t *v, *mk;
@@ -168,7 +182,7 @@ static bool rule_applies(scmp_filter_ctx ctx, json_t *rule, uint64_t caps)
     if (json_array_size(json_object_get(inc, "arches"))) {
         bool any = false;
         json_array_foreach(json_object_get(inc, "arches"), i, v)
-            any |= has_arch_named(ctx, v);
+            any |= has_arch_named(v);
         if (!any)
             return false;
     }
@@ -179,7 +193,7 @@ static bool rule_applies(scmp_filter_ctx ctx, json_t *rule, uint64_t caps)
         if (has_cap_named(caps, v))
             return false;
     json_array_foreach(json_object_get(exc, "arches"), i, v)
-        if (has_arch_named(ctx, v))
+        if (has_arch_named(v))
             return false;
     return true;
 }
@@ -235,7 +249,7 @@ static int add_rule(scmp_filter_ctx ctx, json_t *rule, uint32_t dflt, struct par
         return -1;
     if ((names && !json_is_array(names)) || (one && !json_is_string(one)) || (!names && !one))
         return osbox_error(p->err, 0, "syscalls[] entries need \"names\" (an array of strings)");
-    if (!rule_applies(ctx, rule, p->caps) || action == dflt)
+    if (!rule_applies(rule, p->caps) || action == dflt)
         return 0; /* nothing to add: the default already does it */
     for (i = 0; i < json_array_size(names) + (one ? 1 : 0); i++) {
         v = i < json_array_size(names) ? json_array_get(names, i) : one;

@@ -101,7 +101,9 @@ test_seccomp_json_profile() {
     { "names": ["uname"], "action": "SCMP_ACT_ERRNO",
       "includes": { "caps": ["CAP_SYS_ADMIN"] } },
     { "names": ["personality"], "action": "SCMP_ACT_ERRNO",
-      "args": [ { "index": 0, "value": 8, "op": "SCMP_CMP_EQ" } ] }
+      "args": [ { "index": 0, "value": 8, "op": "SCMP_CMP_EQ" } ] },
+    { "names": ["getcwd"], "action": "SCMP_ACT_ERRNO", "includes": { "arches": ["amd64"] } },
+    { "names": ["rmdir"], "action": "SCMP_ACT_ERRNO", "includes": { "arches": ["arm64", "s390x"] } }
   ]
 }
 JSON
@@ -110,6 +112,12 @@ JSON
     assert_contains "$OUT" "osbox: warning: seccomp profile $T/profile.json: unknown syscall \"no_such_syscall_osbox\" skipped"
     assert_contains "$OUT" "Permission denied" "mkdir denied with errnoRet 13"
     assert_contains "$OUT" "Linux" "uname allowed without CAP_SYS_ADMIN (includes.caps)"
+    # Docker's includes.arches name the host's arch in Go's words (amd64).
+    if [ "$(uname -m)" = x86_64 ]; then
+        capture sec_run --security-opt "seccomp=$T/profile.json" sh -c 'mkdir -p /tmp; /bin/pwd; rmdir /tmp && echo rmdir-ok'
+        assert_contains "$OUT" "Operation not permitted" "getcwd denied on amd64"
+        assert_contains "$OUT" "rmdir-ok" "the arm64/s390x rule does not apply here"
+    fi
     capture sec_run --cap-add SYS_ADMIN --security-opt "seccomp=$T/profile.json" uname -s
     assert_not_contains "$OUT" "Linux" "uname denied with CAP_SYS_ADMIN (busybox prints garbage)"
     capture sec_run --security-opt "seccomp=$T/profile.json" cat /proc/self/status
