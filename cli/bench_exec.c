@@ -202,6 +202,11 @@ int bench_exec(const struct bench_invocation *inv, struct bench_results *r, stru
     }
     if (pid == 0) {
         setpgid(0, 0);
+        /* Not the terminal: a background process group touching it would
+         * stop on SIGTTIN/SIGTTOU (vm run puts a terminal stdin in raw mode). */
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null >= 0)
+            dup2(null, 0);
         dup2(out_pipe[1], 1);
         dup2(err_pipe[1], 2);
         putenv(t0var);

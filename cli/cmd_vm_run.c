@@ -245,8 +245,11 @@ static int run_vm(const struct vm_run_opts *o, const char *cmdline, int disk_fd,
     cfg.disks[0] = (struct vmm_disk){ .path = disk };
     cfg.kernel = kernel;
     cfg.kernel_len = kernel_len;
-    /* A terminal goes raw so keys reach the guest (Ctrl-A x stops it). */
-    if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
+    /* A terminal goes raw so keys reach the guest (Ctrl-A x stops it); not
+     * ours if we run in the background (touching it would stop us). */
+    if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) != getpgrp())
+        cfg.console_in = -1;
+    else if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
         struct termios t = saved;
         t.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
         t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
