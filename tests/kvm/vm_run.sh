@@ -64,6 +64,7 @@ disk_of() { # the cached disk(s) of the store
 test_vm_run_env_workdir_status_and_cached_disk() {
     vmrun_in_kvm
     load_busybox
+    # shellcheck disable=SC2016 # expanded by the guest's shell
     vmrun -e FOO="bar baz" -w /srv/app busybox sh -c \
         'echo hello; echo foo=$FOO; pwd; echo guest-data > /etc/written; exit 7'
     assert_eq 7 "$STATUS" "exit status of the command: $OUT"
@@ -72,10 +73,11 @@ foo=bar baz
 /srv/app" "$OUT" "output (no kernel messages, no \\r)"
     local disk sum1 st1
     disk=$(disk_of)
-    [ "$(printf '%s\n' "$disk" | wc -l)" = 1 ] && [ -f "$disk" ] || fail "one cached disk: $disk"
+    if [ "$(printf '%s\n' "$disk" | wc -l)" != 1 ] || [ ! -f "$disk" ]; then fail "one cached disk: $disk"; fi
     sum1=$(md5sum <"$disk")
     st1=$(stat -c '%i %Y %s' "$disk")
 
+    # shellcheck disable=SC2016
     vmrun busybox sh -c 'pwd; echo $PATH; cat /etc/written 2>/dev/null || echo absent'
     assert_eq 0 "$STATUS" "second run: $OUT"
     assert_eq "/
@@ -128,7 +130,7 @@ test_vm_run_bad_input() {
     capture "$OSBOX" vm run busybox echo 'say "hi"'
     assert_eq 125 "$STATUS" "a quote cannot reach the guest"
     assert_contains "$OUT" "cannot reach the guest"
-    capture env OSBOX_GUEST_KERNEL=$T/none "$OSBOX" vm run busybox true
+    capture env OSBOX_GUEST_KERNEL="$T/none" "$OSBOX" vm run busybox true
     assert_eq 125 "$STATUS" "no guest kernel"
     assert_contains "$OUT" "no guest kernel at $T/none"
     # No /dev/kvm (a private mount namespace with an empty /dev).
