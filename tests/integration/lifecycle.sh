@@ -351,6 +351,14 @@ test_duplicate_name_refused() {
     assert_contains "$OUT" "already in use"
     assert_eq 1 "$(oc ps -aq | wc -l)" "containers"
     assert_eq running "$(inspect_get dup status)"
+    # A command that cannot start: its code, and no container or monitor stays.
+    capture timeout 20 "$OSBOX" run -d --name bad --rootfs "$T/rootfs" nosuchcommand
+    assert_eq 127 "$STATUS" "run -d of a missing command"
+    assert_contains "$OUT" "not found"
+    capture timeout 20 "$OSBOX" run -d --rootfs "$T/rootfs" /etc
+    assert_eq 126 "$STATUS" "run -d of a directory"
+    assert_eq 1 "$(oc ps -aq | wc -l)" "containers after failed starts"
+    [ ! -e "$OSBOX_ROOT/names/bad" ] || fail "the failed container's name stayed reserved"
 }
 
 test_concurrent_stop_and_rm() {
