@@ -5,6 +5,7 @@
 lc_setup() {
     make_busybox_rootfs "$T/rootfs"
     trap lc_cleanup EXIT
+    trap 'exit 143' TERM INT # a killed test cleans up too (bash runs EXIT traps on exit)
 }
 # Kill and remove whatever this test's store still holds (also on failure).
 lc_cleanup() {

@@ -7,6 +7,7 @@
 sd_setup() {
     make_busybox_rootfs "$T/rootfs"
     trap sd_cleanup EXIT
+    trap 'exit 143' TERM INT # a killed test cleans up too (bash runs EXIT traps on exit)
 }
 sd_cleanup() {
     local id
