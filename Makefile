@@ -9,6 +9,9 @@ PREFIX  ?= /usr/local
 PKGS    := libseccomp libcap libnl-3.0 libnl-route-3.0 libnftables libarchive libcrypto jansson ext2fs liburing
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+# build/osbox links only what starting any command needs; libarchive, libnftables,
+# libext2fs and libcrypto are dlopen'ed by the commands that use them (common/dl_lazy.h).
+OSBOX_LIBS := $(shell pkg-config --libs libseccomp libcap libnl-3.0 libnl-route-3.0 jansson 2>/dev/null) -lpthread
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fno-strict-aliasing \
@@ -43,7 +46,7 @@ CLI_SRCS := $(wildcard cli/*.c)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 
 $(BUILD)/osbox: $(CLI_OBJS) $(OSBOX_ARCHIVES)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(OSBOX_ARCHIVES) $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(OSBOX_ARCHIVES) $(OSBOX_LIBS)
 
 # Fragments for directories with their own rules (guest/, examples/, tests/ ...).
 include $(sort $(wildcard */build.mk tests/*/build.mk))

@@ -3,11 +3,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dl_crypto.h"
 #include "internal.h"
 
 int images_hash_init(struct images_hash *h, struct osbox_err *err)
 {
     h->bytes = 0;
+    h->ctx = NULL;
+    if (lazy_crypto_load(err) < 0)
+        return -1;
     h->ctx = EVP_MD_CTX_new();
     if (!h->ctx || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
         EVP_MD_CTX_free(h->ctx);
@@ -38,7 +42,8 @@ void images_hash_final(struct images_hash *h, char out[72])
 
 void images_hash_free(struct images_hash *h)
 {
-    EVP_MD_CTX_free(h->ctx);
+    if (h->ctx) /* else libcrypto may not even be loaded */
+        EVP_MD_CTX_free(h->ctx);
     h->ctx = NULL;
 }
 

@@ -12,9 +12,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include <ext2fs/ext2_fs.h>
-#include <ext2fs/ext2fs.h>
-
+#include "dl_ext2fs.h"
 #include "internal.h"
 #include "util.h"
 
@@ -404,6 +402,8 @@ static int build(const struct osbox_image *img, const char *path, uint64_t extra
 
     if (n > 64)
         return osbox_error(err, 0, "ext2 disk: more than 64 layers");
+    if (lazy_ext2fs_load(err) < 0)
+        return -1;
     /* Top layer first, cut at an opaque root. */
     for (size_t i = n; i-- > 0;) {
         fds[m] = open(img->layers[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);

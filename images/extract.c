@@ -11,8 +11,6 @@
  * The layer is read through two libarchive readers: the outer one only
  * decompresses (format "raw"), the inner one parses tar from the outer's
  * output; in between we hash the uncompressed stream, which is the diff_id. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -23,6 +21,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "dl_archive.h"
 #include "internal.h"
 #include "util.h"
 
@@ -402,6 +401,8 @@ int images_extract_layer(const char *blob_path, const char *dir, char diff_id[72
     struct images_extract_stats st = { 0 };
     int rc = -1, r;
 
+    if (lazy_archive_load(err) < 0)
+        return -1;
     f.outer = archive_read_new();
     in = archive_read_new();
     if (!f.outer || !in) {

@@ -2,8 +2,6 @@
  * that `osbox load -i`, skopeo (oci-archive:) and docker load read back.
  * Every blob is re-hashed while it is written, so a corrupt store is noticed
  * instead of exported. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -12,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dl_archive.h"
 #include "internal.h"
 #include "util.h"
 
@@ -121,7 +120,7 @@ out:
     return rc;
 }
 
-int images_save(char *const *refs, const char *out, struct osbox_err *err)
+static int save_all(char *const *refs, const char *out, struct osbox_err *err)
 {
     struct images_store s;
     json_t *index = NULL, *manifests = json_array(), *done = json_object(), *oci = NULL;
@@ -169,4 +168,11 @@ out:
     json_decref(done);
     images_store_close(&s);
     return rc;
+}
+
+int images_save(char *const *refs, const char *out, struct osbox_err *err)
+{
+    if (lazy_archive_load(err) < 0)
+        return -1;
+    return save_all(refs, out, err);
 }

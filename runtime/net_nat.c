@@ -12,17 +12,20 @@
  *                port already published is refused by the kernel itself. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <nftables/libnftables.h>
 #include <string.h>
 
+#include "dl_nftables.h"
 #include "runtime/net_internal.h"
 #include "util.h"
 
 static int nft_run(const char *cmd, struct osbox_err *err)
 {
-    struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+    struct nft_ctx *ctx;
     int rc;
 
+    if (lazy_nftables_load(err) < 0)
+        return -1;
+    ctx = nft_ctx_new(NFT_CTX_DEFAULT);
     if (!ctx)
         return osbox_error(err, ENOMEM, "nftables context");
     nft_ctx_buffer_output(ctx);
@@ -141,11 +144,11 @@ void nat_ports_del(json_t *ports)
  * nothing of a container is left). */
 json_t *nat_describe(void)
 {
-    struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
     json_t *out = json_pack("{s:b, s:i, s:{}}", "table", 0, "elements", 0, "maps"), *all, *it;
+    struct nft_ctx *ctx;
     size_t i, n = 0;
 
-    if (!ctx)
+    if (lazy_nftables_load(NULL) < 0 || !(ctx = nft_ctx_new(NFT_CTX_DEFAULT)))
         return out;
     nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
     nft_ctx_buffer_output(ctx);

@@ -13,8 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
+#include "dl_crypto.h"
 #include "runtime/internal.h"
 #include "runtime/oci.h"
 #include "util.h"
@@ -39,6 +38,12 @@ void oci_runtime_id(const char *state_dir, char out[65])
     unsigned int len = 0;
     _cleanup_free_ char *in = osbox_strdup_printf("osbox-oci:%s", state_dir);
 
+    /* Without libcrypto a random id is as unique (it is saved in the state). */
+    if (lazy_crypto_load(NULL) < 0) {
+        if (osbox_random_id(out, NULL) < 0)
+            snprintf(out, 65, "%064llx", (unsigned long long)getpid());
+        return;
+    }
     EVP_Digest(in, strlen(in), md, &len, EVP_sha256(), NULL);
     for (int i = 0; i < 32; i++)
         snprintf(out + 2 * i, 3, "%02x", md[i]);

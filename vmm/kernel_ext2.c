@@ -1,11 +1,11 @@
 /* Read one file (the guest kernel) out of an ext2 disk image with libext2fs,
  * opened read-only so the image is never modified. */
 #include <errno.h>
-#include <ext2fs/ext2fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dl_ext2fs.h"
 #include "vmm.h"
 
 #define KERNEL_MAX_BYTES (256u << 20)
@@ -43,6 +43,8 @@ int vmm_read_ext2_file(const char *image, const char *path, void **buf, size_t *
     char *data = NULL;
     int ret = -1;
 
+    if (lazy_ext2fs_load(err) < 0)
+        return -1;
     e = ext2fs_open(image, 0 /* read-only */, 0, 0, unix_io_manager, &fs);
     if (e) {
         osbox_error(err, 0, "%s is not an ext2 disk image (%s)", image, ext2_msg(e));
