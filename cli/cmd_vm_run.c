@@ -18,13 +18,15 @@
 #include "images/images.h"
 #include "runtime/runtime.h"
 #include "util.h"
+#include "vm_net.h"
 #include "vm_run.h"
 #include "vmm/vmm.h"
 
 /* Free space in the image's disk (sparse: costs nothing until written). */
 #define VM_RUN_DISK_EXTRA (256ULL << 20)
-/* The guest keeps 1 KiB of cmdline; the monitor appends ~40 bytes per disk. */
-#define VM_RUN_CMDLINE_MAX 960
+/* The guest keeps 1 KiB of cmdline; the monitor appends ~40 bytes per device
+ * and --net bridge an ip= of ~35. */
+#define VM_RUN_CMDLINE_MAX 880
 #define VM_RUN_MAX_ARGS 62
 #define VM_RUN_MAX_ENV 63
 
@@ -41,7 +43,9 @@ static const char vm_run_usage[] =
     "Options:\n"
     "  --mem SIZE        guest RAM (default 256M)\n"
     "  --cpus N          vCPUs (default 1)\n"
-    "  --net none        networking (only 'none' for now)\n"
+    "  --net MODE        bridge: a virtio-net NIC on osbox0 with an address from\n"
+    "                    the containers' pool; none: no NIC (default: as containers)\n"
+    "  -p, --publish [IP:]HOSTPORT:GUESTPORT[/tcp|/udp]  publish a port (bridge)\n"
     "  -e, --env K=V     set an environment variable (repeatable)\n"
     "  -w, --workdir DIR working directory (created if missing)\n"
     "  --kernel ELF      guest kernel (default: $OSBOX_GUEST_KERNEL, else next to\n"
@@ -60,6 +64,7 @@ static const char vm_run_usage[] =
     "(or Ctrl-A x on a terminal); 2 usage error.\n";
 
 struct vm_run_opts {
+    struct vm_net *net;
     uint64_t mem;
     int cpus;
     char **env;
@@ -81,6 +86,7 @@ static int parse_opts(int argc, char **argv, struct vm_run_opts *o)
         { "cpus", required_argument, NULL, OPT_CPUS },
         { "net", required_argument, NULL, OPT_NET },
         { "env", required_argument, NULL, 'e' },
+        { "publish", required_argument, NULL, 'p' },
         { "workdir", required_argument, NULL, 'w' },
         { "kernel", required_argument, NULL, OPT_KERNEL },
         { "boot-time", no_argument, NULL, OPT_BOOT_TIME },
@@ -94,7 +100,7 @@ static int parse_opts(int argc, char **argv, struct vm_run_opts *o)
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+e:w:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+e:w:p:h", opts, NULL)) != -1) {
         switch (c) {
         case OPT_MEM:
             if (osbox_parse_size(optarg, &o->mem, &err) < 0)
@@ -106,9 +112,12 @@ static int parse_opts(int argc, char **argv, struct vm_run_opts *o)
             o->cpus = (int)v;
             break;
         case OPT_NET:
-            if (strcmp(optarg, "none"))
-                return cli_failf(OSBOX_EXIT_USAGE, "vm run: --net %s: only 'none' is supported yet",
-                                 optarg);
+            if (vm_net_set_mode(o->net, optarg, &err) < 0)
+                return cli_failf(OSBOX_EXIT_USAGE, "vm run: %s", err.msg);
+            break;
+        case 'p':
+            if (vm_net_publish(o->net, optarg, &err) < 0)
+                return cli_failf(OSBOX_EXIT_USAGE, "vm run: %s", err.msg);
             break;
         case 'e':
             if (!strchr(optarg, '=') || optarg[0] == '=')
@@ -131,6 +140,8 @@ static int parse_opts(int argc, char **argv, struct vm_run_opts *o)
     }
     if (optind >= argc)
         return cli_failf(OSBOX_EXIT_USAGE, "vm run: which image? (see 'osbox vm run --help')");
+    if (vm_net_validate(o->net, &err) < 0)
+        return cli_failf(OSBOX_EXIT_USAGE, "vm run: %s", err.msg);
     return 0;
 }
 
@@ -171,8 +182,11 @@ static int build_process(const struct vm_run_opts *o, const struct osbox_image *
     return 0;
 }
 
-/* console=ttyS0 quiet osbox.rawcon init="A0" osbox.cwd="DIR" osbox.env="K=V"... -- "A1"... */
-static char *guest_cmdline(char **args, char **env, const char *cwd, struct osbox_err *err)
+/* console=ttyS0 quiet osbox.rawcon init="A0" osbox.cwd="DIR" osbox.env="K=V"...
+ * and, in *tail, ` -- "A1"...` (the network's ip= goes between the two: what
+ * follows " -- " is init's). */
+static char *guest_cmdline(char **args, char **env, const char *cwd, char **tail,
+                           struct osbox_err *err)
 {
     char *buf = NULL;
     size_t len = 0, nargs = osbox_strv_len(args), nenv = osbox_strv_len(env);
@@ -210,26 +224,32 @@ static char *guest_cmdline(char **args, char **env, const char *cwd, struct osbo
     fprintf(f, "console=ttyS0 quiet osbox.rawcon init=\"%s\" osbox.cwd=\"%s\"", args[0], cwd);
     for (char **v = env; *v; v++)
         fprintf(f, " osbox.env=\"%s\"", *v);
-    if (args[1])
-        fputs(" --", f);
-    for (char **v = args + 1; *v; v++)
-        fprintf(f, " \"%s\"", *v);
     fclose(f);
+    *tail = osbox_xstrdup("");
+    for (char **v = args + 1; *v; v++) {
+        char *t = osbox_strdup_printf("%s%s \"%s\"", *tail, v == args + 1 ? " --" : "", *v);
+        free(*tail);
+        *tail = t;
+    }
+    len += strlen(*tail);
     if (len > VM_RUN_CMDLINE_MAX) {
         osbox_error(err, 0, "command, environment and working directory take %zu bytes of the "
                     "guest's kernel command line; at most %d fit", len, VM_RUN_CMDLINE_MAX);
         free(buf);
+        free(*tail);
+        *tail = NULL;
         return NULL;
     }
     return buf;
 }
 
-static int run_vm(const struct vm_run_opts *o, const char *cmdline, int disk_fd, const char *kernel_path)
+static int run_vm(const struct vm_run_opts *o, const char *cmdline, const char *tail, int disk_fd,
+                  const char *kernel_path)
 {
     struct vmm_config cfg = { .mem_size = o->mem, .ncpus = o->cpus, .seccomp = o->seccomp,
                               .console_in = STDIN_FILENO, .console_out = STDOUT_FILENO,
                               .cmdline = cmdline, .log = log_line, .ndisks = 1 };
-    _cleanup_free_ char *kernel = NULL, *disk = NULL;
+    _cleanup_free_ char *kernel = NULL, *disk = NULL, *full = NULL;
     struct osbox_err err = { 0 };
     struct vmm_result res;
     struct termios saved;
@@ -245,6 +265,10 @@ static int run_vm(const struct vm_run_opts *o, const char *cmdline, int disk_fd,
     cfg.disks[0] = (struct vmm_disk){ .path = disk };
     cfg.kernel = kernel;
     cfg.kernel_len = kernel_len;
+    if (vm_net_setup(o->net, &cfg, &err) < 0) /* bridge: NIC, lease, ip= on the cmdline */
+        return cli_fail(&err);
+    full = osbox_strdup_printf("%s%s", cfg.cmdline, tail);
+    cfg.cmdline = full;
     /* A terminal goes raw so keys reach the guest (Ctrl-A x stops it); not
      * ours if we run in the background (touching it would stop us). */
     if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) != getpgrp())
@@ -257,7 +281,7 @@ static int run_vm(const struct vm_run_opts *o, const char *cmdline, int disk_fd,
         t.c_cc[VTIME] = 0;
         raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
     }
-    int r = vmm_run(&cfg, &res, &err);
+    int r = vm_net_vmm_run(&cfg, &res, &err);
     if (raw)
         tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     if (r < 0)
@@ -278,14 +302,16 @@ static int run_vm(const struct vm_run_opts *o, const char *cmdline, int disk_fd,
 
 int vm_run_main(int argc, char **argv)
 {
-    struct vm_run_opts o = { .mem = 256ULL << 20, .cpus = 1, .seccomp = true };
-    _cleanup_free_ char *kernel = NULL, *disk = NULL, *cmdline = NULL;
+    __attribute__((cleanup(vm_net_teardown))) struct vm_net net;
+    struct vm_run_opts o = { .net = &net, .mem = 256ULL << 20, .cpus = 1, .seccomp = true };
+    _cleanup_free_ char *kernel = NULL, *disk = NULL, *cmdline = NULL, *tail = NULL;
     struct osbox_image *img = NULL;
     struct osbox_err err = { 0 };
     char **args = NULL, **env = NULL;
     const char *cwd = NULL, *how = NULL;
     int rc, fd = -1;
 
+    vm_net_init(&net);
     if ((rc = parse_opts(argc, argv, &o)))
         goto out;
     const char *ref = argv[optind];
@@ -297,7 +323,7 @@ int vm_run_main(int argc, char **argv)
         goto out;
     }
     if (build_process(&o, img, argv + optind + 1, &args, &env, &cwd, &err) < 0 ||
-        !(cmdline = guest_cmdline(args, env, cwd, &err))) {
+        !(cmdline = guest_cmdline(args, env, cwd, &tail, &err))) {
         osbox_error_prefix(&err, "vm run");
         rc = cli_fail(&err);
         goto out;
@@ -315,9 +341,9 @@ int vm_run_main(int argc, char **argv)
         goto out;
     }
     if (getenv("OSBOX_VM_RUN_DEBUG"))
-        fprintf(stderr, "osbox: vm run: disk %s (%s), kernel %s, cmdline: %s\n", disk, how, kernel,
-                cmdline);
-    rc = run_vm(&o, cmdline, fd, kernel);
+        fprintf(stderr, "osbox: vm run: disk %s (%s), kernel %s, cmdline: %s%s\n", disk, how,
+                kernel, cmdline, tail);
+    rc = run_vm(&o, cmdline, tail, fd, kernel);
 out:
     if (fd >= 0)
         close(fd);

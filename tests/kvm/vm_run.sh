@@ -111,6 +111,18 @@ test_vm_run_changed_image_and_missing_command() {
     assert_eq 2 "$(disk_of | wc -l)" "a new disk for the new digest"
 }
 
+# --net bridge (inside a network namespace of our own): the ip= the network
+# adds to the guest's cmdline stays apart from init's arguments.
+test_vm_run_bridge_keeps_args() {
+    vmrun_in_kvm
+    load_busybox
+    command -v unshare >/dev/null || skip "no unshare"
+    capture timeout -k 5 120 unshare -n sh -c \
+        "ip link set lo up && exec '$OSBOX' vm run --mem 128M --net bridge busybox echo a b"
+    assert_eq 0 "$STATUS" "bridge: $OUT"
+    assert_eq "a b" "$OUT" "arguments"
+}
+
 # Bad input that never boots.
 test_vm_run_bad_input() {
     vmrun_in_kvm
@@ -122,8 +134,10 @@ test_vm_run_bad_input() {
     assert_eq 2 "$STATUS" "no image"
     capture "$OSBOX" vm run -w relative busybox true
     assert_eq 2 "$STATUS" "relative -w"
-    capture "$OSBOX" vm run --net bridge busybox true
-    assert_eq 2 "$STATUS" "--net bridge"
+    capture "$OSBOX" vm run --net bogus busybox true
+    assert_eq 2 "$STATUS" "--net bogus"
+    capture "$OSBOX" vm run --net none -p 8080:80 busybox true
+    assert_eq 2 "$STATUS" "-p without bridge"
     capture "$OSBOX" vm run nosuchimage true
     assert_eq 125 "$STATUS" "unknown image"
     assert_contains "$OUT" "image 'nosuchimage' not found"
