@@ -53,4 +53,8 @@ test_podman_tty() {
     capture timeout 60 script -qec "$P run --rm -t --network none localhost/osbox-test:latest sh -c '[ -t 0 ] && echo is-a-tty'" /dev/null </dev/null
     assert_eq 0 "$STATUS" "podman run -t: $OUT"
     assert_contains "$OUT" "is-a-tty"
+    pm run -d --network none --name pt localhost/osbox-test:latest sleep 100 >/dev/null || fail "run -d"
+    capture timeout 60 script -qec "$P exec -t pt sh -c '[ -t 1 ] && echo exec-tty; exit 6'" /dev/null </dev/null
+    assert_contains "$OUT" "exec-tty" "podman exec -t"
+    pm rm -f -t 0 pt >/dev/null || fail "rm -f"
 }
