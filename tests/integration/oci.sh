@@ -168,12 +168,16 @@ c["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1"}
 c["linux"]["resources"] = {"pids": {"limit": 42}, "memory": {"limit": 67108864}}
 c["annotations"] = {"org.example.k": "v"}
 c["unknownField"] = {"ignored": True}
+c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
+c["process"]["args"][2] += "; mkdir /dev/shm/newdir 2>/dev/null && echo mkdir-allowed || echo mkdir-denied; grep ^Seccomp: /proc/self/status"
 '
     capture oci run --bundle "$T/b" f1 </dev/null
     assert_eq 0 "$STATUS" "run: $OUT"
     assert_contains "$OUT" "cwd=/tmp ids=1000:1000:1000,5,7 nofile=123"
     assert_contains "$OUT" "ro"
     assert_contains "$OUT" "masked"
+    assert_contains "$OUT" "mkdir-denied" "linux.seccomp applied"
+    assert_contains "$OUT" "Seccomp:	2"
     assert_contains "$OUT" "
 1"
     # linux.resources reach the container's cgroup (v1 or v2 file names).
