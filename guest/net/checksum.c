@@ -5,12 +5,21 @@
 
 u32 csum_add(u32 sum, const void *data, size_t len)
 {
+    /* Sum little-endian words 8 bytes at a time: the ones'-complement sum
+     * is the same in either byte order once its two bytes are swapped. */
     const u8 *p = data;
-    u64 s = sum;
-    for (; len > 1; len -= 2, p += 2) s += (u32)p[0] << 8 | p[1];
-    if (len) s += (u32)p[0] << 8;
-    while (s >> 32) s = (s & 0xffffffff) + (s >> 32);
-    return (u32)s;
+    u64 s = 0;
+    for (; len >= 8; len -= 8, p += 8) {
+        u64 v;
+        memcpy(&v, p, 8);
+        s += (v & 0xffffffff) + (v >> 32);
+    }
+    for (; len >= 2; len -= 2, p += 2) s += (u32)p[0] | (u32)p[1] << 8;
+    if (len) s += p[0];
+    while (s >> 16) s = (s & 0xffff) + (s >> 16);
+    u64 t = (u64)sum + (u16)(s << 8 | s >> 8);
+    while (t >> 32) t = (t & 0xffffffff) + (t >> 32);
+    return (u32)t;
 }
 
 /* fold to 16 bits and invert; returned in network byte order */

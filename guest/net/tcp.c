@@ -87,6 +87,23 @@ static bool seq_le(u32 a, u32 b) { return (s32)(a - b) <= 0; }
 
 static u32 rcv_window(struct tcb *t) { return RCVBUF - t->rbuf_len; }
 
+/* The two buffers are rings: copy in/out as at most two memcpys. */
+static void ring_write(u8 *ring, u32 size, u32 pos, const u8 *src, u32 n)
+{
+    pos %= size;
+    u32 first = MIN(n, size - pos);
+    memcpy(ring + pos, src, first);
+    memcpy(ring, src + first, n - first);
+}
+
+static void ring_read(const u8 *ring, u32 size, u32 pos, u8 *dst, u32 n)
+{
+    pos %= size;
+    u32 first = MIN(n, size - pos);
+    memcpy(dst, ring + pos, first);
+    memcpy(dst + first, ring, n - first);
+}
+
 static struct tcb *tcb_new(void)
 {
     struct tcb *t = kzalloc(sizeof *t);
@@ -155,7 +172,7 @@ static void send_reset(u32 src, u32 dst, const struct tcp_hdr *in, u32 dlen)
 
 static void copy_out_sbuf(struct tcb *t, u32 off, u8 *dst, u32 n)
 {
-    for (u32 i = 0; i < n; i++) dst[i] = t->sbuf[(t->sbuf_start + off + i) % SNDBUF];
+    ring_read(t->sbuf, SNDBUF, t->sbuf_start + off, dst, n);
 }
 
 static void arm_rtx(struct tcb *t) { if (!t->rtx_at) t->rtx_at = time_ns() + t->rto; }
@@ -304,6 +321,9 @@ static void ack_input(struct tcb *t, const struct tcp_hdr *h, u32 dlen)
     u32 ack = ntohl(h->ack), wnd = ntohs(h->wnd);
     if (t->state == SYN_RECEIVED) {
         if (ack != t->snd_nxt) return;
+        /* accept queue full: ignore the ACK; our SYN-ACK retransmission
+         * asks for it again, by when accept() may have made room */
+        if (t->listener->acceptq_len >= t->listener->backlog) { tcp_syn_dropped++; return; }
         t->snd_una = ack;
         t->snd_wnd = wnd;
         t->state = ESTABLISHED;
@@ -369,7 +389,7 @@ static bool data_input(struct tcb *t, const struct tcp_hdr *h, const u8 *data, u
     }
     if (seq != t->rcv_nxt) return need_ack;     /* out of order: dup ACK, peer resends */
     u32 n = MIN(dlen, rcv_window(t));
-    for (u32 i = 0; i < n; i++) t->rbuf[(t->rbuf_start + t->rbuf_len + i) % RCVBUF] = data[i];
+    ring_write(t->rbuf, RCVBUF, t->rbuf_start + t->rbuf_len, data, n);
     t->rbuf_len += n;
     t->rcv_nxt += n;
     if (n) notify(t);
@@ -607,7 +627,7 @@ ssize_t tcp_send(struct socket *s, const void *buf, size_t n, bool nonblock)
             continue;
         }
         u32 c = (u32)MIN(n - done, room);
-        for (u32 i = 0; i < c; i++) t->sbuf[(t->sbuf_start + t->sbuf_len + i) % SNDBUF] = ((const u8 *)buf)[done + i];
+        ring_write(t->sbuf, SNDBUF, t->sbuf_start + t->sbuf_len, (const u8 *)buf + done, c);
         t->sbuf_len += c;
         done += c;
         tcp_output(t);
@@ -629,7 +649,7 @@ ssize_t tcp_recv(struct socket *s, void *buf, size_t n, int flags, bool nonblock
         if (signal_pending(cur)) return -EINTR;
     }
     u32 c = (u32)MIN(n, t->rbuf_len);
-    for (u32 i = 0; i < c; i++) ((u8 *)buf)[i] = t->rbuf[(t->rbuf_start + i) % RCVBUF];
+    ring_read(t->rbuf, RCVBUF, t->rbuf_start, buf, c);
     if (flags & MSG_PEEK) return c;
     t->rbuf_start = (t->rbuf_start + c) % RCVBUF;
     t->rbuf_len -= c;

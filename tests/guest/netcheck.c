@@ -3,6 +3,8 @@
  *   netcheck udp PEER PORT     send a datagram, print the reply
  *   netcheck udpserve PORT     answer one datagram with "echo:" + it
  *   netcheck waitudp PORT      print one datagram (the test's "done" signal)
+ *   netcheck timewait PEER PORT   close first: the port stays taken in TIME_WAIT
+ *   netcheck backlog PORT N    listen(2), accept nothing for 3 s, then accept N
  * Every wait is bounded by SO_RCVTIMEO or a poll timeout. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -164,6 +166,57 @@ static int udp_server(int port, bool answer, int secs)
     return 0;
 }
 
+static int timewait(const char *peer, int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = addr_of(peer, port), me;
+    socklen_t len = sizeof me;
+    CHECK(connect(fd, (void *)&a, sizeof a) == 0, "connect for timewait");
+    CHECK(getsockname(fd, (void *)&me, &len) == 0, "getsockname");
+    write(fd, "bye\n", 4);
+    close(fd);                          /* we close first: FIN_WAIT_1/2 -> TIME_WAIT */
+    usleep(300000);
+    int b = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    CHECK(bind(b, (void *)&me, sizeof me) < 0 && errno == EADDRINUSE, "port held in TIME_WAIT");
+    close(b);
+    b = socket(AF_INET, SOCK_STREAM, 0);
+    setsockopt(b, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    CHECK(bind(b, (void *)&me, sizeof me) == 0, "SO_REUSEADDR binds over TIME_WAIT");
+    close(b);
+    usleep(2500000);                    /* 2*MSL (2 s in this kernel) */
+    b = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(bind(b, (void *)&me, sizeof me) == 0, "port free after TIME_WAIT");
+    close(b);
+    printf("netcheck: timewait %d checks, %d failed\n", checks, failed);
+    return failed != 0;
+}
+
+/* The accept queue holds at most backlog established connections; the rest
+ * wait (SYN queue, or dropped SYNs the clients retransmit). */
+static int backlog(int port, int n)
+{
+    int l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1, fds[64], got = 0;
+    setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = addr_of("0.0.0.0", port);
+    if (n > 64 || bind(l, (void *)&a, sizeof a) || listen(l, 2)) { perror("backlog"); return 1; }
+    printf("netcheck: backlog listening\n");
+    sleep(3);
+    while (got < n && (fds[got] = accept(l, NULL, NULL)) >= 0) got++;
+    int first = got;
+    double t0 = now();
+    while (got < n && now() - t0 < 30) {
+        struct pollfd pf = { l, POLLIN, 0 };
+        poll(&pf, 1, 1000);
+        while (got < n && (fds[got] = accept(l, NULL, NULL)) >= 0) got++;
+    }
+    CHECK(first == 2, "accept queue bounded by backlog 2: %d waiting", first);
+    CHECK(got == n, "all %d accepted in the end: %d", n, got);
+    printf("netcheck: backlog first=%d total=%d after %.1fs\n", first, got, now() - t0);
+    for (int i = 0; i < got; i++) close(fds[i]);
+    close(l);
+    return failed != 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -171,6 +224,8 @@ int main(int argc, char **argv)
     if (argc == 4 && !strcmp(argv[1], "udp")) return udp_client(argv[2], atoi(argv[3]));
     if (argc == 3 && !strcmp(argv[1], "udpserve")) return udp_server(atoi(argv[2]), true, 30);
     if (argc == 3 && !strcmp(argv[1], "waitudp")) return udp_server(atoi(argv[2]), false, 120);
-    fprintf(stderr, "usage: netcheck api PEER | udp PEER PORT | udpserve PORT | waitudp PORT\n");
+    if (argc == 4 && !strcmp(argv[1], "timewait")) return timewait(argv[2], atoi(argv[3]));
+    if (argc == 4 && !strcmp(argv[1], "backlog")) return backlog(atoi(argv[2]), atoi(argv[3]));
+    fprintf(stderr, "usage: netcheck api PEER | udp PEER PORT | udpserve PORT | waitudp PORT | timewait PEER PORT | backlog PORT N\n");
     return 2;
 }

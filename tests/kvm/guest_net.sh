@@ -34,13 +34,13 @@ NS
 $(cat "$T/peer")"
 }
 
-test_guest_net_ping_tcp_udp_bulk_epoll_malformed() {
+test_guest_net_ping_tcp_udp_bulk_queues_epoll_malformed() {
     cp --sparse=always "$NET_IMG" "$T/disk.img"
     head -c 10485760 /dev/urandom >"$T/data.bin"
     local sum
     sum=$(sha256sum "$T/data.bin" | cut -d' ' -f1)
     debugfs -w -R "write $T/data.bin data.bin" "$T/disk.img" >/dev/null 2>&1 || fail "debugfs write"
-    net_boot '/tests/netcheck api 10.0.2.1; echo guest-to-host | nc 10.0.2.1 5000; echo guest-listener-reply | nc -l -p 6000; /tests/netcheck udp 10.0.2.1 7000; /tests/netcheck udpserve 7001; nc 10.0.2.1 5001 < /data.bin; echo bulk-status=$?; /tests/epoll_echo 7777 50; /tests/netcheck waitudp 7002; echo guest-done'
+    net_boot '/tests/netcheck api 10.0.2.1; echo guest-to-host | nc 10.0.2.1 5000; echo guest-listener-reply | nc -l -p 6000; /tests/netcheck udp 10.0.2.1 7000; /tests/netcheck udpserve 7001; nc 10.0.2.1 5001 < /data.bin; echo bulk-status=$?; /tests/netcheck timewait 10.0.2.1 5002; /tests/netcheck backlog 5003 6; /tests/epoll_echo 7777 50; /tests/netcheck waitudp 7002; echo guest-done'
     echo "$OUT" | grep -E "^peer:|netcheck:|epoll_echo:" >&2 || true
     assert_contains "$OUT" "virtio-net: mac 52:54:00:12:34:56"
     assert_contains "$OUT" "net: 10.0.2.15/24 gateway 10.0.2.1"
@@ -56,6 +56,10 @@ test_guest_net_ping_tcp_udp_bulk_epoll_malformed() {
     assert_contains "$OUT" "netcheck: udp got 'hello-udp'"
     assert_contains "$OUT" "peer: udp reply 'echo:hello-udp'"
     assert_contains "$OUT" "peer: bulk 10485760 bytes sha256 $sum"
+    assert_contains "$OUT" "peer: timewait peer got 'bye'"
+    assert_contains "$OUT" "netcheck: timewait 5 checks, 0 failed"
+    assert_contains "$OUT" "netcheck: backlog first=2 total=6"
+    assert_contains "$OUT" "peer: backlog clients closed by guest: 6/6"
     assert_contains "$OUT" "peer: epoll clients ok=50/50"
     assert_contains "$OUT" "epoll_echo: accepted 50 closed 50"
     assert_contains "$OUT" "ping after: ok"

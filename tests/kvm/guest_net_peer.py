@@ -94,7 +94,7 @@ def malformed_frames():
 
 
 def main():
-    l_tcp, l_bulk = listener(5000), listener(5001)
+    l_tcp, l_bulk, l_tw = listener(5000), listener(5001), listener(5002)
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     u.bind(("10.0.2.1", 7000))
     u.settimeout(left())
@@ -145,6 +145,32 @@ def main():
     dt = time.time() - t0
     c.close()
     say("bulk %d bytes sha256 %s in %.2fs (%.1f MB/s)" % (n, h.hexdigest(), dt, n / dt / 1e6))
+
+    c, _ = l_tw.accept()        # the guest closes first and keeps TIME_WAIT
+    c.settimeout(left())
+    say("timewait peer got '%s'" % read_all(c).decode(errors="replace").strip())
+    c.close()
+
+    # backlog 2: six clients, the guest accepts none for 3 s
+    first = connect_retry(5003)
+    conns = [first]
+    for _ in range(5):
+        c = socket.socket()
+        c.setblocking(False)
+        c.connect_ex((GUEST, 5003))
+        conns.append(c)
+    closed = 0
+    for c in conns:
+        c.settimeout(45)
+        try:
+            while True:
+                if not c.recv(100):
+                    break
+            closed += 1
+        except OSError:
+            pass
+        c.close()
+    say("backlog clients closed by guest: %d/6" % closed)
 
     results = []
 
