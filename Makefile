@@ -10,8 +10,8 @@ PKGS    := libseccomp libcap libnl-3.0 libnl-route-3.0 libnftables libarchive li
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 # build/osbox links only what starting any command needs; libarchive, libnftables,
-# libext2fs and libcrypto are dlopen'ed by the commands that use them (common/dl_lazy.h).
-OSBOX_LIBS := $(shell pkg-config --libs libseccomp libcap libnl-3.0 libnl-route-3.0 jansson 2>/dev/null) -lpthread
+# libext2fs, libcrypto and libnl are dlopen'ed by the commands that use them (common/dl_lazy.h).
+OSBOX_LIBS := $(shell pkg-config --libs libseccomp libcap jansson 2>/dev/null) -lpthread
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -fno-strict-aliasing \

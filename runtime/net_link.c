@@ -5,17 +5,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <netlink/netlink.h>
-#include <netlink/route/addr.h>
-#include <netlink/route/link.h>
-#include <netlink/route/link/bridge.h>
-#include <netlink/route/link/veth.h>
-#include <netlink/route/route.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "dl_nl.h"
 #include "runtime/net_internal.h"
 #include "util.h"
 
@@ -42,6 +37,8 @@ struct nl_sock *nl_open(pid_t pid, struct osbox_err *err)
     char path[64];
     struct nl_sock *sk;
 
+    if (lazy_nl_load(err) < 0)
+        return NULL;
     if (pid <= 0)
         return connect_here(err);
     snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
