@@ -48,7 +48,7 @@ static void usage(FILE *out)
             "  -t, --tty                 allocate a pseudo-terminal\n"
             "  -i, --interactive         keep stdin open (default: /dev/null)\n"
             "  -m, --memory SIZE         memory limit (e.g. 32m)\n"
-            "      --memory-swap SIZE    memory+swap limit (-1 unlimited)\n"
+            "      --memory-swap SIZE    memory+swap limit (-1 unlimited; with -m alone: twice -m)\n"
             "      --cpus N              CPU quota in CPUs (e.g. 0.5)\n"
             "  -c, --cpu-shares N        relative CPU weight, v1 scale (2..262144)\n"
             "      --cpu-weight N        relative CPU weight, v2 scale (1..10000)\n"
@@ -211,6 +211,7 @@ static int parse(int argc, char **argv, struct run_opts *o, int *status)
         *status = cli_fail(&err);
         return -1;
     }
+    resources_default_swap(&o->res); /* Docker: -m alone allows as much swap again */
     if (!o->rootfs && optind >= argc) {
         *status = cli_failf(OSBOX_EXIT_USAGE, "run: an IMAGE is required (see 'osbox run --help')");
         return -1;

@@ -34,6 +34,8 @@ enum osbox_cgroup_mode {
 struct osbox_resources {
     int64_t memory_limit;   /* bytes; -1 unset */
     int64_t memory_swap;    /* memory+swap bytes (Docker --memory-swap / OCI memory.swap); -1 unlimited; 0 unset */
+    bool memory_swap_default; /* memory_swap is Docker's default for -m alone: without swap
+                                 accounting it is skipped, not an error */
     int64_t cpu_quota_us;   /* -1 unset */
     uint64_t cpu_period_us; /* 0 unset (100000 when a quota is set) */
     uint64_t cpu_shares;    /* v1 scale 2..262144; 0 unset */
@@ -68,6 +70,9 @@ int resources_set_cpu_weight(struct osbox_resources *r, const char *val, struct 
 int resources_set_pids_limit(struct osbox_resources *r, const char *val, struct osbox_err *err);  /* > 0, or -1 unlimited */
 /* Cross-field checks (swap without memory, swap < memory, ranges from OCI configs). */
 int resources_validate(const struct osbox_resources *r, struct osbox_err *err);
+/* Docker's default for -m without --memory-swap: as much swap as memory
+ * (memory+swap = 2 x memory), where the kernel accounts swap. */
+void resources_default_swap(struct osbox_resources *r);
 /* True when any limit is set. */
 bool resources_any(const struct osbox_resources *r);
 

@@ -55,7 +55,7 @@ int cg1_apply(const char *dir, const char *ctrls, const struct osbox_resources *
             return -1;
         if (res->memory_swap != 0) {
             if (!cg_exists(dir, "memory.memsw.limit_in_bytes")) {
-                if (res->memory_swap != -1)
+                if (res->memory_swap != -1 && !res->memory_swap_default)
                     return osbox_error(err, ENOTSUP, "cannot limit swap: %s/memory.memsw.limit_in_bytes "
                                        "is missing (kernel without swap accounting)", dir);
             } else if (cg_write_fmt(dir, "memory.memsw.limit_in_bytes", err, "%" PRId64,

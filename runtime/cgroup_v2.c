@@ -94,7 +94,7 @@ int cg2_apply(const char *dir, const struct osbox_resources *res, struct osbox_e
         return -1;
     if (swap != -2) {
         if (!cg_exists(dir, "memory.swap.max")) {
-            if (swap != -1)
+            if (swap != -1 && !res->memory_swap_default)
                 return osbox_error(err, ENOTSUP, "cannot limit swap: %s/memory.swap.max is missing "
                                    "(kernel without swap accounting)", dir);
         } else if (swap == -1 ? cg_write(dir, "memory.swap.max", "max", err) < 0

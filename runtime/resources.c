@@ -82,6 +82,14 @@ int resources_set_memory_swap(struct osbox_resources *r, const char *val, struct
     return 0;
 }
 
+void resources_default_swap(struct osbox_resources *r)
+{
+    if (r->memory_limit == -1 || r->memory_swap != 0)
+        return;
+    r->memory_swap = r->memory_limit > INT64_MAX / 2 ? -1 : 2 * r->memory_limit;
+    r->memory_swap_default = true;
+}
+
 int resources_cpus_to_quota(const char *val, long host_cpus, int64_t *quota_us, uint64_t *period_us,
                             struct osbox_err *err)
 {

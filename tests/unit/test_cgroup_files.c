@@ -185,6 +185,11 @@ static void test_v2_unset_limits_are_not_written(void **state)
     /* unlimited swap there is simply the default */
     r.memory_swap = -1;
     assert_int_equal(cg2_apply(d, &r, &err), 0);
+    /* so is Docker's default for -m alone: memory only, like Docker (which warns) */
+    r.memory_swap = 0;
+    resources_default_swap(&r);
+    assert_int_equal(cg2_apply(d, &r, &err), 0);
+    assert_file(d, "memory.max", "33554432");
     free(d);
 }
 
@@ -209,6 +214,19 @@ static void test_v1_limits(void **state)
     assert_int_equal(cg1_apply(p, "pids", &r, &err), 0);
     assert_file(m, "memory.limit_in_bytes", "33554432");
     assert_file(m, "memory.memsw.limit_in_bytes", "-1");
+    /* -m alone: memory+swap twice the memory (Docker), where swap is accounted ... */
+    r.memory_swap = 0;
+    resources_default_swap(&r);
+    assert_int_equal(cg1_apply(m, "memory", &r, &err), 0);
+    assert_file(m, "memory.memsw.limit_in_bytes", "67108864");
+    /* ... and skipped, not an error, where it is not; an explicit limit still is one */
+    char *nosw = fake_dir("/memory/nosw", (const char *const[]){ "memory.limit_in_bytes", NULL });
+    assert_int_equal(cg1_apply(nosw, "memory", &r, &err), 0);
+    assert_file(nosw, "memory.limit_in_bytes", "33554432");
+    r.memory_swap_default = false;
+    assert_int_equal(cg1_apply(nosw, "memory", &r, &err), -1);
+    assert_non_null(strstr(err.msg, "memory.memsw.limit_in_bytes"));
+    free(nosw);
     assert_file(c, "cpu.cfs_period_us", "100000");
     assert_file(c, "cpu.cfs_quota_us", "50000");
     assert_file(c, "cpu.shares", "2597");           /* weight 100 on the v1 scale */

@@ -162,12 +162,44 @@ static void test_conversions(void **state)
     }
 }
 
+/* Docker: -m alone means memory+swap = 2 x memory; an explicit --memory-swap
+ * (or none of -m) is left as it is. */
+static void test_default_swap(void **state)
+{
+    struct osbox_resources r;
+    (void)state;
+    osbox_resources_init(&r);
+    resources_default_swap(&r);
+    assert_int_equal(r.memory_swap, 0);
+    assert_false(r.memory_swap_default);
+    assert_int_equal(resources_set_memory(&r, "32m", &err), 0);
+    resources_default_swap(&r);
+    assert_int_equal(r.memory_swap, 64LL << 20);
+    assert_true(r.memory_swap_default);
+    assert_int_equal(resources_validate(&r, &err), 0);
+    assert_int_equal(resources_v2_swap_max(&r), 32LL << 20); /* v2: swap alone */
+    osbox_resources_init(&r);
+    assert_int_equal(resources_set_memory(&r, "32m", &err), 0);
+    assert_int_equal(resources_set_memory_swap(&r, "32m", &err), 0); /* no swap at all */
+    resources_default_swap(&r);
+    assert_int_equal(r.memory_swap, 32LL << 20);
+    assert_false(r.memory_swap_default);
+    assert_int_equal(resources_set_memory_swap(&r, "-1", &err), 0);
+    resources_default_swap(&r);
+    assert_int_equal(r.memory_swap, -1);
+    r.memory_limit = INT64_MAX; /* no overflow: unlimited swap */
+    r.memory_swap = 0;
+    resources_default_swap(&r);
+    assert_int_equal(r.memory_swap, -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memory),
         cmocka_unit_test(test_memory_swap),
         cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_default_swap),
         cmocka_unit_test(test_cpus),
         cmocka_unit_test(test_shares_weight_pids),
         cmocka_unit_test(test_conversions),
