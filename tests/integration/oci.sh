@@ -168,6 +168,8 @@ c["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1"}
 c["linux"]["resources"] = {"pids": {"limit": 42}, "memory": {"limit": 67108864}}
 c["annotations"] = {"org.example.k": "v"}
 c["unknownField"] = {"ignored": True}
+c["linux"]["devices"] = [{"path": "/dev/myzero", "type": "c", "major": 1, "minor": 5}]
+c["process"]["args"][2] += "; head -c 3 /dev/myzero | od -An -tx1"
 c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
 c["process"]["args"][2] += "; mkdir /dev/shm/newdir 2>/dev/null && echo mkdir-allowed || echo mkdir-denied; grep ^Seccomp: /proc/self/status"
 '
@@ -178,6 +180,7 @@ c["process"]["args"][2] += "; mkdir /dev/shm/newdir 2>/dev/null && echo mkdir-al
     assert_contains "$OUT" "masked"
     assert_contains "$OUT" "mkdir-denied" "linux.seccomp applied"
     assert_contains "$OUT" "Seccomp:	2"
+    assert_contains "$OUT" " 00 00 00" "linux.devices: /dev/myzero reads zeros"
     assert_contains "$OUT" "
 1"
     # linux.resources reach the container's cgroup (v1 or v2 file names).
@@ -324,7 +327,11 @@ test_oci_bad_input() {
         assert_eq 1 "$STATUS" "$verb of an unknown id"
         assert_contains "$OUT" "nosuch does not exist"
     done
-    capture_file oci create --bundle "$T/b" "../evil" </dev/null
+    mk_bundle "$T/g" 'c["linux"]["devices"] = [{"path": "/dev/nope", "type": "c", "major": 4095, "minor": 4095}]'
+    capture_file oci create --bundle "$T/g" x
+    assert_ne 0 "$STATUS" "a device the host does not have"
+    assert_contains "$OUT" "linux.devices[0]: no c device 4095:4095"
+    capture_file oci create --bundle "$T/b" "../evil"
     assert_ne 0 "$STATUS" "id with a slash"
     assert_contains "$OUT" "invalid container id"
     capture oci bogus-verb
