@@ -81,6 +81,7 @@ struct proc {
 
 #define cur (this_cpu()->current)
 extern struct proc procs[NPROC];
+extern int nproc_hi;            /* procs[] slots ever used */
 
 void sched_init_cpu(void);
 struct proc *proc_alloc(void);

@@ -16,7 +16,7 @@ int futex_wake(u64 uaddr, int n)
     void *key = futex_key(uaddr);
     if (!key) return -EFAULT;
     int woken = 0;
-    for (int i = 0; i < NPROC && woken < n; i++)
+    for (int i = 0; i < nproc_hi && woken < n; i++)
         if (procs[i].state == P_SLEEPING && procs[i].chan == key) { make_runnable(&procs[i]); woken++; }
     return woken;
 }

@@ -9,6 +9,11 @@
 #include "errno.h"
 
 struct proc procs[NPROC];
+/* Slots of procs[] ever used (first-fit keeps them low): the scans below
+ * stop there.  Each slot is ~2 KiB apart, and where kernel code is
+ * emulated (kvm-pvm) a scan of all 128 cost milliseconds per wakeup,
+ * tick and schedule. */
+int nproc_hi;
 static int next_pid = 1;
 static u64 ticks;
 extern void fork_ret(void);
@@ -24,6 +29,7 @@ struct proc *proc_alloc(void)
         u64 ks = pages_alloc_nz(KSTACK_SIZE / PAGE_SIZE);
         if (!ks) return NULL;
         memset(p, 0, sizeof *p);
+        if (i >= nproc_hi) nproc_hi = i + 1;
         p->kstack = (u64)P2V(ks);
         p->pid = p->tgid = next_pid++;
         p->leader = p;
@@ -66,7 +72,7 @@ void start_kernel_thread(void (*fn)(void *), void *arg, const char *name)
 
 void reap_dead(void)
 {
-    for (int i = 0; i < NPROC; i++)
+    for (int i = 0; i < nproc_hi; i++)
         if (procs[i].state == P_DEAD && &procs[i] != cur) proc_free(&procs[i]);
 }
 
@@ -100,8 +106,8 @@ void schedule(void)
 {
     struct proc *self = cur, *idle = this_cpu()->idle;
     int start = (self >= procs && self < procs + NPROC) ? self - procs : NPROC - 1;
-    for (int k = 1; k <= NPROC; k++) {
-        struct proc *p = &procs[(start + k) % NPROC];
+    for (int k = 1; k <= nproc_hi; k++) {
+        struct proc *p = &procs[(start + k) % nproc_hi];
         if (can_run(p)) { switch_to(p); return; }
     }
     if (self->state == P_RUNNING && self != idle) return;
@@ -146,7 +152,7 @@ void make_runnable(struct proc *p)
 
 void wakeup(void *chan)
 {
-    for (int i = 0; i < NPROC; i++)
+    for (int i = 0; i < nproc_hi; i++)
         if (procs[i].state == P_SLEEPING && procs[i].chan == chan) make_runnable(&procs[i]);
 }
 
@@ -154,7 +160,7 @@ void timer_tick(bool from_user)
 {
     ticks++;
     u64 now = time_ns();
-    for (int i = 0; i < NPROC; i++) {
+    for (int i = 0; i < nproc_hi; i++) {
         struct proc *p = &procs[i];
         if (p->state == P_SLEEPING && p->wake_at_ns && p->wake_at_ns <= now) make_runnable(p);
     }
@@ -200,7 +206,7 @@ void sched_init_cpu(void)
 
 struct proc *proc_by_pid(int pid)
 {
-    for (int i = 0; i < NPROC; i++)
+    for (int i = 0; i < nproc_hi; i++)
         if (procs[i].pid == pid && procs[i].state != P_UNUSED && procs[i].state != P_DEAD) return &procs[i];
     return NULL;
 }
