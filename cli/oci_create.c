@@ -106,9 +106,13 @@ static int create_in(const char *id, const char *dir, struct create_opts *o, str
     ro.start_gate = fifo;
     if (oci_apply_inherited(cfg, err) < 0)
         return -1;
-    if (runtime_create(&cfg->spec, &ro, &c, err) < 0)
+    if (runtime_create(&cfg->spec, &ro, &c, err) < 0) {
+        oci_restore_namespaces(NULL);
         return -1;
+    }
     *out = c;
+    if (oci_restore_namespaces(err) < 0)
+        return -1;
     st->pid = runtime_container_pid(c);
     st->pid_start = oci_pid_start(st->pid);
     if (oci_state_write(dir, st, err) < 0 || oci_apply_sysctl(cfg, st->pid, err) < 0)

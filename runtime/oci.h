@@ -76,6 +76,8 @@ int oci_hooks_run(const struct oci_config *c, enum oci_hook_kind kind, const cha
 /* Before clone, in the creating process (inherited by the container):
  * rlimits, oom_score_adj, joined namespaces. */
 int oci_apply_inherited(const struct oci_config *c, struct osbox_err *err);
+/* Back to the namespaces we had before oci_apply_inherited (after the clone). */
+int oci_restore_namespaces(struct osbox_err *err);
 /* After the container exists (waiting at the start gate): namespaced sysctls. */
 int oci_apply_sysctl(const struct oci_config *c, pid_t pid, struct osbox_err *err);
 

@@ -23,6 +23,28 @@ static const int ns_clone_flag[OCI_NS_N] = {
     [OCI_NS_TIME] = CLONE_NEWTIME,
 };
 
+static const char *const ns_proc_name[OCI_NS_N] = {
+    [OCI_NS_PID] = "pid_for_children", [OCI_NS_NET] = "net", [OCI_NS_IPC] = "ipc",
+    [OCI_NS_UTS] = "uts", [OCI_NS_MOUNT] = "mnt", [OCI_NS_CGROUP] = "cgroup",
+    [OCI_NS_TIME] = "time_for_children",
+};
+static int saved_ns[OCI_NS_N] = { -1, -1, -1, -1, -1, -1, -1 };
+
+int oci_restore_namespaces(struct osbox_err *err)
+{
+    for (int k = 0; k < OCI_NS_N; k++) {
+        if (saved_ns[k] < 0)
+            continue;
+        int rc = setns(saved_ns[k], ns_clone_flag[k]);
+        int e = errno;
+        close(saved_ns[k]);
+        saved_ns[k] = -1;
+        if (rc < 0)
+            return osbox_error(err, e, "return to our own %s namespace", ns_proc_name[k]);
+    }
+    return 0;
+}
+
 int oci_apply_inherited(const struct oci_config *c, struct osbox_err *err)
 {
     for (size_t i = 0; i < c->n_rlimits; i++) {
@@ -47,14 +69,22 @@ int oci_apply_inherited(const struct oci_config *c, struct osbox_err *err)
         if (osbox_write_file("/proc/self/oom_score_adj", buf, (size_t)n, 0644, err) < 0)
             return osbox_error_prefix(err, "config.json: process.oomScoreAdj");
     }
-    /* This process only creates the container and exits: joining here makes
-     * the clone inherit the namespaces (pid and time: for children only). */
+    /* Joining here makes the clone inherit the namespaces (pid and time: for
+     * children only); oci_restore_namespaces() takes us back afterwards, so
+     * hooks run in the runtime's namespaces. */
     for (int k = 0; k < OCI_NS_N; k++) {
         if (!c->ns_path[k])
             continue;
         int fd = open(c->ns_path[k], O_RDONLY | O_CLOEXEC);
         if (fd < 0)
             return osbox_error(err, errno, "namespace path %s", c->ns_path[k]);
+        char own[64];
+        snprintf(own, sizeof own, "/proc/thread-self/ns/%s", ns_proc_name[k]);
+        if (saved_ns[k] < 0 && (saved_ns[k] = open(own, O_RDONLY | O_CLOEXEC)) < 0) {
+            int e = errno;
+            close(fd);
+            return osbox_error(err, e, "open %s", own);
+        }
         if (setns(fd, ns_clone_flag[k]) < 0) {
             int e = errno;
             close(fd);

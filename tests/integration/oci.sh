@@ -394,6 +394,7 @@ c['process']['args'] = ['sleep', '60']
 c['hostname'] = None
 c['linux']['namespaces'] = [n for n in c['linux']['namespaces'] if n['type'] not in ('network', 'uts')]
 c['linux']['namespaces'] += [{'type': 'network', 'path': '/proc/$apid/ns/net'}, {'type': 'uts', 'path': '/proc/$apid/ns/uts'}]
+c['hooks'] = {'createRuntime': [{'path': '/bin/sh', 'args': ['sh', '-c', 'readlink /proc/self/ns/net > $T/hook-netns']}]}
 "
     python3 - "$T/b/config.json" <<'PY'
 import json, sys
@@ -407,6 +408,7 @@ PY
     done
     assert_ne "$(readlink /proc/$apid/ns/pid)" "$(readlink /proc/$bpid/ns/pid)" "pid namespace stays separate"
     assert_ne "$(readlink /proc/self/ns/net)" "$(readlink /proc/$bpid/ns/net)" "not the host's network"
+    assert_eq "$(readlink /proc/self/ns/net)" "$(cat "$T/hook-netns")" "createRuntime hook runs in the runtime's network namespace"
     assert_status 0 oci delete --force ns-b
     assert_status 0 oci delete --force ns-a
     assert_oci_clean ns-a ns-b
