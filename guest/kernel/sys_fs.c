@@ -156,7 +156,7 @@ SYSCALL(sys_lseek)
     UNUSED_ARGS;
     struct file *f = fd_get(a0);
     if (!f) return -EBADF;
-    if (f->type == FT_PIPE || f->type == FT_CONSOLE) return -ESPIPE;
+    if (f->type == FT_PIPE || f->type == FT_CONSOLE || f->type == FT_SOCKET || f->type == FT_EPOLL) return -ESPIPE;
     s64 base = a2 == 0 ? 0 : a2 == 1 ? (s64)f->off : a2 == 2 && f->ip ? (s64)isize(f->ip) : -1;
     if (base < 0) return -EINVAL;
     s64 n = base + (s64)a1;
@@ -172,6 +172,7 @@ static void stat_file(struct file *f, struct stat_k *st)
     st->nlink = 1;
     st->blksize = 4096;
     if (f->type == FT_PIPE) st->mode = S_IFIFO | 0600;
+    else if (f->type == FT_SOCKET) st->mode = S_IFSOCK | 0777;
     else { st->mode = S_IFCHR | 0666; st->rdev = f->type == FT_CONSOLE ? 0x501 : f->type == FT_NULL ? 0x103 : 0x105; }
 }
 
