@@ -171,6 +171,12 @@ static int oci_main(int argc, char **argv)
     for (size_t k = 0; k < sizeof verbs / sizeof verbs[0]; k++)
         if (!strcmp(argv[i], verbs[k].name))
             return verbs[k].main(argc - i, argv + i);
+    /* runc verbs engines may try: a clear "not supported", not "unknown". */
+    static const char *const unsupported[] = { "pause", "resume", "update", "events",
+                                               "checkpoint", "restore", NULL };
+    for (int k = 0; unsupported[k]; k++)
+        if (!strcmp(argv[i], unsupported[k]))
+            return oci_failf("%s is not supported by osbox-oci", argv[i]);
     return cli_failf(OSBOX_EXIT_USAGE, "unknown command '%s' (see '%s --help')", argv[i],
                      cli_program_name);
 }

@@ -351,6 +351,9 @@ test_oci_features_and_help() {
     "$OCI" --help | head -1 | grep -q '^Usage:' || fail "osbox-oci --help"
     "$OSBOX" oci --help | head -1 | grep -q '^Usage:' || fail "osbox oci --help"
     oci create --help | grep -q -- '--console-socket' || fail "create --help"
+    capture oci pause some-id
+    assert_eq 1 "$STATUS" "pause"
+    assert_contains "$OUT" "pause is not supported"
 }
 
 test_oci_exec() {
