@@ -48,6 +48,9 @@
  *   osbox.strace=1       log every system call with its result
  *   osbox.test=kfault    provoke a kernel page fault (tests)
  *   osbox.nosmp          use only the boot CPU
+ *   osbox.pitcal         calibrate TSC and LAPIC timer against the PIT even
+ *                        under KVM (default there: rates from kvmclock and
+ *                        KVM's 1 GHz APIC bus, no 30 ms calibration)
  * CPUs are found in an MP table ("_MP_" in 0xf0000-0xfffff) or the ACPI
  * MADT (PVH rsdp_paddr); application processors start at physical 0x8000.
  * The root file system is ext2 on the first virtio-blk disk.  init gets
