@@ -1,7 +1,7 @@
 # The guest kernel's TCP/IP stack under QEMU microvm (TCG), its virtio-net
 # NIC on a TAP device that exists only in a network namespace this test
-# makes (unshare -n): no frame can leave the machine.  One boot runs the
-# whole conversation; tests/kvm/guest_net_peer.py plays the host side.
+# makes (unshare -n): no frame can leave the machine.  One boot (2 vCPUs)
+# runs the whole conversation; tests/kvm/guest_net_peer.py plays the host side.
 
 NET_KERNEL=${OSBOX_SRC}/build/guest/osbox-kernel
 NET_IMG=${OSBOX_SRC}/build/images/guest.img
@@ -18,7 +18,7 @@ ip link set lo up
 ip tuntap add dev tap0 mode tap
 ip addr add 10.0.2.1/24 dev tap0
 ip link set tap0 up
-timeout 280 qemu-system-x86_64 -M microvm -accel tcg -cpu max -smp 1 -m 256M -nodefaults -no-reboot \
+timeout 280 qemu-system-x86_64 -M microvm -accel tcg -cpu max -smp ${NET_SMP:-2} -m 256M -nodefaults -no-reboot \
     -display none -serial stdio -kernel "$NET_KERNEL" \
     -append 'ip=10.0.2.15/24::10.0.2.1 init=/bin/sh -- -c "$1"' \
     -device isa-debug-exit,iobase=0x501,iosize=1 -global virtio-mmio.force-legacy=false \
@@ -40,7 +40,7 @@ test_guest_net_ping_tcp_udp_bulk_queues_epoll_malformed() {
     local sum
     sum=$(sha256sum "$T/data.bin" | cut -d' ' -f1)
     debugfs -w -R "write $T/data.bin data.bin" "$T/disk.img" >/dev/null 2>&1 || fail "debugfs write"
-    net_boot '/tests/netcheck api 10.0.2.1; echo guest-to-host | nc 10.0.2.1 5000; echo guest-listener-reply | nc -l -p 6000; /tests/netcheck udp 10.0.2.1 7000; /tests/netcheck udpserve 7001; nc 10.0.2.1 5001 < /data.bin; echo bulk-status=$?; /tests/netcheck timewait 10.0.2.1 5002; /tests/netcheck backlog 5003 6; /tests/epoll_echo 7777 50; /tests/netcheck waitudp 7002; echo guest-done'
+    net_boot '/tests/netcheck api 10.0.2.1; echo guest-to-host | nc 10.0.2.1 5000; echo guest-listener-reply | nc -l -p 6000; /tests/netcheck udp 10.0.2.1 7000; /tests/netcheck udpserve 7001; nc 10.0.2.1 5001 < /data.bin; echo bulk-status=$?; nc -l -p 6001 </dev/null | sha256sum; /tests/netcheck timewait 10.0.2.1 5002; /tests/netcheck backlog 5003 6; /tests/epoll_echo 7777 50; /tests/netcheck waitudp 7002; echo guest-done'
     echo "$OUT" | grep -E "^peer:|netcheck:|epoll_echo:" >&2 || true
     assert_contains "$OUT" "virtio-net: mac 52:54:00:12:34:56"
     assert_contains "$OUT" "net: 10.0.2.15/24 gateway 10.0.2.1"
@@ -56,6 +56,10 @@ test_guest_net_ping_tcp_udp_bulk_queues_epoll_malformed() {
     assert_contains "$OUT" "netcheck: udp got 'hello-udp'"
     assert_contains "$OUT" "peer: udp reply 'echo:hello-udp'"
     assert_contains "$OUT" "peer: bulk 10485760 bytes sha256 $sum"
+    local sent
+    sent=$(sed -n 's/^peer: sent 10485760 bytes sha256 \([0-9a-f]*\) .*/\1/p' <<<"$OUT")
+    [ -n "$sent" ] || fail "the peer did not send its 10 MB: $OUT"
+    assert_contains "$OUT" "$sent  -"
     assert_contains "$OUT" "peer: timewait peer got 'bye'"
     assert_contains "$OUT" "netcheck: timewait 5 checks, 0 failed"
     assert_contains "$OUT" "netcheck: backlog first=2 total=6"

@@ -146,6 +146,17 @@ def main():
     c.close()
     say("bulk %d bytes sha256 %s in %.2fs (%.1f MB/s)" % (n, h.hexdigest(), dt, n / dt / 1e6))
 
+    payload = os.urandom(10 << 20)      # host -> guest: the guest's receive window at work
+    c = connect_retry(6001)
+    c.settimeout(left())
+    t0 = time.time()
+    c.sendall(payload)
+    c.shutdown(socket.SHUT_WR)
+    read_all(c)
+    c.close()
+    dt = time.time() - t0
+    say("sent %d bytes sha256 %s in %.2fs (%.1f MB/s)" % (len(payload), hashlib.sha256(payload).hexdigest(), dt, len(payload) / dt / 1e6))
+
     c, _ = l_tw.accept()        # the guest closes first and keeps TIME_WAIT
     c.settimeout(left())
     say("timewait peer got '%s'" % read_all(c).decode(errors="replace").strip())
