@@ -1,4 +1,5 @@
-/* Open-file objects and the device files (/dev/console, null, zero, tty). */
+/* Open-file objects and the device files (/dev/console, null, zero, tty;
+ * /proc files come from fs/procfs.c). */
 #include "kernel.h"
 #include "fs.h"
 #include "mm.h"
@@ -22,6 +23,7 @@ void file_put(struct file *f)
     if (f->type == FT_INODE) iput(f->ip);
     if (f->type == FT_PIPE) pipe_close(f->pipe, f->pipe_write);
     if (f->type == FT_SOCKET || f->type == FT_EPOLL) net_file_release(f);
+    if (f->type == FT_MEM) kfree(f->priv);
     kfree(f);
 }
 
@@ -40,6 +42,12 @@ ssize_t file_read(struct file *f, void *kbuf, size_t n)
     case FT_ZERO: memset(kbuf, 0, n); return n;
     case FT_SOCKET: return sock_read(f, kbuf, n);
     case FT_EPOLL: return -EINVAL;
+    case FT_MEM:
+        if (f->off >= f->mem_len) return 0;
+        r = MIN(n, f->mem_len - f->off);
+        memcpy(kbuf, (char *)f->priv + f->off, r);
+        f->off += r;
+        return r;
     }
     return -EINVAL;
 }
@@ -58,12 +66,16 @@ ssize_t file_write(struct file *f, const void *kbuf, size_t n)
     case FT_NULL: case FT_ZERO: return n;
     case FT_SOCKET: return sock_write(f, kbuf, n);
     case FT_EPOLL: return -EINVAL;
+    case FT_MEM: return -EBADF;
     }
     return -EINVAL;
 }
 
+bool dev_path(const char *path) { return !strncmp(path, "/dev/", 5) || !strncmp(path, "/proc/", 6); }
+
 int dev_open(const char *path, int flags, struct file **out)
 {
+    if (!strncmp(path, "/proc/", 6)) return proc_open(path, flags, out);
     static const struct { const char *name; enum ftype t; } devs[] = {
         { "/dev/console", FT_CONSOLE }, { "/dev/tty", FT_CONSOLE }, { "/dev/ttyS0", FT_CONSOLE },
         { "/dev/null", FT_NULL }, { "/dev/zero", FT_ZERO },

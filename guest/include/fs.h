@@ -84,7 +84,7 @@ int namei(int dirfd, const char *path, bool follow, struct inode **out);
 int nameiparent(int dirfd, const char *path, struct inode **dir, char *name);
 
 /* open files */
-enum ftype { FT_INODE, FT_PIPE, FT_CONSOLE, FT_NULL, FT_ZERO, FT_SOCKET, FT_EPOLL };
+enum ftype { FT_INODE, FT_PIPE, FT_CONSOLE, FT_NULL, FT_ZERO, FT_SOCKET, FT_EPOLL, FT_MEM };
 struct pipe;
 struct file {
     int refs;
@@ -94,7 +94,8 @@ struct file {
     struct inode *ip;
     struct pipe *pipe;
     bool pipe_write;
-    void *priv;         /* FT_SOCKET: struct socket, FT_EPOLL: struct epoll */
+    void *priv;         /* FT_SOCKET: struct socket, FT_EPOLL: struct epoll, FT_MEM: bytes */
+    u64 mem_len;        /* FT_MEM: a /proc file's text, read-only */
 };
 struct file *file_alloc(enum ftype type, int flags);
 struct file *file_dup(struct file *f);
@@ -102,6 +103,10 @@ void file_put(struct file *f);
 ssize_t file_read(struct file *f, void *kbuf, size_t n);
 ssize_t file_write(struct file *f, const void *kbuf, size_t n);
 int dev_open(const char *path, int flags, struct file **out);
+bool dev_path(const char *path);    /* /dev/... or /proc/...: dev_open, not ext2 */
+
+/* fs/procfs.c */
+int proc_open(const char *path, int flags, struct file **out);
 
 /* fs/pipe.c */
 int pipe_create(struct file **r, struct file **w);

@@ -43,7 +43,7 @@ static long do_open(int dirfd, u64 upath, int flags, u32 mode)
     int r = get_path(upath, &path);
     if (r) return r;
     struct file *f = NULL;
-    if (!strncmp(path, "/dev/", 5)) {
+    if (dev_path(path)) {
         r = dev_open(path, flags, &f);
         kfree(path);
         if (r) return r;
@@ -173,6 +173,7 @@ static void stat_file(struct file *f, struct stat_k *st)
     st->blksize = 4096;
     if (f->type == FT_PIPE) st->mode = S_IFIFO | 0600;
     else if (f->type == FT_SOCKET) st->mode = S_IFSOCK | 0777;
+    else if (f->type == FT_MEM) { st->mode = S_IFREG | 0444; st->size = f->mem_len; }
     else { st->mode = S_IFCHR | 0666; st->rdev = f->type == FT_CONSOLE ? 0x501 : f->type == FT_NULL ? 0x103 : 0x105; }
 }
 
@@ -189,7 +190,7 @@ static long stat_path(int dirfd, u64 upath, u64 ust, int flags)
         stat_file(f, &st);
         return copy_to_user(ust, &st, sizeof st);
     }
-    if (!strncmp(path, "/dev/", 5)) {
+    if (dev_path(path)) {
         struct file *f;
         r = dev_open(path, 0, &f);
         if (!r) { stat_file(f, &st); file_put(f); }
@@ -368,7 +369,7 @@ static long access_at(int dirfd, u64 upath)
     char *path;
     int r = get_path(upath, &path);
     if (r) return r;
-    if (!strncmp(path, "/dev/", 5)) {
+    if (dev_path(path)) {
         struct file *f;
         r = dev_open(path, 0, &f);
         if (!r) file_put(f);

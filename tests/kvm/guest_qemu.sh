@@ -66,7 +66,7 @@ test_guest_userspace_and_persistence() {
     local disk
     disk=$(guest_disk)
     export QEMU_SMP=2
-    qemu_guest "$disk" 'init=/bin/sh -- -c "/tests/hello; echo files=$(ls / | wc -l); for i in 1 2 3; do echo n$i; done; /tests/threads; /tests/segv; echo segv-status=$?; /tests/sysck; /tests/fsync_write /persist.txt persisted-42; exit 7"'
+    qemu_guest "$disk" 'init=/bin/sh -- -c "/tests/hello; echo files=$(ls / | wc -l); for i in 1 2 3; do echo n$i; done; /tests/threads; /tests/segv; echo segv-status=$?; /tests/sysck; grep ^Name: /proc/self/status; cat /proc/1/comm; cat /proc/9999/stat || echo no-such-pid; /tests/fsync_write /persist.txt persisted-42; exit 7"'
     assert_contains "$OUT" "osbox-guest: 2 CPUs online"
     assert_contains "$OUT" "hello from musl (argc=1 argv[0]=/tests/hello)"
     assert_contains "$OUT" "syscall 4242 -> -1 errno=38"
@@ -78,6 +78,9 @@ test_guest_userspace_and_persistence() {
     assert_contains "$OUT" "segv-status=139"
     assert_not_contains "$OUT" "still alive"
     assert_contains "$OUT" "sysck: 38 checks, 0 failed"
+    assert_contains "$OUT" $'Name:\tgrep'
+    assert_contains "$OUT" $'\nsh\n'
+    assert_contains "$OUT" "no-such-pid"
     assert_contains "$OUT" "fsync_write: wrote 65549 bytes to /persist.txt"
     assert_eq 7 "$STATUS" "init's exit status"
     e2fsck -fn "$disk" >"$T/fsck1" 2>&1 || fail "e2fsck after boot 1: $(cat "$T/fsck1")"
