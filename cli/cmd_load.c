@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli/rootless.h"
 #include "images/images.h"
 #include "progress.h"
 #include "util.h"
@@ -59,6 +60,11 @@ static int load_main(int argc, char **argv)
         return cli_failf(OSBOX_EXIT_USAGE, "load: unexpected argument '%s'", argv[optind]);
     if (!!dir == !!file)
         return cli_failf(OSBOX_EXIT_USAGE, "load: give exactly one of --oci-dir DIR or -i FILE");
+    /* A non-root user loads into its own store, as root of its own user
+     * namespace: the image's root-owned files become the user's on disk. */
+    bool rootless;
+    if (rootless_enter(&rootless, &err) < 0)
+        return cli_fail(&err);
     cli_progress_install(quiet);
     if (file && !strcmp(file, "-"))
         file = "/dev/stdin";

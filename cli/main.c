@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/rootless.h"
 #include "cli.h"
 
 #define MAX_COMMANDS 64
@@ -106,5 +107,6 @@ int main(int argc, char **argv)
     cmd = find_command(argv[1]);
     if (!cmd)
         return cli_failf(OSBOX_EXIT_USAGE, "unknown command '%s' (see 'osbox --help')", argv[1]);
+    rootless_for_command(cmd->name); /* a non-root user: its own store, as its userns root */
     return cmd->main(argc - 1, argv + 1);
 }

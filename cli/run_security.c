@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include "cli/rootless.h"
 #include "cli/run_security.h"
 #include "runtime/userns.h"
 #include "util.h"
@@ -115,38 +116,47 @@ static int apply_caps(const struct run_security *rs, struct osbox_security *sec,
     return 0;
 }
 
-/* What osbox would need to run this user's containers without root. */
-static int rootless_error(struct osbox_err *err)
+/* keep-id's user: the caller, or under sudo the user who ran sudo. */
+static int keep_id_user(struct run_security *rs, struct osbox_err *err)
 {
-    _cleanup_free_ char *max = NULL, *clone = NULL;
-    struct osbox_err ignored;
-    struct osbox_idrange r;
-    char missing[512] = "";
-    char uid[16];
+    const char *u = getenv("SUDO_UID"), *g = getenv("SUDO_GID");
+    char *end;
 
-    snprintf(uid, sizeof uid, "%u", (unsigned)getuid());
-    if (osbox_read_file("/proc/sys/user/max_user_namespaces", &max, NULL, &ignored) == 0 &&
-        atol(max) == 0)
-        strcat(missing, "; user namespaces are disabled (user.max_user_namespaces=0)");
-    if (osbox_read_file("/proc/sys/kernel/unprivileged_userns_clone", &clone, NULL, &ignored) == 0 &&
-        atol(clone) == 0)
-        strcat(missing, "; unprivileged user namespaces are off (kernel.unprivileged_userns_clone=0)");
-    if (osbox_subid_lookup("/etc/subuid", getlogin() ? getlogin() : uid, getuid(), &r, &ignored) != 1)
-        strcat(missing, "; /etc/subuid has no range for this user");
-    return osbox_error(err, 0, "osbox run as uid %s needs root: rootless containers are not "
-                       "implemented yet%s", uid, missing);
+    if (!u || !*u || !g || !*g)
+        return osbox_error(err, 0, "--userns=keep-id as root keeps the id of the user who ran "
+                           "sudo: SUDO_UID and SUDO_GID are not set");
+    rs->keep_uid = strtoul(u, &end, 10);
+    if (*end || rs->keep_uid == 0 || rs->keep_uid > 0xfffffffeUL)
+        return osbox_error(err, 0, "--userns=keep-id: bad SUDO_UID '%s'", u);
+    rs->keep_gid = strtoul(g, &end, 10);
+    if (*end || rs->keep_gid > 0xfffffffeUL)
+        return osbox_error(err, 0, "--userns=keep-id: bad SUDO_GID '%s'", g);
+    return 0;
 }
 
 int run_security_validate(struct run_security *rs, struct osbox_err *err)
 {
-    if (geteuid() != 0)
-        return rootless_error(err);
-    if (rs->userns == OSBOX_USERNS_KEEP_ID)
-        return osbox_error(err, 0, "--userns=keep-id is for rootless osbox, which is not "
-                           "implemented yet");
-    if (rs->userns == OSBOX_USERNS_AUTO &&
+    if (rs->userns == OSBOX_USERNS_KEEP_ID && geteuid() != 0)
+        return osbox_error(err, 0, "--userns=keep-id rootless needs a subordinate id range "
+                           "(newuidmap and /etc/subuid), which rootless osbox does not use yet: "
+                           "without --userns, uid %u is root inside and owns its files",
+                           (unsigned)getuid());
+    if (rs->userns == OSBOX_USERNS_AUTO && geteuid() != 0)
+        return osbox_error(err, 0, "--userns=auto needs root (rootless osbox already runs in a "
+                           "user namespace: uid %u is root inside)", (unsigned)getuid());
+    if (rootless_enter(&rs->rootless, err) < 0)
+        return -1;
+    if (rs->userns == OSBOX_USERNS_KEEP_ID && keep_id_user(rs, err) < 0)
+        return -1;
+    if (rs->userns != OSBOX_USERNS_HOST &&
         osbox_userns_auto_ranges(&rs->uids, &rs->gids, err) < 0)
         return -1;
+    if (rs->userns == OSBOX_USERNS_KEEP_ID &&
+        ((rs->keep_uid >= rs->uids.start && rs->keep_uid < rs->uids.start + rs->uids.count) ||
+         (rs->keep_gid >= rs->gids.start && rs->keep_gid < rs->gids.start + rs->gids.count)))
+        return osbox_error(err, 0, "--userns=keep-id: uid %lu/gid %lu lies inside the "
+                           "subordinate range %lu:%lu", rs->keep_uid, rs->keep_gid,
+                           rs->uids.start, rs->uids.count);
     return 0;
 }
 
@@ -162,11 +172,17 @@ int run_security_apply(const struct run_security *rs, struct osbox_security *sec
         sec->no_new_privs = rs->no_new_privs;
     if (apply_caps(rs, sec, err) < 0)
         return -1;
-    if (rs->userns == OSBOX_USERNS_AUTO) {
+    if (rs->userns != OSBOX_USERNS_HOST) {
         sec->userns_uid = rs->uids.start;
         sec->userns_gid = rs->gids.start;
         sec->userns_size = rs->uids.count < rs->gids.count ? rs->uids.count : rs->gids.count;
     }
+    if (rs->userns == OSBOX_USERNS_KEEP_ID) {
+        sec->userns_keep = true;
+        sec->userns_keep_uid = rs->keep_uid;
+        sec->userns_keep_gid = rs->keep_gid;
+    }
+    sec->rootless = rs->rootless;
     if (rs->privileged)
         return 0; /* no seccomp at all, as Docker */
     if (rs->seccomp && !strcmp(rs->seccomp, "unconfined")) {

@@ -15,7 +15,9 @@ struct run_security {
     const char *seccomp; /* NULL: the default profile */
     int no_new_privs;    /* -1: default (on) */
     int userns;          /* enum osbox_userns_mode */
-    struct osbox_idrange uids, gids; /* --userns=auto */
+    struct osbox_idrange uids, gids; /* --userns=auto and keep-id */
+    unsigned long keep_uid, keep_gid; /* --userns=keep-id: SUDO_UID/SUDO_GID */
+    bool rootless;                    /* a non-root caller: osbox is in its own user ns */
 };
 
 enum {
@@ -36,13 +38,14 @@ enum {
     "      --cap-drop CAP        drop a capability (ALL drops every one)\n"                 \
     "      --security-opt OPT    no-new-privileges[=true|false] (default true),\n"         \
     "                            seccomp=unconfined|PROFILE.json (OCI/Docker format)\n"  \
-    "      --userns host|auto    user namespace: auto maps root to a /etc/subuid range\n"
+    "      --userns MODE         user namespace: host; auto maps root to a /etc/subuid\n"  \
+    "                            range; keep-id also keeps SUDO_UID/SUDO_GID as themselves\n"
 
 void run_security_init(struct run_security *rs);
 /* One of the OPT_SEC_* options; checks its value. */
 int run_security_opt(struct run_security *rs, int opt, const char *arg, struct osbox_err *err);
-/* After parsing, before anything is created: root (rootless is not
- * implemented: say what is missing), --userns ranges. */
+/* After parsing, before anything is created: a non-root caller enters its
+ * own user namespace (cli/rootless.c); --userns ranges and keep-id's ids. */
 int run_security_validate(struct run_security *rs, struct osbox_err *err);
 /* Fill spec->security: caps, then the seccomp profile compiled for them.
  * Prints the profile's warnings (unknown syscalls) on stderr. */

@@ -14,16 +14,39 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A non-root user (rootless osbox) keeps its own store and live state:
+ * ~/.local/share/osbox (or $XDG_DATA_HOME/osbox) and $XDG_RUNTIME_DIR/osbox
+ * (else /tmp/osbox-UID). */
+static const char *user_dir(const char *xdg, const char *home_sub, const char *fallback)
+{
+    static char buf[2][4096];
+    const char *x = getenv(xdg), *home = getenv("HOME");
+    char *b = buf[home_sub ? 0 : 1];
+
+    if (x && *x == '/')
+        snprintf(b, sizeof buf[0], "%s/osbox", x);
+    else if (home_sub && home && *home == '/')
+        snprintf(b, sizeof buf[0], "%s/%s/osbox", home, home_sub);
+    else
+        snprintf(b, sizeof buf[0], "%s-%u", fallback, (unsigned)getuid());
+    return b;
+}
+
 const char *osbox_root_dir(void)
 {
     const char *e = getenv("OSBOX_ROOT");
-    return e && *e ? e : "/var/lib/osbox";
+    if (e && *e)
+        return e;
+    return getuid() ? user_dir("XDG_DATA_HOME", ".local/share", "/tmp/osbox-data")
+                    : "/var/lib/osbox";
 }
 
 const char *osbox_run_dir(void)
 {
     const char *e = getenv("OSBOX_RUN");
-    return e && *e ? e : "/run/osbox";
+    if (e && *e)
+        return e;
+    return getuid() ? user_dir("XDG_RUNTIME_DIR", NULL, "/tmp/osbox-run") : "/run/osbox";
 }
 
 int osbox_parse_size(const char *s, uint64_t *out, struct osbox_err *err)

@@ -59,6 +59,16 @@ struct feed {
     char outer_err[256];
 };
 
+/* The entry's owner. EINVAL: the id does not exist in our user namespace
+ * (rootless osbox maps one id): the file stays the extracting user's. */
+static int own(int dirfd, const char *path, struct archive_entry *e, int flags)
+{
+    if (fchownat(dirfd, path, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e), flags) < 0 &&
+        errno != EINVAL)
+        return -1;
+    return 0;
+}
+
 static la_ssize_t feed_read(struct archive *a, void *client, const void **buf)
 {
     struct feed *f = client;
@@ -225,7 +235,7 @@ static int write_file(struct archive *a, int dirfd, const char *base, struct arc
     /* Start writing back now, so the syncfs() before commit has little left
      * to wait for: disk writes overlap with decompression and hashing. */
     sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-    if (fchown(fd, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e)) < 0)
+    if (own(fd, "", e, AT_EMPTY_PATH) < 0)
         return osbox_error(err, errno, "entry '%s': chown", entry);
     /* After chown, which clears setuid: mode bits exactly as the tar says. */
     if (fchmod(fd, archive_entry_mode(e) & 07777) < 0)
@@ -253,8 +263,7 @@ static int make_dir(int dirfd, const char *base, struct archive_entry *e, const 
     fd = openat(dirfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return osbox_error(err, errno, "entry '%s'", entry);
-    if (fchown(fd, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e)) < 0 ||
-        fchmod(fd, archive_entry_mode(e) & 07777) < 0)
+    if (own(fd, "", e, AT_EMPTY_PATH) < 0 || fchmod(fd, archive_entry_mode(e) & 07777) < 0)
         return osbox_error(err, errno, "entry '%s': chown/chmod", entry);
     return apply_xattrs(fd, e, entry, err);
 }
@@ -365,8 +374,7 @@ static int extract_entry(struct archive *a, struct walker *w, struct archive_ent
         /* Never followed here; inside the container it resolves in its root. */
         if (symlinkat(target, dirfd, base) < 0)
             return osbox_error(err, errno, "entry '%s': symlink", raw);
-        if (fchownat(dirfd, base, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
-                     AT_SYMLINK_NOFOLLOW) < 0)
+        if (own(dirfd, base, e, AT_SYMLINK_NOFOLLOW) < 0)
             return osbox_error(err, errno, "entry '%s': chown", raw);
         return 0;
     }

@@ -78,6 +78,11 @@ static int setup(struct child_ctx *ctx, struct exec_ctx *x, struct osbox_err *er
     }
     if (user_resolve(&spec->process, &x->user, err) < 0)
         return -1;
+    /* --userns=keep-id without a user: run as the kept (caller's) ids. */
+    if (spec->security.userns_keep && (!spec->process.user || !*spec->process.user)) {
+        x->user.uid = (uid_t)spec->security.userns_keep_uid;
+        x->user.gid = (gid_t)spec->security.userns_keep_gid;
+    }
     x->env = final_env(&spec->process, &x->user);
     if (spec->process.cwd && *spec->process.cwd) {
         if (spec->process.cwd[0] != '/')

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/net_internal.h"
 #include "util.h"
@@ -108,6 +109,19 @@ static int await_exec(struct osbox_container *c, struct osbox_err *err)
     }
 }
 
+/* What a user namespace of a non-root user cannot give, said up front. */
+static int rootless_check(const struct osbox_spec *spec, struct osbox_err *err)
+{
+    if (resources_any(&spec->resources) || (spec->cgroup_parent && *spec->cgroup_parent))
+        return osbox_error(err, 0, "rootless osbox cannot apply resource limits (-m, --cpus, "
+                           "--pids-limit, --cgroup-parent): no delegated cgroup is writable by "
+                           "this user; run as root or drop the limits");
+    if (spec->net.mode == OSBOX_NET_BRIDGE)
+        return osbox_error(err, 0, "rootless osbox cannot use --network bridge (a veth on the "
+                           "host bridge needs root); use --network none or host");
+    return 0;
+}
+
 int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opts *opts,
                    struct osbox_container **out, struct osbox_err *err)
 {
@@ -123,6 +137,9 @@ int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opt
     if (!spec->process.args || !spec->process.args[0])
         return osbox_error(err, 0, "no command specified");
 
+    if (spec->security.rootless && rootless_check(spec, err) < 0)
+        return -1;
+
     c = osbox_xcalloc(1, sizeof *c);
     memcpy(c->id, opts->id, 65);
     c->pid = -1;
@@ -137,7 +154,9 @@ int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opt
     /* Live state first: from here on `osbox gc` can tell whose leftovers these are. */
     if (make_dirs(c, spec, &ctx, err) < 0 || live_write(c->live_dir, c->id, 0, err) < 0)
         goto fail;
-    if (cgroup_create(c->id, spec->cgroup_parent, &spec->resources, &c->cg, err) < 0)
+    /* Rootless: no cgroup of our own (none is writable; see rootless_check). */
+    if (!spec->security.rootless &&
+        cgroup_create(c->id, spec->cgroup_parent, &spec->resources, &c->cg, err) < 0)
         goto fail;
     if (netc_before_clone(c, spec, err) < 0) /* a lease (bridge) or the ns to join */
         goto fail;
@@ -170,7 +189,7 @@ int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opt
         osbox_error(err, errno, "clone3 into new namespaces");
         goto fail;
     }
-    if (cgfd < 0 && cgroup_add_pid(c->cg, c->pid, err) < 0)
+    if (cgfd < 0 && c->cg && cgroup_add_pid(c->cg, c->pid, err) < 0)
         goto fail;
     if (netc_after_clone(c, err) < 0) /* eth0 is up before the command starts */
         goto fail;

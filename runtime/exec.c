@@ -106,7 +106,9 @@ static int setup_stdio(struct exec_ctx *x, struct osbox_err *err)
 
 static int set_credentials(const struct resolved_user *u, struct osbox_err *err)
 {
-    if (setgroups(u->n_gids, u->gids) < 0)
+    /* Rootless with a single-id map: setgroups is denied (EPERM), and there
+     * are no supplementary groups to drop anyway unless some were asked for. */
+    if (setgroups(u->n_gids, u->gids) < 0 && !(errno == EPERM && u->n_gids == 0))
         return osbox_error(err, errno, "setgroups");
     if (setgid(u->gid) < 0)
         return osbox_error(err, errno, "setgid %u", (unsigned)u->gid);

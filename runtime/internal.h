@@ -56,6 +56,8 @@ int rootfs_setup(const struct child_ctx *ctx, struct osbox_err *err);
 int rootfs_make_readonly(struct osbox_err *err);
 /* Device nodes and links in a tmpfs /dev. */
 int devices_populate(struct osbox_err *err);
+/* Rootless, before pivot_root: hold the host's nodes to bind them later. */
+int devices_grab_host(struct osbox_err *err);
 /* A pty from the container's devpts; *slave_path for /dev/console. */
 int pty_open_in_container(int *master, int *slave, struct osbox_err *err);
 

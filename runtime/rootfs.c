@@ -64,7 +64,9 @@ static int overlay_options(const struct child_ctx *ctx, char **out, char **chdir
     p += sprintf(p, "lowerdir=");
     for (size_t i = n; i-- > 0;)
         p += sprintf(p, "%s%s", layers[i] + skip, i ? ":" : "");
-    sprintf(p, ",upperdir=%s,workdir=%s", ctx->upper, ctx->work);
+    p += sprintf(p, ",upperdir=%s,workdir=%s", ctx->upper, ctx->work);
+    if (ctx->spec->security.rootless) /* trusted.* xattrs need host root */
+        sprintf(p, ",userxattr");
     if (strlen(buf) >= 4096) {
         free(buf);
         free(*chdir_to);
@@ -90,6 +92,7 @@ static int mount_overlay_fsconfig(const struct child_ctx *ctx)
             goto fail;
     if (fsconfig(fd, FSCONFIG_SET_STRING, "upperdir", ctx->upper, 0) < 0 ||
         fsconfig(fd, FSCONFIG_SET_STRING, "workdir", ctx->work, 0) < 0 ||
+        (ctx->spec->security.rootless && fsconfig(fd, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) ||
         fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
         goto fail;
     mfd = fsmount(fd, FSMOUNT_CLOEXEC, 0);
@@ -196,6 +199,34 @@ static int do_mount(const struct osbox_mount *m, int tree_fd, struct osbox_err *
     return 0;
 }
 
+/* Rootless: the kernel lets a user namespace mount proc and sysfs only
+ * while a full host instance is visible in the mount namespace, that is
+ * before pivot_root; make them now (detached), attach them later.
+ * -2: not such a mount. */
+static int detached_mount(const struct osbox_mount *m, struct osbox_err *err)
+{
+    unsigned attr = 0;
+    int fd, mfd;
+
+    if (!m->type || (strcmp(m->type, "proc") && strcmp(m->type, "sysfs")))
+        return -2;
+    attr |= (m->flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0;
+    attr |= (m->flags & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0;
+    attr |= (m->flags & MS_NODEV) ? MOUNT_ATTR_NODEV : 0;
+    attr |= (m->flags & MS_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0;
+    fd = fsopen(m->type, FSOPEN_CLOEXEC);
+    if (fd < 0)
+        return osbox_error(err, errno, "rootless: fsopen %s", m->type);
+    if (fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+        (mfd = fsmount(fd, FSMOUNT_CLOEXEC, attr)) < 0) {
+        osbox_error(err, errno, "rootless: mount %s for %s", m->type, m->destination);
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    return mfd;
+}
+
 int rootfs_setup(const struct child_ctx *ctx, struct osbox_err *err)
 {
     const struct osbox_spec *spec = ctx->spec;
@@ -215,6 +246,11 @@ int rootfs_setup(const struct child_ctx *ctx, struct osbox_err *err)
     /* Bind sources are host paths: grab them before the host goes away. */
     for (size_t i = 0; i < spec->n_mounts; i++) {
         const struct osbox_mount *m = &spec->mounts[i];
+        if (spec->security.rootless && !is_bind(m) && (trees[i] = detached_mount(m, err)) != -2) {
+            if (trees[i] < 0)
+                goto out;
+            continue;
+        }
         if (!is_bind(m))
             continue;
         trees[i] = open_tree(AT_FDCWD, m->source ? m->source : "",
@@ -225,6 +261,8 @@ int rootfs_setup(const struct child_ctx *ctx, struct osbox_err *err)
             goto out;
         }
     }
+    if (spec->security.rootless && devices_grab_host(err) < 0)
+        goto out;
     if (chdir(ctx->mountpoint) < 0) {
         osbox_error(err, errno, "chdir %s", ctx->mountpoint);
         goto out;

@@ -106,6 +106,13 @@ struct osbox_security {
     /* --userns=auto: container ids 0..userns_size-1 are host ids from
      * userns_uid/userns_gid on; 0: the host's user namespace. */
     unsigned long userns_uid, userns_gid, userns_size;
+    /* --userns=keep-id: also map host keep_uid/keep_gid to themselves
+     * inside (they must lie outside the range above's first ids). */
+    bool userns_keep;
+    unsigned long userns_keep_uid, userns_keep_gid;
+    /* osbox itself runs in a user namespace of a non-root user: no cgroup,
+     * overlayfs with userxattr, host device nodes bound instead of mknod. */
+    bool rootless;
 };
 void osbox_security_init(struct osbox_security *s);
 void osbox_security_free(struct osbox_security *s);

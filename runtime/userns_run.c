@@ -25,14 +25,24 @@
 
 static int userns_fd = -1;
 
+/* "0 start count", or for keep-id: the kept id as itself, the range
+ * around it (container 0..keep-1 and keep+1..count-1 from the range). */
 static int write_map(pid_t pid, const char *which, unsigned long start, unsigned long count,
-                     struct osbox_err *err)
+                     const unsigned long *keep, struct osbox_err *err)
 {
-    char path[64], map[64];
+    char path[64], map[192];
     int fd, n;
 
     snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, which);
-    n = snprintf(map, sizeof map, "0 %lu %lu\n", start, count);
+    if (!keep)
+        n = snprintf(map, sizeof map, "0 %lu %lu\n", start, count);
+    else if (*keep >= count)
+        n = snprintf(map, sizeof map, "0 %lu %lu\n%lu %lu 1\n", start, count, *keep, *keep);
+    else if (*keep + 1 == count)
+        n = snprintf(map, sizeof map, "0 %lu %lu\n%lu %lu 1\n", start, *keep, *keep, *keep);
+    else
+        n = snprintf(map, sizeof map, "0 %lu %lu\n%lu %lu 1\n%lu %lu %lu\n", start, *keep,
+                     *keep, *keep, *keep + 1, start + *keep, count - *keep - 1);
     fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0)
         return osbox_error(err, errno, "open %s", path);
@@ -78,8 +88,10 @@ static int make_userns(const struct osbox_security *s, struct osbox_err *err)
     if (read(ready[0], host_pid, sizeof host_pid) != (ssize_t)sizeof host_pid || !host_pid[0] ||
         (hp = (pid_t)atoi(host_pid)) <= 0) {
         osbox_error(err, EPERM, "create the user namespace");
-    } else if (write_map(hp, "uid_map", s->userns_uid, s->userns_size, err) == 0 &&
-               write_map(hp, "gid_map", s->userns_gid, s->userns_size, err) == 0) {
+    } else if (write_map(hp, "uid_map", s->userns_uid, s->userns_size,
+                         s->userns_keep ? &s->userns_keep_uid : NULL, err) == 0 &&
+               write_map(hp, "gid_map", s->userns_gid, s->userns_size,
+                         s->userns_keep ? &s->userns_keep_gid : NULL, err) == 0) {
         snprintf(path, sizeof path, "/proc/%d/ns/user", (int)hp);
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
