@@ -77,6 +77,13 @@ void ip_input(const u8 *pkt, size_t len);
 int ip_output(u32 dst, u8 proto, const void *payload, size_t len);
 void icmp_input(u32 src, const u8 *data, size_t len);
 
+/* loopback.c: 127.0.0.0/8 and our own address */
+bool ip_is_local(u32 dst);
+u32 ip_source_for(u32 dst);
+int loopback_output(u32 dst, u8 proto, const void *payload, size_t len);
+int net_loopback_flush(void);
+int net_sleep(void *chan, u64 deadline_ns);     /* flush loopback; sleep_on_timeout if it was empty */
+
 /* udp.c / tcp.c */
 void udp_input(u32 src, u32 dst, const u8 *seg, size_t len);
 void tcp_input(u32 src, u32 dst, const u8 *seg, size_t len);
@@ -85,5 +92,5 @@ void tcp_timer(void);   /* every TCP_TICK_MS: retransmission, TIME_WAIT */
 
 /* Anything waiting in poll/epoll/select re-checks its files. */
 void net_notify(void);
-void net_init(void);
+void net_start_timer(void);
 #endif

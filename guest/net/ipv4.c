@@ -41,8 +41,9 @@ int ip_output(u32 dst, u8 proto, const void *payload, size_t len)
 {
     static u16 next_id;
     u8 pkt[ETH_MTU];
-    if (!netif.dev || !netif.addr) return -ENETUNREACH;
     if (len + sizeof(struct ip_hdr) > sizeof pkt) return -EMSGSIZE;
+    if (ip_is_local(dst)) return loopback_output(dst, proto, payload, len);
+    if (!netif.dev || !netif.addr) return -ENETUNREACH;
     struct ip_hdr h = {
         .ver_ihl = 0x45, .total_len = htons((u16)(len + sizeof h)), .id = htons(next_id++),
         .frag = htons(0x4000) /* DF */, .ttl = 64, .proto = proto,

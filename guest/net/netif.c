@@ -66,7 +66,17 @@ static void net_timer_thread(void *arg)
     for (;;) {      /* the kernel's own daemon: lives as long as the VM */
         sleep_on_timeout(&chan, time_ns() + TCP_TICK_MS * 1000000UL);
         tcp_timer();
+        net_loopback_flush();
     }
+}
+
+/* TCP's timers run from the first NIC or the first socket (loopback only) */
+void net_start_timer(void)
+{
+    static bool started;
+    if (started) return;
+    started = true;
+    start_kernel_thread(net_timer_thread, NULL, "net-timer");
 }
 
 void netdev_register(struct netdev *d)
@@ -74,5 +84,5 @@ void netdev_register(struct netdev *d)
     if (netif.dev) return;
     netif.dev = d;
     parse_cmdline();
-    start_kernel_thread(net_timer_thread, NULL, "net-timer");
+    net_start_timer();
 }

@@ -76,6 +76,7 @@ SYSCALL(sys_socket)
     if (a2 && a2 != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP)) return -EPROTONOSUPPORT;
     struct socket *s = kzalloc(sizeof *s);
     if (!s) return -ENOMEM;
+    net_start_timer();
     s->type = type;
     int fd = install_socket(s, a1);
     if (fd < 0) kfree(s);
@@ -128,7 +129,11 @@ SYSCALL(sys_connect)
     }
     int r = read_addr(a1, a2, &addr, &port);
     if (r) return r;
-    if (s->type == SOCK_STREAM) return tcp_connect(s, addr, port, f->flags & O_NONBLOCK);
+    if (s->type == SOCK_STREAM) {
+        r = tcp_connect(s, addr, port, f->flags & O_NONBLOCK);
+        net_loopback_flush();
+        return r;
+    }
     if (!s->lport && (r = udp_bind(s, 0, 0))) return r;
     s->raddr = addr;
     s->rport = port;
@@ -146,9 +151,12 @@ static long do_send(struct file *f, struct socket *s, const void *k, size_t n, i
             if (!s->connected) return -EDESTADDRREQ;
             dst = s->raddr; dport = s->rport;
         }
-        return udp_send(s, dst, dport, k, n);
+        long r = udp_send(s, dst, dport, k, n);
+        net_loopback_flush();
+        return r;
     }
     long r = tcp_send(s, k, n, nonblock);
+    net_loopback_flush();
     if (r == -EPIPE && !(flags & MSG_NOSIGNAL)) force_signal(cur, SIGPIPE);
     return r;
 }
@@ -159,7 +167,9 @@ static long do_recv(struct file *f, struct socket *s, void *k, size_t n, int fla
     if (s->type == SOCK_DGRAM) return udp_recv(s, k, n, flags, nonblock, src, sport);
     *src = s->raddr;
     *sport = s->rport;
-    return tcp_recv(s, k, n, flags, nonblock);
+    long r = tcp_recv(s, k, n, flags, nonblock);
+    net_loopback_flush();      /* a window update */
+    return r;
 }
 
 SYSCALL(sys_sendto)
@@ -268,7 +278,11 @@ SYSCALL(sys_shutdown)
     GET_SOCK(a0, f);
     if (a1 > 2) return -EINVAL;
     bool rd = a1 != 1, wr = a1 != 0;
-    if (s->type == SOCK_STREAM) return tcp_shutdown(s, rd, wr);
+    if (s->type == SOCK_STREAM) {
+        int r = tcp_shutdown(s, rd, wr);
+        net_loopback_flush();
+        return r;
+    }
     if (!s->connected) return -ENOTCONN;
     s->shut_rd |= rd;
     s->shut_wr |= wr;
@@ -362,5 +376,6 @@ void net_file_release(struct file *f)
     struct socket *s = f->priv;
     if (s->type == SOCK_STREAM) tcp_close(s); else udp_close(s);
     kfree(s);
+    net_loopback_flush();
     net_notify();
 }

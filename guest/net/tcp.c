@@ -521,7 +521,7 @@ static bool port_in_use(u32 addr, u16 port, bool reuse)
 int tcp_bind(struct socket *s, u32 addr, u16 port)
 {
     if (s->lport) return -EINVAL;
-    if (addr && addr != netif.addr && addr != 0x7f000001) return -EADDRNOTAVAIL;
+    if (addr && !ip_is_local(addr)) return -EADDRNOTAVAIL;
     if (!port) {
         for (int i = 0; i < 16384 && !port; i++) {
             u16 p = next_ephemeral++;
@@ -561,7 +561,7 @@ int tcp_accept(struct socket *s, struct socket **out, bool nonblock)
     u64 deadline = sock_deadline(s->rcvtimeo_ns);
     while (!l->acceptq) {
         if (nonblock) return -EAGAIN;
-        if (sleep_on_timeout(l, deadline) == -ETIMEDOUT && !l->acceptq) return -EAGAIN;
+        if (net_sleep(l, deadline) == -ETIMEDOUT && !l->acceptq) return -EAGAIN;
         if (signal_pending(cur)) return -EINTR;
     }
     struct tcb *c = l->acceptq;
@@ -586,8 +586,8 @@ int tcp_connect(struct socket *s, u32 addr, u16 port, bool nonblock)
     if (t && t->error) return -tcp_take_error(s);
     if (!s->lport) { int r = tcp_bind(s, 0, 0); if (r) return r; }
     t = s->tcb;
-    if (!netif.addr) return -ENETUNREACH;
-    t->laddr = addr == 0x7f000001 ? addr : netif.addr;
+    if (!netif.addr && !ip_is_local(addr)) return -ENETUNREACH;
+    t->laddr = ip_source_for(addr);
     t->raddr = addr;
     t->rport = port;
     s->laddr = t->laddr;
@@ -600,7 +600,7 @@ int tcp_connect(struct socket *s, u32 addr, u16 port, bool nonblock)
     arm_rtx(t);
     if (nonblock) return -EINPROGRESS;
     while (t->state == SYN_SENT) {
-        sleep_on(t);
+        net_sleep(t, ~0UL);
         if (signal_pending(cur)) return -EINTR;
     }
     if (t->state == ESTABLISHED || t->state == CLOSE_WAIT) return 0;
@@ -622,7 +622,7 @@ ssize_t tcp_send(struct socket *s, const void *buf, size_t n, bool nonblock)
         u32 room = SNDBUF - t->sbuf_len;
         if (!room) {
             if (nonblock) return done ? (ssize_t)done : -EAGAIN;
-            if (sleep_on_timeout(t, deadline) == -ETIMEDOUT) return done ? (ssize_t)done : -EAGAIN;
+            if (net_sleep(t, deadline) == -ETIMEDOUT) return done ? (ssize_t)done : -EAGAIN;
             if (signal_pending(cur)) return done ? (ssize_t)done : -EINTR;
             continue;
         }
@@ -645,7 +645,7 @@ ssize_t tcp_recv(struct socket *s, void *buf, size_t n, int flags, bool nonblock
         if (t->error) return -tcp_take_error(s);
         if (t->fin_received || s->shut_rd || t->state == CLOSED) return 0;
         if (nonblock) return -EAGAIN;
-        if (sleep_on_timeout(t, deadline) == -ETIMEDOUT && !t->rbuf_len) return -EAGAIN;
+        if (net_sleep(t, deadline) == -ETIMEDOUT && !t->rbuf_len) return -EAGAIN;
         if (signal_pending(cur)) return -EINTR;
     }
     u32 c = (u32)MIN(n, t->rbuf_len);

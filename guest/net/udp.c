@@ -23,7 +23,7 @@ static struct socket *find(u32 addr, u16 port)
 int udp_bind(struct socket *s, u32 addr, u16 port)
 {
     if (s->lport) return -EINVAL;
-    if (addr && addr != netif.addr && addr != 0x7f000001) return -EADDRNOTAVAIL;
+    if (addr && !ip_is_local(addr)) return -EADDRNOTAVAIL;
     if (!port) {
         for (int i = 0; i < 16384 && !port; i++) {
             u16 p = next_ephemeral++;
@@ -76,7 +76,7 @@ ssize_t udp_send(struct socket *s, u32 dst, u16 dport, const void *buf, size_t n
     struct udp_hdr h = { htons(s->lport), htons(dport), htons((u16)(n + sizeof h)), 0 };
     memcpy(seg, &h, sizeof h);
     memcpy(seg + sizeof h, buf, n);
-    u16 c = csum_fold(csum_add(csum_pseudo(netif.addr, dst, IPPROTO_UDP, n + sizeof h), seg, n + sizeof h));
+    u16 c = csum_fold(csum_add(csum_pseudo(ip_source_for(dst), dst, IPPROTO_UDP, n + sizeof h), seg, n + sizeof h));
     if (!c) c = 0xffff;
     memcpy(seg + 6, &c, 2);
     int r = ip_output(dst, IPPROTO_UDP, seg, n + sizeof h);
@@ -89,7 +89,7 @@ ssize_t udp_recv(struct socket *s, void *buf, size_t n, int flags, bool nonblock
     while (!s->rq_head) {
         if (s->shut_rd) return 0;
         if (nonblock) return -EAGAIN;
-        if (sleep_on_timeout(s, deadline) == -ETIMEDOUT && !s->rq_head) return -EAGAIN;
+        if (net_sleep(s, deadline) == -ETIMEDOUT && !s->rq_head) return -EAGAIN;
         if (signal_pending(cur)) return -EINTR;
     }
     struct dgram *d = s->rq_head;

@@ -89,6 +89,10 @@ static int api(const char *peer)
     CHECK(connect(fd, (void *)&a, sizeof a) < 0 && errno == ECONNREFUSED, "connect to a closed port");
     close(fd);
     fd = socket(AF_INET, SOCK_STREAM, 0);
+    a = addr_of("127.0.0.1", 1);
+    CHECK(connect(fd, (void *)&a, sizeof a) < 0 && errno == ECONNREFUSED, "loopback: connect to a closed port");
+    close(fd);
+    fd = socket(AF_INET, SOCK_STREAM, 0);
     CHECK(getpeername(fd, (void *)&a, &len) < 0 && errno == ENOTCONN, "getpeername unconnected");
     CHECK(send(fd, "x", 1, MSG_NOSIGNAL) < 0 && errno == ENOTCONN, "send unconnected");
     close(fd);

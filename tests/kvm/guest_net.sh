@@ -40,11 +40,15 @@ test_guest_net_ping_tcp_udp_bulk_queues_epoll_malformed() {
     local sum
     sum=$(sha256sum "$T/data.bin" | cut -d' ' -f1)
     debugfs -w -R "write $T/data.bin data.bin" "$T/disk.img" >/dev/null 2>&1 || fail "debugfs write"
-    net_boot '/tests/netcheck api 10.0.2.1; echo guest-to-host | nc 10.0.2.1 5000; echo guest-listener-reply | nc -l -p 6000; /tests/netcheck udp 10.0.2.1 7000; /tests/netcheck udpserve 7001; nc 10.0.2.1 5001 < /data.bin; echo bulk-status=$?; nc -l -p 6001 </dev/null | sha256sum; /tests/netcheck timewait 10.0.2.1 5002; /tests/netcheck backlog 5003 6; /tests/epoll_echo 7777 50; /tests/netcheck waitudp 7002; echo guest-done'
-    echo "$OUT" | grep -E "^peer:|netcheck:|epoll_echo:" >&2 || true
+    net_boot '/workloads/udp-rtt local 200; /workloads/tcp-rr local 200; /workloads/tcp-stream local 4m; /tests/netcheck api 10.0.2.1; echo guest-to-host | nc 10.0.2.1 5000; echo guest-listener-reply | nc -l -p 6000; /tests/netcheck udp 10.0.2.1 7000; /tests/netcheck udpserve 7001; nc 10.0.2.1 5001 < /data.bin; echo bulk-status=$?; nc -l -p 6001 </dev/null | sha256sum; /tests/netcheck timewait 10.0.2.1 5002; /tests/netcheck backlog 5003 6; /tests/epoll_echo 7777 50; /tests/netcheck waitudp 7002; echo guest-done'
+    echo "$OUT" | grep -E "^peer:|netcheck:|epoll_echo:|workload" >&2 || true
     assert_contains "$OUT" "virtio-net: mac 52:54:00:12:34:56"
     assert_contains "$OUT" "net: 10.0.2.15/24 gateway 10.0.2.1"
     assert_contains "$OUT" "peer: ping ok"
+    # loopback (127.0.0.1): the workloads' "local" mode, as osbox bench runs them
+    assert_contains "$OUT" '{"workload":"udp-rtt","metric":"rtt_us"'
+    assert_contains "$OUT" '{"workload":"tcp-rr","metric":"rr_us"'
+    assert_contains "$OUT" '{"workload":"tcp-stream","metric":"stream_MBps"' 
     assert_contains "$OUT" "netcheck: "
     assert_contains "$OUT" " checks, 0 failed"
     assert_contains "$OUT" "peer: tcp from guest 'guest-to-host'"

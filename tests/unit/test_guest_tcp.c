@@ -24,7 +24,10 @@ void wakeup(void *chan) { (void)chan; }
 void net_notify(void) {}
 void sleep_on(void *chan) { (void)chan; fail_msg("tcp slept in a test"); }
 int sleep_on_timeout(void *chan, u64 d) { (void)chan; (void)d; fail_msg("tcp slept in a test"); return 0; }
+int net_sleep(void *chan, u64 d) { return sleep_on_timeout(chan, d); }
 bool signal_pending(struct proc *p) { (void)p; return false; }
+bool ip_is_local(u32 dst) { return (dst >> 24) == 127; }
+u32 ip_source_for(u32 dst) { return (dst >> 24) == 127 ? 0x7f000001 : netif.addr; }
 
 #define GUEST 0x0a00020f
 #define PEER 0x0a000201
