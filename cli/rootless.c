@@ -22,6 +22,9 @@
 
 static bool active;
 static bool quiet; /* no note for store commands */
+/* exec: the container's own user namespace is joined (runtime/exec_into.c),
+ * a new one would have no rights over it. */
+static bool join_later;
 
 bool rootless_active(void)
 {
@@ -106,8 +109,8 @@ int rootless_enter(bool *entered, struct osbox_err *err)
     gid_t gid = getgid();
     char why[512], rel[128] = "", map[64];
 
-    *entered = active;
-    if (active || geteuid() == 0)
+    *entered = active || join_later;
+    if (*entered || geteuid() == 0)
         return 0;
     if (!kernel_at_least(5, 11, rel, sizeof rel))
         return osbox_error(err, 0, "rootless osbox needs Linux >= 5.11 for overlayfs in a user "
@@ -148,6 +151,12 @@ void rootless_for_command(const char *name)
 
     if (geteuid() == 0)
         return;
+    if (!strcmp(name, "exec")) {
+        setenv("OSBOX_ROOT", osbox_root_dir(), 1);
+        setenv("OSBOX_RUN", osbox_run_dir(), 1);
+        join_later = true;
+        return;
+    }
     for (size_t i = 0; i < sizeof store / sizeof store[0]; i++)
         if (!strcmp(name, store[i])) {
             osbox_err_clear(&ignored);

@@ -5,6 +5,7 @@
  * container's command (exec_command: stdio, caps bounding set,
  * no_new_privs, credentials, seccomp last). */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -80,6 +81,42 @@ static int join_cgroups(pid_t init, pid_t child, struct osbox_err *err)
     }
     fclose(f);
     return rc;
+}
+
+static bool same_userns(pid_t pid)
+{
+    char path[64];
+    struct stat a, b;
+
+    snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+    return stat("/proc/self/ns/user", &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
+           a.st_dev == b.st_dev;
+}
+
+/* The first process whose parent is pid (/proc/N/status is world-readable). */
+static pid_t first_child(pid_t pid)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    char path[64], line[128];
+    pid_t found = -1;
+
+    while (d && found < 0 && (de = readdir(d))) {
+        int n = atoi(de->d_name);
+        if (n <= 0)
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/status", n);
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        while (f && fgets(line, sizeof line, f))
+            if (!strncmp(line, "PPid:", 5)) {
+                if (atoi(line + 5) == (int)pid)
+                    found = n;
+                break;
+            }
+    }
+    if (d)
+        closedir(d);
+    return found;
 }
 
 static int ns_flags(void)
@@ -211,6 +248,23 @@ int runtime_exec_into(pid_t pid, unsigned long long pid_start, const struct osbo
             close(pidfd);
         return osbox_error(err, 0, "the container is not running");
     }
+    /* Rootless: the container lives in its osbox's user namespace, which
+     * our (non-root) user owns; join it first, the others are its. The
+     * init (not dumpable, its mm the host's) is out of our reach: go
+     * through its first child, which shares all its namespaces. */
+    bool rootless = geteuid() != 0 && !same_userns(pid);
+    if (rootless) {
+        pid_t via = first_child(pid);
+        close(pidfd);
+        pidfd = via > 0 ? (int)syscall(SYS_pidfd_open, via, 0) : -1;
+        if (pidfd < 0)
+            return osbox_error(err, 0, "the container's command is not running");
+        if (setns(pidfd, CLONE_NEWUSER) < 0) {
+            int e = errno;
+            close(pidfd);
+            return osbox_error(err, e, "join the rootless container's user namespace");
+        }
+    }
     /* Children of this process are born in the container's pid namespace. */
     if (setns(pidfd, CLONE_NEWPID) < 0) {
         int e = errno;
@@ -243,7 +297,7 @@ int runtime_exec_into(pid_t pid, unsigned long long pid_start, const struct osbo
         osbox_error(err, errno, "pidfd_open");
         goto fail;
     }
-    if (join_cgroups(pid, c->pid, err) < 0)
+    if (!rootless && join_cgroups(pid, c->pid, err) < 0)
         goto fail;
     sync_send(c->sock, &go, -1);
     if (await_exec(c, err) < 0)

@@ -215,6 +215,14 @@ static int detached_mount(const struct osbox_mount *m, struct osbox_err *err)
     attr |= (m->flags & MS_NODEV) ? MOUNT_ATTR_NODEV : 0;
     attr |= (m->flags & MS_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0;
     fd = fsopen(m->type, FSOPEN_CLOEXEC);
+    if (fd < 0 && errno == EPERM && !strcmp(m->type, "sysfs")) {
+        /* The host's network namespace (--network host) is not ours:
+         * no sysfs of our own, so the host's, as podman does. */
+        fd = open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (fd < 0)
+            return osbox_error(err, errno, "rootless: bind the host's /sys");
+        return fd;
+    }
     if (fd < 0)
         return osbox_error(err, errno, "rootless: fsopen %s", m->type);
     if (fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||

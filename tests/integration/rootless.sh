@@ -59,6 +59,15 @@ test_rootless_run() {
     assert_eq "65534 65534" "$(stat -c '%u %g' "$f")" "owner on the host of a file made inside"
     assert_eq "65534" "$(stat -c '%u' "$(dirname "$f")/d")" "owner of a dir made inside"
     assert_status 0 as_nobody rm keep
+    # Detached, exec joins its user namespace (through the command), stop, rm.
+    capture as_nobody run -d --name bg busybox sleep 30
+    assert_eq 0 "$STATUS" "$OUT"
+    capture as_nobody exec bg sh -c 'id -u; cat /proc/1/comm'
+    assert_eq 0 "$STATUS" "$OUT"
+    assert_eq "0
+osbox-init" "$OUT" "exec in the rootless container"
+    assert_status 0 as_nobody stop -t 1 bg
+    assert_status 0 as_nobody rm bg
     # Ps as the user sees its own store only.
     capture as_nobody ps -a
     assert_eq 0 "$STATUS" "$OUT"
