@@ -2,9 +2,10 @@
  * --userns=host (the default) shares the host's ids. --userns=auto maps
  * container ids 0..65535 onto a range from /etc/subuid and /etc/subgid
  * (the entry for "osbox", else "root"; a built-in 100000:65536 when neither
- * file names one). keep-id is the rootless form (the caller's own id), not
- * implemented. Ranges are resolved and checked here; runtime/userns_run.c
- * runs the container in the namespace (idmapped layers). */
+ * file names one). keep-id also maps SUDO_UID/SUDO_GID to themselves (the
+ * range fills the rest). Ranges are resolved and checked here;
+ * runtime/userns_run.c runs the container in the namespace (idmapped
+ * layers). Rootless osbox is cli/rootless.c. */
 #ifndef OSBOX_RUNTIME_USERNS_H
 #define OSBOX_RUNTIME_USERNS_H
 
