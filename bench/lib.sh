@@ -53,7 +53,9 @@ bench_unpack_oci() {
 # bench_oci_config ARGS_JSON MEMORY_BYTES PIDS : an OCI runtime config.json
 # equivalent to what `osbox run -m .. --pids-limit ..` sets up: namespaces
 # pid net ipc uts mount cgroup; /proc, a tmpfs /dev with pts, shm, mqueue;
-# /sys read-only; the usual container capabilities; no seccomp, no masked paths.
+# /sys read-only; the usual container capabilities; no_new_privs; osbox's
+# masked and read-only paths. No seccomp filter: start.sh times osbox with
+# `--security-opt seccomp=unconfined` against it, and osbox's default apart.
 bench_oci_config() {
     local args=$1 mem=$2 pids=$3 caps c
     caps=
@@ -71,7 +73,7 @@ bench_oci_config() {
     "env": [ "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" ],
     "cwd": "/",
     "capabilities": { "bounding": [$caps], "effective": [$caps], "permitted": [$caps] },
-    "noNewPrivileges": false
+    "noNewPrivileges": true
   },
   "root": { "path": "rootfs", "readonly": false },
   "hostname": "bench",
@@ -89,6 +91,10 @@ bench_oci_config() {
       "options": [ "nosuid", "noexec", "nodev", "ro" ] }
   ],
   "linux": {
+    "maskedPaths": [ "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+      "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+      "/sys/firmware", "/sys/devices/virtual/powercap" ],
+    "readonlyPaths": [ "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" ],
     "resources": {
       "memory": { "limit": $mem },
       "pids": { "limit": $pids }

@@ -51,12 +51,14 @@ osbox_rows=()
 if [ -x "$OSBOX" ] && cp "$OSBOX" "$work/osbox" && OSBOX=$work/osbox &&
    "$OSBOX" run --help 2>/dev/null | grep -q '^Usage:'; then
     if "$OSBOX" load --oci-dir "$oci" >/dev/null 2>&1; then
-        osbox_rows+=("osbox run --rm busybox" "$OSBOX run --rm -m 256m --pids-limit ${PIDS} busybox /bin/true")
+        # Like for like with the bundle (no seccomp there); osbox's default apart.
+        osbox_rows+=("osbox run --rm busybox" "$OSBOX run --rm --network none --security-opt seccomp=unconfined -m 256m --pids-limit ${PIDS} busybox /bin/true")
+        osbox_rows+=("osbox run --rm busybox (default seccomp)" "$OSBOX run --rm --network none -m 256m --pids-limit ${PIDS} busybox /bin/true")
     else
         bench_note "osbox load of the busybox image failed"
     fi
     if "$OSBOX" run --help 2>&1 | grep -q -- '--rootfs'; then
-        osbox_rows+=("osbox run --rm --rootfs DIR" "$OSBOX run --rm -m 256m --pids-limit ${PIDS} --rootfs $work/bundle/rootfs /bin/true")
+        osbox_rows+=("osbox run --rm --rootfs DIR" "$OSBOX run --rm --network none --security-opt seccomp=unconfined -m 256m --pids-limit ${PIDS} --rootfs $work/bundle/rootfs /bin/true")
     fi
 else
     bench_note "no 'osbox run' in $OSBOX yet (make): osbox not measured"
