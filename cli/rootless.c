@@ -2,9 +2,10 @@
  * osbox becomes its root; everything else (mount, pid, net... namespaces,
  * overlayfs with userxattr) is then made inside it by the usual runtime.
  *
- * The map is one id: the caller's uid/gid is 0 inside, other ids do not
- * exist. A full /etc/subuid range needs the setuid newuidmap/newgidmap
- * (package uidmap), which osbox does not use yet: it says so. */
+ * The map: the caller's uid/gid is 0 inside and, when /etc/subuid and
+ * /etc/subgid give the user a range and the setuid newuidmap/newgidmap
+ * (package uidmap) accept it, ids 1..COUNT are that range. Otherwise one
+ * id only, with a note saying why. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/rootless.h"
@@ -87,20 +89,81 @@ static int write_proc(const char *file, const char *text, struct osbox_err *err)
     return 0;
 }
 
-static void note_single_mapping(uid_t uid)
+/* The user's name (for /etc/subuid), or its number. */
+static const char *user_name(uid_t uid, char *num, size_t n)
 {
     struct passwd *pw = getpwuid(uid);
-    char num[16];
-    struct osbox_idrange r;
-    struct osbox_err ignored;
 
-    snprintf(num, sizeof num, "%u", (unsigned)uid);
-    if (osbox_subid_lookup("/etc/subuid", pw ? pw->pw_name : num, uid, &r, &ignored) != 1)
-        fprintf(stderr, "osbox: note: no /etc/subuid entry for %s: using a single-uid mapping "
-                "(uid %u is root inside, no other ids)\n", pw ? pw->pw_name : num, (unsigned)uid);
-    else
-        fprintf(stderr, "osbox: note: osbox does not use newuidmap for the /etc/subuid range "
-                "yet: using a single-uid mapping (uid %u is root inside)\n", (unsigned)uid);
+    snprintf(num, n, "%u", (unsigned)uid);
+    return pw ? pw->pw_name : num;
+}
+
+/* Run one of the setuid map helpers on pid: "0 ID 1 1 START COUNT".
+ * They are the only way a user may map its subordinate ids (writing
+ * more than its own id needs CAP_SETUID outside). */
+static bool run_map_helper(const char *helper, pid_t pid, unsigned id,
+                           const struct osbox_idrange *r)
+{
+    char a[5][24];
+    pid_t c;
+    int st;
+
+    snprintf(a[0], sizeof a[0], "%d", (int)pid);
+    snprintf(a[1], sizeof a[1], "%u", id);
+    snprintf(a[2], sizeof a[2], "%lu", r->start);
+    snprintf(a[3], sizeof a[3], "%lu", r->count);
+    c = fork();
+    if (c == 0) {
+        int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (null >= 0)
+            dup2(null, 2); /* its complaints: we say it in one line */
+        execlp(helper, helper, a[0], "0", a[1], "1", "1", a[2], a[3], (char *)NULL);
+        _exit(127);
+    }
+    return c > 0 && waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* A helper child waits until we have unshared, then maps us with
+ * newuidmap/newgidmap. Returns the child's pid (-1: no ranges, *why says). */
+static pid_t start_subid_mapper(uid_t uid, gid_t gid, int *go, char *why, size_t n)
+{
+    struct osbox_idrange ur, gr;
+    struct osbox_err ignored;
+    char num[16];
+    const char *name = user_name(uid, num, sizeof num);
+    int p[2];
+    pid_t parent = getpid(), c;
+
+    if (osbox_subid_lookup("/etc/subuid", name, uid, &ur, &ignored) != 1 ||
+        osbox_subid_lookup("/etc/subgid", name, uid, &gr, &ignored) != 1) {
+        snprintf(why, n, "no /etc/subuid or /etc/subgid entry for %s", name);
+        return -1;
+    }
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        snprintf(why, n, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    c = fork();
+    if (c == 0) {
+        char b;
+        close(p[1]);
+        if (read(p[0], &b, 1) != 1)
+            _exit(2);
+        _exit(run_map_helper("newuidmap", parent, (unsigned)uid, &ur) &&
+                      run_map_helper("newgidmap", parent, (unsigned)gid, &gr)
+                  ? 0
+                  : 1);
+    }
+    close(p[0]);
+    if (c < 0) {
+        close(p[1]);
+        snprintf(why, n, "fork: %s", strerror(errno));
+        return -1;
+    }
+    *go = p[1];
+    snprintf(why, n, "newuidmap/newgidmap (package uidmap) failed or are missing for %s's "
+             "/etc/subuid range %lu:%lu", name, ur.start, ur.count);
+    return c;
 }
 
 int rootless_enter(bool *entered, struct osbox_err *err)
@@ -120,14 +183,31 @@ int rootless_enter(bool *entered, struct osbox_err *err)
         return osbox_error(err, errno, "setenv");
     if (osbox_mkdir_p(osbox_root_dir(), 0700, err) < 0 || osbox_mkdir_p(osbox_run_dir(), 0700, err) < 0)
         return osbox_error_prefix(err, "rootless state dir");
+    char nomap[256] = "";
+    int go = -1, st = 0;
+    pid_t mapper = start_subid_mapper(uid, gid, &go, nomap, sizeof nomap);
     if (unshare(CLONE_NEWUSER) < 0) {
         int e = errno;
+        if (mapper > 0) {
+            close(go);
+            waitpid(mapper, NULL, 0);
+        }
         userns_blockers(why, sizeof why);
         return osbox_error(err, e, "rootless osbox (uid %u): cannot create a user namespace%s",
                            (unsigned)uid, why);
     }
+    if (mapper > 0) {
+        bool mapped = write(go, "g", 1) == 1 && waitpid(mapper, &st, 0) == mapper &&
+                      WIFEXITED(st) && WEXITSTATUS(st) == 0;
+        close(go);
+        if (mapped)
+            goto become_root;
+    }
+    /* One id only: the user is root inside, nothing else exists. (If only
+     * newgidmap failed, uid_map is already the full one: EPERM below.) */
     if (!quiet)
-        note_single_mapping(uid);
+        fprintf(stderr, "osbox: note: %s: using a single-uid mapping (uid %u is root inside, "
+                "no other ids)\n", nomap, (unsigned)uid);
     snprintf(map, sizeof map, "0 %u 1\n", (unsigned)uid);
     if (write_proc("/proc/self/uid_map", map, err) < 0 ||
         write_proc("/proc/self/setgroups", "deny", err) < 0)
@@ -135,6 +215,7 @@ int rootless_enter(bool *entered, struct osbox_err *err)
     snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid);
     if (write_proc("/proc/self/gid_map", map, err) < 0)
         return -1;
+become_root:
     if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
         return osbox_error(err, errno, "become root of the user namespace");
     active = *entered = true;

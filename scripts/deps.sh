@@ -8,7 +8,7 @@ gcc make pkg-config
 libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libnftables-dev
 libarchive-dev libssl-dev libjansson-dev libext2fs-dev liburing-dev
 libcmocka-dev e2fsprogs musl-tools busybox-static
-iproute2 util-linux procps kmod cpio
+iproute2 util-linux procps kmod cpio uidmap
 qemu-system-x86 linux-image-amd64
 skopeo umoci
 podman conmon

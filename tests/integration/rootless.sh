@@ -44,7 +44,9 @@ test_rootless_run() {
     assert_eq "65534" "$(stat -c %u "$T/home/.local/share/osbox")" "store owner"
     capture as_nobody run --rm busybox sh -c 'id -u; cat /proc/self/uid_map; cat /proc/self/gid_map; ls -ln /bin/busybox; echo x >/dev/null && echo devnull'
     assert_eq 0 "$STATUS" "$OUT"
-    assert_contains "$OUT" "no /etc/subuid entry for nobody: using a single-uid mapping" "the note"
+    if ! grep -qE '^(nobody|65534):' /etc/subuid /etc/subgid 2>/dev/null; then
+        assert_contains "$OUT" "no /etc/subuid or /etc/subgid entry for nobody: using a single-uid mapping" "the note"
+    fi
     assert_eq "0" "$(printf '%s\n' "$OUT" | sed -n 2p)" "uid inside"
     assert_eq "0 65534 1" "$(printf '%s\n' "$OUT" | sed -n 3p | tr -s ' ' | sed 's/^ //')" "uid_map: 0 inside is nobody outside"
     assert_eq "0 65534 1" "$(printf '%s\n' "$OUT" | sed -n 4p | tr -s ' ' | sed 's/^ //')" "gid_map"
@@ -132,4 +134,38 @@ test_userns_keep_id() {
     assert_eq 125 "$STATUS"
     assert_contains "$OUT" "bad SUDO_UID '0'"
     assert_no_leftovers
+}
+
+# With a /etc/subuid and /etc/subgid range for the user (bound over the
+# host's files in a mount namespace of the test's own), newuidmap maps
+# ids 1..65536 too: the image's other owners survive load, -u works, and
+# files a container user writes are that range's ids on the host.
+test_rootless_subuid_range() {
+    command -v newuidmap >/dev/null && command -v newgidmap >/dev/null || skip "no newuidmap (package uidmap)"
+    command -v setpriv >/dev/null || skip "no setpriv (util-linux)"
+    chmod o+x "$T" "$(dirname "$T")"
+    mkdir -p "$T/home" "$T/xdg"
+    chown 65534:65534 "$T/home" "$T/xdg"
+    printf 'nobody:300000:65536\n' >"$T/subid"
+    chmod 644 "$T/subid"
+    cat >"$T/inner.sh" <<'EOS'
+set -eu
+mount --bind "$T/subid" /etc/subuid
+mount --bind "$T/subid" /etc/subgid
+n() { setpriv --reuid=65534 --regid=65534 --clear-groups env -u OSBOX_ROOT -u OSBOX_RUN HOME="$T/home" XDG_RUNTIME_DIR="$T/xdg" "$OSBOX" "$@"; }
+n load -q --oci-dir "$OSBOX_SRC/build/images/busybox.oci"
+n run --rm busybox sh -c 'cat /proc/self/uid_map; ls -ln /home | tail -n1' 2>&1
+n run --name sub -u 1000:1000 busybox sh -c 'id -u; echo x >/tmp/mine' 2>&1
+stat -c '%u %g' "$T"/home/.local/share/osbox/containers/*/upper/tmp/mine
+n rm sub >/dev/null
+EOS
+    capture env T="$T" OSBOX="$OSBOX" OSBOX_SRC="$OSBOX_SRC" unshare -m --propagation private bash "$T/inner.sh"
+    assert_eq 0 "$STATUS" "$OUT"
+    assert_not_contains "$OUT" "single-uid"
+    assert_eq "0 65534 1
+1 300000 65536" "$(printf '%s\n' "$OUT" | sed -n 1,2p | tr -s ' ' | sed 's/^ //')" "uid_map with the subuid range"
+    assert_contains "$(printf '%s\n' "$OUT" | sed -n 3p)" " 1000     1000 " "the image's user-owned dir kept its owner"
+    assert_eq "1000" "$(printf '%s\n' "$OUT" | sed -n 4p)" "-u 1000 inside"
+    assert_eq "300999 300999" "$(printf '%s\n' "$OUT" | sed -n 5p)" "a file of uid 1000 inside, on the host"
+    assert_rootless_clean
 }
