@@ -20,11 +20,12 @@ struct arp_pkt {
 
 #define ARP_ENTRIES 16
 #define ARP_RETRY_NS 1000000000UL
+#define ARP_STALE_NS 60000000000UL     /* re-ask after a minute: addresses get reused */
 static struct arp_entry {
     u32 ip;             /* 0 = free */
     bool resolved;
     u8 mac[ETH_ALEN];
-    u64 last_used, requested_at;
+    u64 last_used, requested_at, confirmed_at;
     u8 *parked;         /* one IP packet waiting for the reply */
     size_t parked_len;
 } cache[ARP_ENTRIES];
@@ -69,7 +70,7 @@ void arp_input(const u8 *pkt, size_t len)
     if (e) {
         memcpy(e->mac, p.sha, ETH_ALEN);
         e->resolved = true;
-        e->last_used = time_ns();
+        e->last_used = e->confirmed_at = time_ns();
         if (e->parked) {
             u8 *pk = e->parked;
             e->parked = NULL;
@@ -85,7 +86,14 @@ void arp_send_ip(u32 next_hop, const void *ip_pkt, size_t len)
     struct arp_entry *e = lookup(next_hop, true);
     u64 now = time_ns();
     e->last_used = now;
-    if (e->resolved) { eth_output(e->mac, ETH_P_IP, ip_pkt, len); return; }
+    if (e->resolved) {
+        eth_output(e->mac, ETH_P_IP, ip_pkt, len);
+        if (now - e->confirmed_at > ARP_STALE_NS && now - e->requested_at >= ARP_RETRY_NS) {
+            e->requested_at = now;      /* keep using the old answer meanwhile */
+            send_arp(ARP_REQUEST, NULL, next_hop);
+        }
+        return;
+    }
     u8 *copy = kmalloc(len);
     if (copy) {
         memcpy(copy, ip_pkt, len);
