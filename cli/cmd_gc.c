@@ -2,18 +2,22 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "images/images.h"
 #include "runtime/runtime.h"
 
 static int gc_main(int argc, char **argv)
 {
     struct osbox_err err;
+    struct images_gc_stats st = { 0 };
     int n = 0;
 
     if (cli_wants_help(argc, argv)) {
         printf("Usage: osbox gc\n\n"
                "Clean up after osbox processes that were killed: live state whose osbox is\n"
                "gone, its cgroup and mounts, containers started with --rm, half-made\n"
-               "container directories. Containers of running osbox processes are left alone.\n");
+               "container directories. Containers of running osbox processes are left alone.\n"
+               "Then the image store: entries a killed import left half-written, and blobs\n"
+               "and layers that no image name and no container uses.\n");
         return 0;
     }
     if (argc > 1)
@@ -22,6 +26,12 @@ static int gc_main(int argc, char **argv)
     if (runtime_gc(&n, &err) < 0)
         return cli_fail(&err);
     printf("gc: cleaned up %d container%s\n", n, n == 1 ? "" : "s");
+    /* After the containers: a layer only a dead container held is free now. */
+    if (images_gc(&st, &err) < 0)
+        return cli_fail(&err);
+    printf("gc: removed %lu unfinished import%s, %lu unused blob%s, %lu unused layer%s\n",
+           st.temp, st.temp == 1 ? "" : "s", st.blobs, st.blobs == 1 ? "" : "s", st.layers,
+           st.layers == 1 ? "" : "s");
     return 0;
 }
 

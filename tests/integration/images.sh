@@ -452,3 +452,29 @@ test_multi_platform_index_picks_this_machine() {
     assert_eq 125 "$STATUS"
     assert_contains "$OUT" "digest mismatch"
 }
+
+# ---- osbox gc: the store part ----
+test_gc_cleans_killed_import_and_unused_layers() {
+    load_busybox
+    mkdir -p "$T/r" && head -c 150000000 /dev/zero > "$T/r/big" && tar -C "$T/r" -cf "$T/l.tar" big
+    mk_layout "$T/big.oci" "$T/l.tar"
+    "$OSBOX" load --oci-dir "$T/big.oci" >/dev/null 2>&1 &
+    local pid=$! i=0
+    while [ -z "$(ls -A "$OSBOX_ROOT/images/tmp")" ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i + 1)); done
+    kill -9 $pid; wait $pid 2>/dev/null || true
+    [ -n "$(ls -A "$OSBOX_ROOT/images/tmp")" ] || skip "the import finished before it could be killed"
+    # A stopped container keeps its image's layers even when the name goes.
+    "$OSBOX" run --name keep busybox true
+    local layers; layers=$(ls "$OSBOX_ROOT/images/layers" | sort)
+    "$OSBOX" rmi -f busybox >/dev/null
+    capture "$OSBOX" gc
+    assert_eq 0 "$STATUS" "gc status"
+    assert_contains "$OUT" "removed 1 unfinished import"
+    assert_eq "" "$(ls -A "$OSBOX_ROOT/images/tmp")" "tmp/ after gc"
+    assert_eq "$layers" "$(ls "$OSBOX_ROOT/images/layers" | sort)" "layers a container still uses"
+    # Once the container goes, its layers are free and the next gc removes them.
+    "$OSBOX" rm keep >/dev/null
+    capture "$OSBOX" gc
+    assert_eq 0 "$STATUS" "second gc status"
+    assert_eq "" "$(ls -A "$OSBOX_ROOT/images/layers")" "layers after the last user went"
+}
