@@ -51,7 +51,7 @@ char *images_layer_path(const struct images_store *s, const char *diff_id);
 bool images_blob_exists(const struct images_store *s, const char *digest);
 /* A fresh staging directory under tmp/ (ignored by readers, removed by gc). */
 int images_staging_create(const struct images_store *s, char **out, struct osbox_err *err);
-/* Read a stored blob and check it still matches its digest. */
+/* Read a stored blob (verified when it was written, not again here). */
 int images_blob_read(const struct images_store *s, const char *digest, char **out, size_t *len,
                      struct osbox_err *err);
 /* Copy fd's content to path (created), hashing it; checks size (if >= 0) and
