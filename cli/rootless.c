@@ -171,6 +171,7 @@ int rootless_enter(bool *entered, struct osbox_err *err)
     uid_t uid = getuid();
     gid_t gid = getgid();
     char why[512], rel[128] = "", map[64];
+    _cleanup_free_ char *cur = NULL; /* before any goto */
 
     *entered = active || join_later;
     if (*entered || geteuid() == 0)
@@ -204,12 +205,14 @@ int rootless_enter(bool *entered, struct osbox_err *err)
             goto become_root;
     }
     /* One id only: the user is root inside, nothing else exists. (If only
-     * newgidmap failed, uid_map is already the full one: EPERM below.) */
+     * newgidmap failed, uid_map is already the full one: keep it.) */
     if (!quiet)
         fprintf(stderr, "osbox: note: %s: using a single-uid mapping (uid %u is root inside, "
                 "no other ids)\n", nomap, (unsigned)uid);
+    struct osbox_err ignored;
+    bool uid_mapped = osbox_read_file("/proc/self/uid_map", &cur, NULL, &ignored) == 0 && *cur;
     snprintf(map, sizeof map, "0 %u 1\n", (unsigned)uid);
-    if (write_proc("/proc/self/uid_map", map, err) < 0 ||
+    if ((!uid_mapped && write_proc("/proc/self/uid_map", map, err) < 0) ||
         write_proc("/proc/self/setgroups", "deny", err) < 0)
         return -1;
     snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid);
