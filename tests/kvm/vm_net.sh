@@ -218,6 +218,8 @@ test_vm_net_default_cmdline_and_bad_options() {
         for i in $(seq 1 100); do ss -ltn | grep -q ":7777 " && break; sleep 0.05; done
         "$O" vm boot --net bridge -p 7777:80 --kernel "$G" --mem 64M --cmdline mode=hello 2>&1; echo p-taken=$?
         kill $py
+        echo not-an-elf > '"$T"'/bad.elf
+        "$O" vm boot --net bridge --kernel '"$T"'/bad.elf 2>&1; echo bad-kernel=$?
         no_leftovers; echo clean'
     assert_eq 0 "$STATUS" "$OUT"
     assert_not_contains "$(grep default-cmdline <<<"$OUT")" "ip="
@@ -229,6 +231,9 @@ test_vm_net_default_cmdline_and_bad_options() {
     assert_contains "$OUT" "p-none=2"
     assert_contains "$OUT" "p-bad=2"
     assert_contains "$OUT" "p-taken=125"
+    # set up, then the monitor (a child) fails: its error, and nothing left
+    assert_contains "$OUT" "bad-kernel=125"
+    assert_contains "$OUT" "kernel is not an ELF file"
     assert_contains "$OUT" "clean"
     assert_host_untouched
 }
