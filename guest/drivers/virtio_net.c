@@ -1,7 +1,10 @@
 /* virtio-net over virtio-mmio v2: queue 0 receives, queue 1 transmits.
  * Every receive descriptor owns one 2 KiB buffer and is handed back to the
  * device as soon as its frame has been processed, so the receive ring stays
- * full.  No offloads: the stack computes every checksum itself. */
+ * full.  A frame that finds the transmit ring full waits in a short software
+ * queue and goes out as the device hands descriptors back (a dropped ACK or
+ * window update would stall the peer until its persist timer fires).
+ * No offloads: the stack computes every checksum itself. */
 #include "kernel.h"
 #include "virtio.h"
 #include "trap.h"
@@ -10,6 +13,9 @@
 #define VIRTIO_NET_F_MAC (1UL << 5)
 #define VNET_HDR_LEN 12     /* struct virtio_net_hdr with num_buffers (VERSION_1) */
 #define VNET_BUF 2048
+#define VNET_BACKLOG 512
+
+struct pending { struct pending *next; u32 len; u8 frame[]; };
 
 struct vnet {
     struct virtio_dev *dev;
@@ -17,6 +23,8 @@ struct vnet {
     u8 *rxbuf[VQ_SIZE], *txbuf[VQ_SIZE];
     bool tx_busy[VQ_SIZE];
     u32 tx_next;
+    struct pending *backlog, *backlog_tail;
+    u32 backlog_len;
     struct netdev nd;
 };
 
@@ -29,29 +37,20 @@ static void post_rx(struct vnet *v, u16 id)
     q->avail->idx++;
 }
 
-/* Transmit descriptors come back through the used ring; free their slots. */
-static void reclaim_tx(struct vnet *v)
+/* a free transmit descriptor, or q->num */
+static u32 free_tx_slot(struct vnet *v)
 {
     struct virtq *q = &v->q[1];
-    for (u32 n = 0; n < q->num && q->used->idx != q->last_used; n++) {
-        u32 id = q->used->ring[q->last_used % q->num].id;
-        if (id < q->num) v->tx_busy[id] = false;
-        q->last_used++;
-    }
-}
-
-static void vnet_xmit(struct netdev *nd, const void *frame, size_t len)
-{
-    struct vnet *v = nd->priv;
-    struct virtq *q = &v->q[1];
-    if (len > VNET_BUF - VNET_HDR_LEN) { nd->tx_dropped++; return; }
-    reclaim_tx(v);
-    u32 id = q->num;
     for (u32 i = 0; i < q->num; i++) {
         u32 c = (v->tx_next + i) % q->num;
-        if (!v->tx_busy[c]) { id = c; break; }
+        if (!v->tx_busy[c]) return c;
     }
-    if (id == q->num) { nd->tx_dropped++; return; }   /* ring full: TCP retransmits */
+    return q->num;
+}
+
+static void post_tx(struct vnet *v, u32 id, const void *frame, size_t len)
+{
+    struct virtq *q = &v->q[1];
     v->tx_next = id + 1;
     v->tx_busy[id] = true;
     memset(v->txbuf[id], 0, VNET_HDR_LEN);
@@ -62,7 +61,45 @@ static void vnet_xmit(struct netdev *nd, const void *frame, size_t len)
     q->avail->idx++;
     barrier();
     virtio_notify_queue(v->dev, 1);
-    nd->tx_frames++;
+    v->nd.tx_frames++;
+}
+
+/* Transmit descriptors come back through the used ring; free their slots
+ * and send what waited for them. */
+static void reclaim_tx(struct vnet *v)
+{
+    struct virtq *q = &v->q[1];
+    for (u32 n = 0; n < q->num && q->used->idx != q->last_used; n++) {
+        u32 id = q->used->ring[q->last_used % q->num].id;
+        if (id < q->num) v->tx_busy[id] = false;
+        q->last_used++;
+    }
+    u32 id;
+    while (v->backlog && (id = free_tx_slot(v)) < q->num) {
+        struct pending *p = v->backlog;
+        v->backlog = p->next;
+        if (!v->backlog) v->backlog_tail = NULL;
+        v->backlog_len--;
+        post_tx(v, id, p->frame, p->len);
+        kfree(p);
+    }
+}
+
+static void vnet_xmit(struct netdev *nd, const void *frame, size_t len)
+{
+    struct vnet *v = nd->priv;
+    if (len > VNET_BUF - VNET_HDR_LEN) { nd->tx_dropped++; return; }
+    reclaim_tx(v);
+    u32 id = v->backlog ? v->q[1].num : free_tx_slot(v);
+    if (id < v->q[1].num) { post_tx(v, id, frame, len); return; }
+    struct pending *p = v->backlog_len < VNET_BACKLOG ? kmalloc(sizeof *p + len) : NULL;
+    if (!p) { nd->tx_dropped++; return; }
+    p->next = NULL;
+    p->len = (u32)len;
+    memcpy(p->frame, frame, len);
+    if (v->backlog_tail) v->backlog_tail->next = p; else v->backlog = p;
+    v->backlog_tail = p;
+    v->backlog_len++;
 }
 
 /* Interrupt: hand every received frame to Ethernet, repost its buffer. */

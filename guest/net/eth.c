@@ -20,7 +20,7 @@ void eth_input(struct netdev *d, u8 *frame, size_t len)
 
 void eth_output(const u8 *dst_mac, u16 type, const void *payload, size_t len)
 {
-    u8 frame[ETH_HLEN + ETH_MTU];
+    static u8 frame[ETH_HLEN + ETH_MTU];    /* one at a time: the kernel lock */
     struct netdev *d = netif.dev;
     if (!d || len > ETH_MTU) return;
     struct eth_hdr *h = (struct eth_hdr *)frame;

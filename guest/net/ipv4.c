@@ -40,7 +40,7 @@ void ip_input(const u8 *pkt, size_t len)
 int ip_output(u32 dst, u8 proto, const void *payload, size_t len)
 {
     static u16 next_id;
-    u8 pkt[ETH_MTU];
+    static u8 pkt[ETH_MTU];     /* one at a time: the kernel lock */
     if (len + sizeof(struct ip_hdr) > sizeof pkt) return -EMSGSIZE;
     if (ip_is_local(dst)) return loopback_output(dst, proto, payload, len);
     if (!netif.dev || !netif.addr) return -ENETUNREACH;

@@ -11,6 +11,7 @@
 #define SOCK_CLOEXEC 02000000
 #define MSG_PEEK 0x2
 #define MSG_DONTWAIT 0x40
+#define MSG_WAITALL 0x100
 #define MSG_NOSIGNAL 0x4000
 
 #define POLLIN 0x1

@@ -168,6 +168,15 @@ static long do_recv(struct file *f, struct socket *s, void *k, size_t n, int fla
     *src = s->raddr;
     *sport = s->rport;
     long r = tcp_recv(s, k, n, flags, nonblock);
+    if ((flags & MSG_WAITALL) && !nonblock && !(flags & MSG_PEEK)) {
+        /* keep reading until n bytes, EOF, an error or a signal */
+        size_t got = r > 0 ? (size_t)r : 0;
+        for (int guard = 0; r > 0 && got < n && guard < (1 << 20); guard++) {
+            r = tcp_recv(s, (u8 *)k + got, n - got, flags, false);
+            if (r > 0) got += r;
+        }
+        if (got) r = got;
+    }
     net_loopback_flush();      /* a window update */
     return r;
 }

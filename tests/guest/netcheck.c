@@ -19,6 +19,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -96,6 +97,29 @@ static int api(const char *peer)
     CHECK(getpeername(fd, (void *)&a, &len) < 0 && errno == ENOTCONN, "getpeername unconnected");
     CHECK(send(fd, "x", 1, MSG_NOSIGNAL) < 0 && errno == ENOTCONN, "send unconnected");
     close(fd);
+
+    /* loopback TCP: MSG_WAITALL waits for both halves of a split message */
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    a = addr_of("127.0.0.1", 0);
+    len = sizeof a;
+    CHECK(bind(l, (void *)&a, sizeof a) == 0 && listen(l, 1) == 0 && getsockname(l, (void *)&a, &len) == 0, "loopback listener");
+    pid_t pid = fork();
+    if (pid == 0) {
+        int c = socket(AF_INET, SOCK_STREAM, 0);
+        if (connect(c, (void *)&a, sizeof a)) _exit(1);
+        write(c, "ab", 2);
+        usleep(200000);
+        write(c, "cd", 2);
+        close(c);
+        _exit(0);
+    }
+    int c = accept(l, NULL, NULL);
+    char four[8] = { 0 };
+    CHECK(c >= 0 && recv(c, four, 4, MSG_WAITALL) == 4 && !memcmp(four, "abcd", 4), "MSG_WAITALL got '%s'", four);
+    CHECK(recv(c, four, 4, 0) == 0, "loopback EOF");
+    close(c);
+    close(l);
+    waitpid(pid, NULL, 0);
 
     /* UDP */
     fd = socket(AF_INET, SOCK_DGRAM, 0);
