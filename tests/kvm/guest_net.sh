@@ -76,3 +76,20 @@ test_guest_net_ping_tcp_udp_bulk_queues_epoll_malformed() {
     assert_contains "$OUT" "guest-done"
     assert_not_contains "$OUT" "KERNEL EXCEPTION"
 }
+
+# A bad ip= leaves the interface unconfigured and says why; the NIC is
+# QEMU's user-mode network with restrict=on (nothing gets out), no disk.
+test_guest_net_bad_ip_cmdline() {
+    command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
+    [ -f "$NET_KERNEL" ] || fail "run make first"
+    local a
+    for a in 300.1.2.3/24 10.0.2.15/33 10.0.2 'garbage::'; do
+        OUT=$(timeout 60 qemu-system-x86_64 -M microvm -accel tcg -cpu max -m 128M -nodefaults -no-reboot \
+            -display none -serial stdio -kernel "$NET_KERNEL" -append "ip=$a" \
+            -device isa-debug-exit,iobase=0x501,iosize=1 -global virtio-mmio.force-legacy=false \
+            -netdev user,id=n0,restrict=on -device virtio-net-device,netdev=n0 </dev/null 2>&1 | tr -d '\r') || true
+        assert_contains "$OUT" "virtio-net: mac"
+        assert_contains "$OUT" "net: cannot parse ip=$a (want ADDR/PREFIX::GATEWAY)"
+        assert_not_contains "$OUT" "KERNEL EXCEPTION"
+    done
+}
