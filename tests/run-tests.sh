@@ -12,7 +12,10 @@ BUILD=${OSBOX_BUILD:-build}
 export OSBOX="$SRC/$BUILD/osbox" OSBOX_SRC="$SRC"
 suite=${1:-all}
 filter=${2:-}
+# Without /dev/kvm the first test of a VM test file boots the nested harness
+# once for the whole file, so kvm tests get longer.
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
+KVM_TEST_TIMEOUT=${KVM_TEST_TIMEOUT:-900}
 
 passed=0 failed=0 skipped=0
 failures=()
@@ -88,8 +91,8 @@ fi
 case $suite in
     unit) run_unit ;;
     integration) run_shell_suite tests/integration ;;
-    kvm) run_shell_suite tests/kvm ;;
-    all) run_unit; run_shell_suite tests/integration; run_shell_suite tests/kvm ;;
+    kvm) TEST_TIMEOUT=$KVM_TEST_TIMEOUT run_shell_suite tests/kvm ;;
+    all) run_unit; run_shell_suite tests/integration; TEST_TIMEOUT=$KVM_TEST_TIMEOUT run_shell_suite tests/kvm ;;
     *) echo "usage: $0 [all|unit|integration|kvm] [FILTER]" >&2; exit 2 ;;
 esac
 

@@ -9,24 +9,14 @@
 # checks that the host's namespace did not change.
 #
 # Runs directly where /dev/kvm works; elsewhere one nested-KVM harness boot
-# runs every test of this file and each test replays its result (as vmm.sh).
+# runs every test of this file and each test replays its result
+# (kvm_or_harness in tests/lib.sh).
 
 GUEST_PVH=$OSBOX_SRC/build/tests/kvm/guest-pvh.elf
 
 vmnet_setup() {
     [ -f "$GUEST_PVH" ] || fail "test guest missing: run 'make test-progs'"
-    if [ -z "${OSBOX_HARNESS:-}" ] && { ! have_kvm || [ "${OSBOX_TEST_VIA_HARNESS:-0}" = 1 ]; }; then
-        [ -x "$OSBOX_SRC/tests/kvm/run-in-kvm-vm.sh" ] || skip "no /dev/kvm and no nested-KVM harness"
-        vmnet_replay "${FUNCNAME[1]}"
-    fi
-    have_kvm || skip "no /dev/kvm even inside the harness"
-    # In the harness the kernel cannot autoload modules (its modprobe is the
-    # initramfs one, outside the chroot): load what bridge mode uses.
-    if [ -n "${OSBOX_HARNESS:-}" ]; then
-        for m in tun bridge veth nf_tables nft_nat nft_masq nft_chain_nat nft_fib nft_fib_ipv4 nft_ct; do
-            modprobe -q "$m" 2>/dev/null || true
-        done
-    fi
+    kvm_or_harness tests/kvm/vm_net.sh "${FUNCNAME[1]}" "$GUEST_PVH" "$OSBOX_SRC/build/images/guest.img"
     command -v unshare >/dev/null || skip "no unshare"
     command -v python3 >/dev/null || skip "no python3"
     [ -x /bin/busybox ] || skip "no /bin/busybox (busybox-static)"
@@ -35,25 +25,6 @@ vmnet_setup() {
     export O="$OSBOX" G="$GUEST_PVH"
     HOST_FWD=$(cat /proc/sys/net/ipv4/ip_forward)
     HOST_LINKS=$(host_links)
-}
-
-# Without /dev/kvm: one harness boot runs the whole file, keyed by the binaries.
-vmnet_replay() {
-    local name=$1 dir rc
-    dir=$OSBOX_SRC/build/tests/kvm/vm-net-harness/$(cat "$OSBOX" "$GUEST_PVH" \
-        "$OSBOX_SRC/tests/kvm/vm_net.sh" "$OSBOX_SRC/build/images/guest.img" 2>/dev/null | md5sum | cut -c1-12)
-    if [ ! -f "$dir/$name.status" ]; then
-        rm -rf "${dir%/*}"
-        mkdir -p "$dir"
-        HARNESS_RESULTS=$dir HARNESS_TIMEOUT=${HARNESS_TIMEOUT:-900} \
-            "$OSBOX_SRC/tests/kvm/run-in-kvm-vm.sh" bash tests/kvm/vm_net.sh --batch "$dir" ||
-            fail "nested-KVM harness failed (status $?)"
-    fi
-    [ -f "$dir/$name.status" ] || fail "the harness batch did not run $name"
-    rc=$(cat "$dir/$name.status")
-    cat "$dir/$name.out"
-    rm -f "$dir/$name.status"
-    exit "$rc"
 }
 
 host_links() { find /sys/class/net -maxdepth 1 \( -name 'osb*' -o -name 'osv*' \) -printf '%f\n' | sort; }
@@ -313,23 +284,3 @@ test_vm_net_osbox_guest_ping_nc_publish_epoll_bulk() {
     assert_contains "$OUT" "clean"
     assert_host_untouched
 }
-
-# `bash tests/kvm/vm_net.sh --batch DIR` (inside the harness): every test in
-# its own bash with fresh roots; NAME.status and NAME.out land in DIR.
-if [ "${BASH_SOURCE[0]}" = "$0" ] && [ "${1:-}" = --batch ]; then
-    set -u
-    cd "$(dirname "$0")/../.." || exit 1
-    # shellcheck source=tests/lib.sh
-    . tests/lib.sh
-    for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do
-        scratch=$(mktemp -d /tmp/osbox-vmnet.XXXXXX)
-        mkdir -p "$scratch/root" "$scratch/run" "$scratch/t"
-        rc=0
-        OSBOX_ROOT=$scratch/root OSBOX_RUN=$scratch/run T=$scratch/t \
-            timeout -k 10 "${TEST_TIMEOUT:-300}" \
-            bash -c "set -eu; source tests/lib.sh; source tests/kvm/vm_net.sh; $t" \
-            </dev/null >"$2/$t.out" 2>&1 || rc=$?
-        echo "$rc" >"$2/$t.status"
-        rm -rf "$scratch"
-    done
-fi

@@ -2,7 +2,7 @@
 # The KVM monitor (vmm/) and `osbox vm boot`, driven by our own test guests
 # (tests/kvm/guests/: one program, linked with a PVH note and as plain ELF64).
 # Each test runs directly where /dev/kvm works, else re-runs itself inside
-# the nested-KVM harness (one harness boot per test, so checks are batched).
+# the nested-KVM harness (one boot runs the whole file: kvm_or_harness in tests/lib.sh).
 
 GUEST_PVH=$OSBOX_SRC/build/tests/kvm/guest-pvh.elf
 GUEST_ELF64=$OSBOX_SRC/build/tests/kvm/guest-elf64.elf
@@ -10,56 +10,8 @@ GUEST_ELF64=$OSBOX_SRC/build/tests/kvm/guest-elf64.elf
 in_kvm() {
     [ -f "$GUEST_PVH" ] && [ -f "$GUEST_ELF64" ] || fail "test guests missing: run 'make test-progs'"
     # OSBOX_TEST_VIA_HARNESS=1 takes the harness path even where /dev/kvm works.
-    if [ -n "${OSBOX_HARNESS:-}" ] || [ "${OSBOX_TEST_VIA_HARNESS:-0}" != 1 ]; then
-        have_kvm && return 0
-    fi
-    [ -n "${OSBOX_HARNESS:-}" ] && skip "no /dev/kvm even inside the harness"
-    [ -x "$OSBOX_SRC/tests/kvm/run-in-kvm-vm.sh" ] || skip "no /dev/kvm and no nested-KVM harness"
-    vmm_replay "${FUNCNAME[1]}"
-}
-
-# Without /dev/kvm, one harness boot runs every test of this file (a boot
-# costs ~30 s); each test then replays its own result. Results are keyed by
-# the binaries under test and used once.
-vmm_cache_dir() {
-    local key
-    key=$(cat "$OSBOX" "$GUEST_PVH" "$GUEST_ELF64" "$OSBOX_SRC/tests/kvm/vmm.sh" \
-          "$OSBOX_SRC/build/images/guest.img" 2>/dev/null | md5sum | cut -c1-12)
-    echo "$OSBOX_SRC/build/tests/kvm/vmm-harness/$key"
-}
-
-vmm_replay() {
-    local name=$1 dir rc
-    dir=$(vmm_cache_dir)
-    if [ ! -f "$dir/$name.status" ]; then
-        rm -rf "${dir%/*}"   # results of other builds are stale
-        mkdir -p "$dir"
-        HARNESS_RESULTS=$dir HARNESS_TIMEOUT=${HARNESS_TIMEOUT:-900} \
-            "$OSBOX_SRC/tests/kvm/run-in-kvm-vm.sh" bash tests/kvm/vmm.sh --batch "$dir" ||
-            fail "nested-KVM harness failed (status $?)"
-    fi
-    [ -f "$dir/$name.status" ] || fail "the harness batch did not run $name"
-    rc=$(cat "$dir/$name.status")
-    cat "$dir/$name.out"
-    rm -f "$dir/$name.status"
-    exit "$rc"
-}
-
-# Inside the harness: run every test_* function, each in its own bash with
-# fresh roots, and leave NAME.status and NAME.out in DIR.
-vmm_batch() {
-    local dir=$1 t scratch rc
-    for t in $(declare -F | awk '$3 ~ /^test_/ {print $3}'); do
-        scratch=$(mktemp -d /tmp/osbox-vmm.XXXXXX)
-        mkdir -p "$scratch/root" "$scratch/run" "$scratch/t"
-        rc=0
-        OSBOX_ROOT=$scratch/root OSBOX_RUN=$scratch/run T=$scratch/t \
-            timeout -k 10 "${TEST_TIMEOUT:-300}" \
-            bash -c "set -eu; source tests/lib.sh; source tests/kvm/vmm.sh; $t" \
-            </dev/null >"$dir/$t.out" 2>&1 || rc=$?
-        echo "$rc" >"$dir/$t.status"
-        rm -rf "$scratch"
-    done
+    kvm_or_harness tests/kvm/vmm.sh "${FUNCNAME[1]}" "$GUEST_PVH" "$GUEST_ELF64" \
+        "$OSBOX_SRC/build/images/guest.img"
 }
 
 # boot GUEST ARGS... : osbox vm boot with a small VM; sets $OUT and $STATUS.
@@ -146,7 +98,12 @@ test_crashes_and_bad_input() {
     assert_eq 121 "$STATUS" "triple fault"
     assert_contains "$OUT" "guest triple fault (KVM_EXIT_SHUTDOWN)"
     assert_contains "$OUT" "rip "
-    assert_contains "$OUT" "0f 0b" "the ud2 that started it, in the dump's code bytes"
+    # Some KVMs (nested SVM) reset the vCPU before reporting the shutdown: the
+    # dump then shows the reset vector, not the ud2 that started it.
+    case $OUT in
+        *"rip 000000000000fff0"*) ;;
+        *) assert_contains "$OUT" "0f 0b" "the ud2 that started it, in the dump's code bytes" ;;
+    esac
     echo "not an elf" >"$T/junk"
     boot "$T/junk"
     assert_eq 125 "$STATUS" "junk kernel"
@@ -267,12 +224,3 @@ test_osbox_guest_image() {
     assert_eq 3 "$STATUS" "status of the guest's shell"
     e2fsck -fn "$T/guest.img" >/dev/null 2>&1 || fail "guest left its image unclean"
 }
-
-# `bash tests/kvm/vmm.sh --batch DIR` (inside the harness).
-if [ "${BASH_SOURCE[0]}" = "$0" ] && [ "${1:-}" = --batch ]; then
-    set -u
-    cd "$(dirname "$0")/../.." || exit 1
-    # shellcheck source=tests/lib.sh
-    . tests/lib.sh
-    vmm_batch "$2"
-fi

@@ -27,7 +27,7 @@ stage=$(mktemp -d "${TMPDIR:-/tmp}/osbox-initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/dev" "$stage/proc" "$stage/sys" "$stage/mnt" "$stage/modules"
 cp "$busybox" "$stage/bin/busybox"
-for a in sh mount umount mkdir insmod chroot cat cp echo stty poweroff sync kill sleep ip hostname; do
+for a in sh mount umount mkdir insmod chroot chmod cat cp echo stty poweroff sync kill sleep ip hostname; do
     ln -s busybox "$stage/bin/$a"
 done
 cp "$here/init" "$stage/init"
