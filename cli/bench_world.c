@@ -214,6 +214,9 @@ char **bench_mode_argv(enum bench_mode mode, const struct bench_launch *o, const
         osbox_strv_push(&argv, n > 0 ? exe : "osbox");
         osbox_strv_push(&argv, "vm");
         osbox_strv_push(&argv, "run");
+        /* No NIC: the workloads use loopback, and start-up must not include a TAP. */
+        osbox_strv_push(&argv, "--net");
+        osbox_strv_push(&argv, "none");
         if (!o->harness) {
             osbox_strv_push(&argv, "-e");
             osbox_strv_push(&argv, "OSBOX_BENCH_T0=@");
@@ -232,6 +235,9 @@ char **bench_mode_argv(enum bench_mode mode, const struct bench_launch *o, const
         osbox_strv_push(&argv, n > 0 ? exe : "osbox");
         osbox_strv_push(&argv, "run");
         osbox_strv_push(&argv, "--rm");
+        /* Like the host and the VM: loopback only, no veth in the start-up cost. */
+        osbox_strv_push(&argv, "--network");
+        osbox_strv_push(&argv, "none");
         osbox_strv_push(&argv, "-e");
         osbox_strv_push(&argv, "OSBOX_BENCH_T0=@");
         if (o->image) {

@@ -10,12 +10,32 @@
 #include "runtime/net.h"
 #include "util.h"
 
-/* What `osbox run` uses without --network (and without $OSBOX_NETWORK).
- * Bridge is the intended default (Docker's); it stays none while this
- * machine is shared, because a plain `osbox run` in the machine's own
- * namespace would then create osbox0, the nftables table and turn on
- * ip_forward there. Flipping it is this line plus test_net.c's check. */
-#define DEFAULT_MODE OSBOX_NET_NONE
+/* Without --network (and without $OSBOX_NETWORK) a container gets the bridge,
+ * as with Docker, when osbox is really root: euid 0 in the initial user
+ * namespace. A rootless osbox (root only of its own user namespace) cannot
+ * make veths on the host's bridge, so its default is none. */
+static bool real_root(void)
+{
+    char line[128] = "";
+    unsigned long inner, outer, count;
+    FILE *f;
+
+    if (geteuid() != 0)
+        return false;
+    f = fopen("/proc/self/uid_map", "re");
+    if (!f)
+        return false;
+    if (!fgets(line, sizeof line, f))
+        line[0] = '\0';
+    fclose(f);
+    return sscanf(line, "%lu %lu %lu", &inner, &outer, &count) == 3 && inner == 0 &&
+           outer == 0 && count == 4294967295UL;
+}
+
+static enum osbox_net_mode default_mode(void)
+{
+    return real_root() ? OSBOX_NET_BRIDGE : OSBOX_NET_NONE;
+}
 
 void osbox_net_spec_init(struct osbox_net_spec *n)
 {
@@ -23,10 +43,10 @@ void osbox_net_spec_init(struct osbox_net_spec *n)
     struct osbox_err err;
 
     memset(n, 0, sizeof *n);
-    n->mode = DEFAULT_MODE;
+    n->mode = default_mode();
     /* A bad $OSBOX_NETWORK falls back to the default; --network still wins. */
     if (env && *env && osbox_net_set_mode(n, env, &err) < 0)
-        n->mode = DEFAULT_MODE;
+        n->mode = default_mode();
 }
 
 void osbox_net_spec_free(struct osbox_net_spec *n)
