@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "util.h"
+#include "vm_console.h"
 #include "vm_net.h"
 #include "vm_run.h"
 #include "vmm/vmm.h"
@@ -102,10 +102,7 @@ static int vm_boot(int argc, char **argv)
     size_t kernel_len = 0, initrd_len = 0;
     bool boot_time = false;
     struct osbox_err err = { 0 };
-    struct vmm_result res;
     __attribute__((cleanup(vm_net_teardown))) struct vm_net net;
-    struct termios saved;
-    bool raw = false;
     long long v;
     int c;
 
@@ -175,32 +172,7 @@ static int vm_boot(int argc, char **argv)
     if (vm_net_setup(&net, &cfg, &err) < 0)
         return cli_fail(&err);
 
-    /* A terminal goes raw so keys reach the guest; output keeps \n -> \r\n. */
-    if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
-        struct termios t = saved;
-        t.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
-        t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-        t.c_cc[VMIN] = 1;
-        t.c_cc[VTIME] = 0;
-        raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
-    }
-    int r = vm_net_vmm_run(&cfg, &res, &err);
-    if (raw)
-        tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-    if (r < 0)
-        return cli_fail(&err);
-    if (boot_time) {
-        fprintf(stderr, "boot-time: setup %.2f ms", res.setup_ms);
-        if (res.entry_ms >= 0)
-            fprintf(stderr, ", kernel entry %.2f ms", res.entry_ms);
-        if (res.init_ms >= 0)
-            fprintf(stderr, ", init %.2f ms", res.init_ms);
-        fputc('\n', stderr);
-    }
-    if (res.reason == VMM_STOP_TRIPLE_FAULT || res.reason == VMM_STOP_INTERNAL ||
-        res.reason == VMM_STOP_SIGNAL)
-        fprintf(stderr, "osbox: vm: %s\n", res.detail[0] ? res.detail : "stopped");
-    return res.exit_status;
+    return vm_run_attached(&cfg, boot_time);
 }
 
 static int vm_main(int argc, char **argv)

@@ -11,13 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "images/images.h"
 #include "runtime/runtime.h"
 #include "util.h"
+#include "vm_console.h"
 #include "vm_net.h"
 #include "vm_run.h"
 #include "vmm/vmm.h"
@@ -251,10 +251,7 @@ static int run_vm(const struct vm_run_opts *o, const char *cmdline, const char *
                               .cmdline = cmdline, .log = log_line, .ndisks = 1 };
     _cleanup_free_ char *kernel = NULL, *disk = NULL, *full = NULL;
     struct osbox_err err = { 0 };
-    struct vmm_result res;
-    struct termios saved;
     size_t kernel_len = 0;
-    bool raw = false;
 
     if (osbox_read_file(kernel_path, &kernel, &kernel_len, &err) < 0) {
         osbox_error_prefix(&err, "vm run: guest kernel (build it with 'make', or set "
@@ -269,35 +266,10 @@ static int run_vm(const struct vm_run_opts *o, const char *cmdline, const char *
         return cli_fail(&err);
     full = osbox_strdup_printf("%s%s", cfg.cmdline, tail);
     cfg.cmdline = full;
-    /* A terminal goes raw so keys reach the guest (Ctrl-A x stops it); not
-     * ours if we run in the background (touching it would stop us). */
+    /* Not our terminal if we run in the background (touching it would stop us). */
     if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) != getpgrp())
         cfg.console_in = -1;
-    else if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
-        struct termios t = saved;
-        t.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
-        t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-        t.c_cc[VMIN] = 1;
-        t.c_cc[VTIME] = 0;
-        raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
-    }
-    int r = vm_net_vmm_run(&cfg, &res, &err);
-    if (raw)
-        tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-    if (r < 0)
-        return cli_fail(&err);
-    if (o->boot_time) {
-        fprintf(stderr, "boot-time: setup %.2f ms", res.setup_ms);
-        if (res.entry_ms >= 0)
-            fprintf(stderr, ", kernel entry %.2f ms", res.entry_ms);
-        if (res.init_ms >= 0)
-            fprintf(stderr, ", init %.2f ms", res.init_ms);
-        fputc('\n', stderr);
-    }
-    if (res.reason == VMM_STOP_TRIPLE_FAULT || res.reason == VMM_STOP_INTERNAL ||
-        res.reason == VMM_STOP_SIGNAL)
-        fprintf(stderr, "osbox: vm: %s\n", res.detail[0] ? res.detail : "stopped");
-    return res.exit_status;
+    return vm_run_attached(&cfg, o->boot_time);
 }
 
 int vm_run_main(int argc, char **argv)
