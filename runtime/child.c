@@ -21,7 +21,7 @@ static int set_hostname(const struct osbox_spec *spec, struct osbox_err *err)
     return 0;
 }
 
-static char **final_env(const struct osbox_process *p, const struct resolved_user *u)
+char **command_env(const struct osbox_process *p, const struct resolved_user *u)
 {
     char **env = osbox_strv_dup(p->env);
 
@@ -83,7 +83,7 @@ static int setup(struct child_ctx *ctx, struct exec_ctx *x, struct osbox_err *er
         x->user.uid = (uid_t)spec->security.userns_keep_uid;
         x->user.gid = (gid_t)spec->security.userns_keep_gid;
     }
-    x->env = final_env(&spec->process, &x->user);
+    x->env = command_env(&spec->process, &x->user);
     if (spec->process.cwd && *spec->process.cwd) {
         if (spec->process.cwd[0] != '/')
             return osbox_error(err, 0, "working directory '%s' is not absolute",

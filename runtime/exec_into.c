@@ -127,22 +127,6 @@ static int ns_flags(void)
     return f;
 }
 
-static char **exec_env(const struct osbox_process *p, const struct resolved_user *u)
-{
-    char **env = osbox_strv_dup(p->env);
-
-    if (!osbox_env_get(env, "PATH"))
-        osbox_env_set(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    if (!osbox_env_get(env, "HOME")) {
-        char *kv = osbox_strdup_printf("HOME=%s", u->home ? u->home : "/");
-        osbox_env_set(&env, kv);
-        free(kv);
-    }
-    if (p->terminal && !osbox_env_get(env, "TERM"))
-        osbox_env_set(&env, "TERM=xterm");
-    return env;
-}
-
 /* A pty from the container's devpts (no /dev/console: that is the init's). */
 static int exec_pty(int *master, int *slave, struct osbox_err *err)
 {
@@ -195,7 +179,7 @@ static __attribute__((noreturn)) void exec_child(int pidfd, int sock, const stru
     }
     if (user_resolve(&spec->process, &x.user, &err) < 0)
         goto fail;
-    x.env = exec_env(&spec->process, &x.user);
+    x.env = command_env(&spec->process, &x.user);
     if (x.pty_slave < 0)
         setsid(); /* with a pty, exec_command makes the session (and the controlling tty) */
     exec_command(&x);

@@ -71,6 +71,9 @@ struct resolved_user {
 };
 int user_resolve(const struct osbox_process *p, struct resolved_user *out, struct osbox_err *err);
 void resolved_user_free(struct resolved_user *u);
+/* The command's environment: the spec's, plus PATH, HOME (the user's) and,
+ * with a terminal, TERM when absent. The same for `run` and `exec`. */
+char **command_env(const struct osbox_process *p, const struct resolved_user *u);
 
 /* Bring lo up in a fresh network namespace. */
 int net_loopback_up(struct osbox_err *err);
