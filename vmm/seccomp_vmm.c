@@ -3,6 +3,7 @@
  * for its devices and shuts down. ioctl is limited to the requests the
  * running VM and the console need. Anything else kills the process. */
 #include <errno.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>
@@ -25,6 +26,7 @@ static const int allowed[] = {
 
 static const unsigned long allowed_ioctls[] = {
     KVM_RUN, KVM_IRQ_LINE, KVM_GET_REGS, KVM_GET_SREGS, KVM_TRANSLATE, TCGETS, TCSETS, TCSETSW, TCSETSF,
+    TUNSETOFFLOAD, /* virtio-net, each time a driver negotiates features */
 };
 
 int seccomp_vmm_install(struct osbox_err *err)

@@ -136,8 +136,13 @@ static void write_status(struct virtio_mmio *t, uint32_t val)
     }
     if ((val & VIRTIO_STATUS_FEATURES_OK) && !(t->status & VIRTIO_STATUS_FEATURES_OK)) {
         /* Accept only a subset of what we offered, and only modern drivers. */
-        if ((d->driver_features & ~offered) || !(d->driver_features & VIRTIO_F_VERSION_1))
+        const char *why = NULL;
+        if ((d->driver_features & ~offered) || !(d->driver_features & VIRTIO_F_VERSION_1)) {
             val &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;
+        } else if (d->ops->activate && d->ops->activate(d, &why) < 0) {
+            vm_log(t->vm, "%s%d: %s; features refused", d->ops->name, t->index, why);
+            val &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;
+        }
     }
     if ((val & VIRTIO_STATUS_DRIVER_OK) && !(t->status & VIRTIO_STATUS_DRIVER_OK))
         wake(t); /* the backend fd (a TAP) is worth polling from now on */

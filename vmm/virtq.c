@@ -102,17 +102,24 @@ int virtq_pop(struct virtq *q, const struct guest_mem *gm, struct virtq_chain *c
     return 1;
 }
 
-void virtq_push(struct virtq *q, uint16_t head, uint32_t written)
+void virtq_push_n(struct virtq *q, const uint16_t *heads, const uint32_t *written, int n)
 {
     uint16_t *used_idx = (uint16_t *)(q->used + 2);
     uint16_t i = *used_idx;
-    uint8_t *elem = q->used + 4 + 8 * (size_t)(i & (q->size - 1));
-    uint32_t id = head;
 
-    memcpy(elem, &id, 4);
-    memcpy(elem + 4, &written, 4);
-    /* The element must be visible before the index that publishes it. */
-    __atomic_store_n(used_idx, (uint16_t)(i + 1), __ATOMIC_RELEASE);
+    for (int k = 0; k < n; k++) {
+        uint8_t *elem = q->used + 4 + 8 * (size_t)((uint16_t)(i + k) & (q->size - 1));
+        uint32_t id = heads[k];
+        memcpy(elem, &id, 4);
+        memcpy(elem + 4, &written[k], 4);
+    }
+    /* The elements must be visible before the index that publishes them. */
+    __atomic_store_n(used_idx, (uint16_t)(i + n), __ATOMIC_RELEASE);
+}
+
+void virtq_push(struct virtq *q, uint16_t head, uint32_t written)
+{
+    virtq_push_n(q, &head, &written, 1);
 }
 
 bool virtq_should_notify(const struct virtq *q)

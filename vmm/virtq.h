@@ -61,6 +61,10 @@ int virtq_pop(struct virtq *q, const struct guest_mem *gm, struct virtq_chain *c
 /* Return a chain to the driver with `written` bytes written into it. */
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written);
 
+/* Return n chains at once, published by one index update: a driver never
+ * sees a frame's first merged buffer without the rest (virtio-net). */
+void virtq_push_n(struct virtq *q, const uint16_t *heads, const uint32_t *written, int n);
+
 /* Does the driver want an interrupt for the used buffers? */
 bool virtq_should_notify(const struct virtq *q);
 
