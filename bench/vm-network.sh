@@ -15,7 +15,8 @@
 #   the VM-server runs); per run, containers: BENCH_UDP_N (2000 datagrams),
 #   BENCH_RR_N (2000), BENCH_TCP_SIZE (64m); the VM: BENCH_VM_UDP_N,
 #   BENCH_VM_RR_N (300 each on kvm-pvm, else as the containers'),
-#   BENCH_VM_TCP_SIZE (4m on kvm-pvm, else 16m).
+#   BENCH_VM_TCP_SIZE (4m on kvm-pvm, else 16m); BENCH_VM_TIMEOUT (seconds
+#   per VM run, default from the sizes: 130 s for 4m).
 # Everything runs under `unshare -n -p` (osbox0, the TAP, the veths, NAT and
 # ip_forward exist only there; no packet leaves it; nothing outlives it).
 # Without /dev/kvm it says so and measures nothing. Always exits 0.
@@ -24,7 +25,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=bench/lib.sh
 source "$here/lib.sh"
 
-case ${1:-} in -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case ${1:-} in -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;; esac
 [ "$(id -u)" -eq 0 ] || { bench_note "vm-network.sh needs root (namespaces, bridge, /dev/kvm)"; exit 0; }
 
 OSBOX=${OSBOX:-$BENCH_SRC/build/osbox}
@@ -40,8 +41,9 @@ fi
 
 if [ "${OSBOX_BENCH_NETNS:-}" != 1 ]; then
     # A fresh network namespace, and a PID namespace whose init is this
-    # script: when it ends, whatever it started ends with it.
-    exec env OSBOX_BENCH_NETNS=1 unshare -n -p -f --kill-child --mount-proc "$0" "$@"
+    # script: when it ends, whatever it started ends with it. If unshare
+    # dies first, the script gets SIGTERM and cleans up.
+    exec env OSBOX_BENCH_NETNS=1 unshare -n -p -f --kill-child=SIGTERM --mount-proc "$0" "$@"
 fi
 
 # Which KVM: on kvm-pvm the guest kernel's code is emulated by the host
@@ -69,15 +71,17 @@ mib() {
     case $u in k|K) n=$((n / 1024)) ;; g|G) n=$((n * 1024)) ;; esac
     [ "$n" -ge 1 ] 2>/dev/null && echo "$n" || echo 1
 }
-# Time limits: a boot with everything (>= ~70 KB/s over TCP, ~15 ms per
-# datagram or transaction), a container client the same way (the VM-server runs).
-VM_LIMIT=$((60 + $(mib "$VM_TCP_SIZE") * 15 + (VM_UDP_N + VM_RR_N) / 60))
+# Time limits (BENCH_VM_TIMEOUT overrides the VM's): a VM boot with its
+# clients, or a container client against the VM's servers, at >= ~70 KB/s
+# over TCP and <= ~15 ms per datagram or transaction; a container client
+# against containers at >= 10 MB/s.
+VM_LIMIT=${BENCH_VM_TIMEOUT:-$((60 + $(mib "$VM_TCP_SIZE") * 15 + (VM_UDP_N + VM_RR_N) / 60))}
 CTR_LIMIT=$((60 + $(mib "$TCP_SIZE") / 10 + (UDP_N + RR_N) / 100))
 
 work=$(mktemp -d /var/tmp/osbox-bench-vmnet.XXXXXX)
 export OSBOX_ROOT=$work/root OSBOX_RUN=$work/run
 unset OSBOX_NETWORK OSBOX_SUBNET
-srv='' vm=''
+srv='' vm='' cur=''
 # stop PID: SIGTERM (osbox then tears down the container or VM), SIGKILL
 # after 10 s.
 stop() {
@@ -89,7 +93,7 @@ stop() {
     wait "$1" 2>/dev/null
 }
 cleanup() {
-    stop "$vm"; stop "$srv"
+    stop "$cur"; stop "$vm"; stop "$srv"
     "$OSBOX" gc >/dev/null 2>&1          # cgroups of anything that had to be killed
     "$OSBOX" network prune >/dev/null 2>&1
     grep -F " $work" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
@@ -99,6 +103,18 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# bg CMD...: run CMD in the background and wait for it: a signal then
+# reaches the trap at once (bash runs traps only between commands), and
+# cleanup stops CMD ($cur; `timeout` passes SIGTERM on to osbox).
+bg() {
+    local rc
+    "$@" &
+    cur=$!
+    wait "$cur"
+    rc=$?
+    cur=''
+    return "$rc"
+}
 ip link set lo up
 
 # A busybox rootfs with the workloads in /workloads (as in the guest image).
@@ -159,10 +175,12 @@ PY
 # vm_boot OUT LIMIT SCRIPT: the osbox guest with `sh -c SCRIPT` as init,
 # console (without \r) in OUT; quiet keeps kernel lines out of the JSON.
 vm_boot() {
-    timeout -k 10 "$2" "$OSBOX" vm boot --net bridge --mem 256M "$work/disk.img" \
-        --cmdline "console=ttyS0 quiet init=/bin/sh -- -c \"$3\"" </dev/null 2>&1 |
-        tr -d '\r' >"$1"
-    return "${PIPESTATUS[0]}"
+    local rc
+    bg timeout -k 10 "$2" "$OSBOX" vm boot --net bridge --mem 256M "$work/disk.img" \
+        --cmdline "console=ttyS0 quiet init=/bin/sh -- -c \"$3\"" </dev/null >"$1.raw" 2>&1
+    rc=$?
+    tr -d '\r' <"$1.raw" >"$1"
+    return "$rc"
 }
 
 echo "== UDP/TCP over osbox0: container<->container vs VM<->container (same binaries)"
@@ -185,15 +203,15 @@ fi
 for i in $(seq 1 "$RUNS"); do
     echo "run $i/$RUNS" >&2
     # 1. container <-> container
-    timeout -k 10 "$CTR_LIMIT" "$OSBOX" run --rm --network bridge --rootfs "$R" \
+    bg timeout -k 10 "$CTR_LIMIT" "$OSBOX" run --rm --network bridge --rootfs "$R" \
         sh -c "$(clients 10.88.0.10 "$UDP_N" "$RR_N" "$TCP_SIZE")" >"$work/ctr.$i" 2>&1 ||
-        bench_note "ctr<->ctr run $i failed: $(grep -v '^{' "$work/ctr.$i" | tail -2)"
+        bench_note "ctr<->ctr run $i: exit $? (124: timed out after $CTR_LIMIT s) $(grep -v '^{' "$work/ctr.$i" | tail -2)"
     sed 's/^/ctr /' "$work/ctr.$i" >>"$work/results"
 
     # 2. VM client -> container servers
     t0=$(date +%s)
     vm_boot "$work/vmc.$i" "$VM_LIMIT" "$(clients 10.88.0.10 "$VM_UDP_N" "$VM_RR_N" "$VM_TCP_SIZE")" ||
-        bench_note "VM-client run $i: exit $? after $(($(date +%s) - t0)) s: $(grep -v '^{' "$work/vmc.$i" | tail -2)"
+        bench_note "VM-client run $i: exit $? after $(($(date +%s) - t0)) s (124: timed out) $(grep -v '^{' "$work/vmc.$i" | tail -2)"
     sed 's/^/vmc /' "$work/vmc.$i" >>"$work/results"
 
     # 3. container client -> VM servers
@@ -212,9 +230,9 @@ except Exception:
         sleep 0.1
     done
     if [ -n "$ip" ] && probe "$ip" 60; then
-        timeout -k 10 "$VM_LIMIT" "$OSBOX" run --rm --network bridge --rootfs "$R" \
+        bg timeout -k 10 "$VM_LIMIT" "$OSBOX" run --rm --network bridge --rootfs "$R" \
             sh -c "$(clients "$ip" "$VM_UDP_N" "$VM_RR_N" "$VM_TCP_SIZE")" >"$work/vms.$i" 2>&1 ||
-            bench_note "VM-server run $i failed: $(grep -v '^{' "$work/vms.$i" | tail -2)"
+            bench_note "VM-server run $i: exit $? (124: timed out after $VM_LIMIT s) $(grep -v '^{' "$work/vms.$i" | tail -2)"
         sed 's/^/vms /' "$work/vms.$i" >>"$work/results"
     else
         bench_note "VM-server run $i: the servers in the VM never answered: $(tr -d '\r' <"$work/vms.$i.console" | tail -2)"
