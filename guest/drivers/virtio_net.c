@@ -1,30 +1,57 @@
 /* virtio-net over virtio-mmio v2: queue 0 receives, queue 1 transmits.
- * Every receive descriptor owns one 2 KiB buffer and is handed back to the
- * device as soon as its frame has been processed, so the receive ring stays
- * full.  A frame that finds the transmit ring full waits in a short software
- * queue and goes out as the device hands descriptors back (a dropped ACK or
+ *
+ * Receive: every descriptor owns one 2 KiB buffer and is handed back to the
+ * device as soon as its frame has been processed, so the ring stays full.
+ *
+ * Transmit: the ring is cut into slots of TX_SLOT_DESCS descriptors.  A
+ * slot's first descriptor points at its own small buffer, which holds the
+ * virtio-net header and the frame's headers (or the whole frame when it is
+ * small or its payload may change); the others point straight at a stable
+ * payload, a TCP send ring, so a 64 KiB TSO segment is never copied by the
+ * guest.  Memory a queued frame points at is freed only once the device has
+ * handed every earlier slot back (free_after_tx).  A frame that finds no
+ * free slot waits, cloned, in a short software queue (a dropped ACK or
  * window update would stall the peer until its persist timer fires).
- * No offloads: the stack computes every checksum itself. */
+ *
+ * Offloads, when the device offers them: it completes our partial
+ * checksums (CSUM), cuts TSO segments (HOST_TSO4), and vouches for the
+ * checksums of what it delivers (GUEST_CSUM), so the guest never sums a
+ * payload.  Without them pkt_csum_finish computes the checksum here. */
 #include "kernel.h"
 #include "virtio.h"
 #include "trap.h"
 #include "net.h"
 
+#define VIRTIO_NET_F_CSUM (1UL << 0)
+#define VIRTIO_NET_F_GUEST_CSUM (1UL << 1)
 #define VIRTIO_NET_F_MAC (1UL << 5)
-#define VNET_HDR_LEN 12     /* struct virtio_net_hdr with num_buffers (VERSION_1) */
+#define VIRTIO_NET_F_HOST_TSO4 (1UL << 11)
+
+/* struct virtio_net_hdr with num_buffers (VERSION_1), little-endian */
+struct vnet_hdr { u8 flags, gso_type; u16 hdr_len, gso_size, csum_start, csum_offset, num_buffers; };
+#define VNET_HDR_F_NEEDS_CSUM 1
+#define VNET_HDR_F_DATA_VALID 2
+#define VNET_HDR_GSO_TCPV4 1
+
 #define VNET_BUF 2048
 #define VNET_BACKLOG 512
+#define TX_SLOT_DESCS (1 + PKT_FRAGS)   /* header buffer + payload pieces */
+#define TX_COPY_MAX 256                 /* frames this small are copied whole */
+#define ETH_ZLEN 60                     /* shortest frame, without the FCS */
 
-struct pending { struct pending *next; u32 len; u8 frame[]; };
+struct pending { struct pending *next; struct pkt *p; };
+struct deferred { struct deferred *next; void *mem; u64 seq; };
 
 struct vnet {
     struct virtio_dev *dev;
     struct virtq q[2];      /* RX, TX */
-    u8 *rxbuf[VQ_SIZE], *txbuf[VQ_SIZE];
-    bool tx_busy[VQ_SIZE];
-    u32 tx_next;
+    u8 *rxbuf[VQ_SIZE];
+    u32 nslots, tx_next;
+    u64 tx_seq;             /* frames ever queued */
+    struct tx_slot { u8 *buf; bool busy; u64 seq; struct pkt *owned; } slot[VQ_SIZE / TX_SLOT_DESCS];
     struct pending *backlog, *backlog_tail;
     u32 backlog_len;
+    struct deferred *deferred;
     struct netdev nd;
 };
 
@@ -37,68 +64,143 @@ static void post_rx(struct vnet *v, u16 id)
     q->avail->idx++;
 }
 
-/* a free transmit descriptor, or q->num */
+/* a free transmit slot, or v->nslots */
 static u32 free_tx_slot(struct vnet *v)
 {
-    struct virtq *q = &v->q[1];
-    for (u32 i = 0; i < q->num; i++) {
-        u32 c = (v->tx_next + i) % q->num;
-        if (!v->tx_busy[c]) return c;
+    for (u32 i = 0; i < v->nslots; i++) {
+        u32 c = (v->tx_next + i) % v->nslots;
+        if (!v->slot[c].busy) return c;
     }
-    return q->num;
+    return v->nslots;
 }
 
-static void post_tx(struct vnet *v, u32 id, const void *frame, size_t len)
+/* The virtio-net header that carries p's offload requests. */
+static struct vnet_hdr offload_hdr(const struct pkt *p, u32 len)
+{
+    struct vnet_hdr h = { 0 };
+    if (p->csum_partial) {
+        h.flags = VNET_HDR_F_NEEDS_CSUM;
+        h.csum_start = (u16)(len - p->l4_len);
+        h.csum_offset = p->csum_off;
+    }
+    if (p->gso_mss) {
+        h.gso_type = VNET_HDR_GSO_TCPV4;
+        h.gso_size = p->gso_mss;
+        h.hdr_len = (u16)(len - p->l4_len + p->l4_hdr_len);
+    }
+    return h;
+}
+
+/* Queue p in slot s.  `owned` (a clone from the backlog) is freed with the
+ * slot's other memory once the device is done. */
+static void post_tx(struct vnet *v, u32 s, struct pkt *p, struct pkt *owned)
 {
     struct virtq *q = &v->q[1];
-    v->tx_next = id + 1;
-    v->tx_busy[id] = true;
-    memset(v->txbuf[id], 0, VNET_HDR_LEN);
-    memcpy(v->txbuf[id] + VNET_HDR_LEN, frame, len);
-    q->desc[id] = (struct vring_desc){ V2P(v->txbuf[id]), (u32)(VNET_HDR_LEN + len), 0, 0 };
-    q->avail->ring[q->avail->idx % q->num] = (u16)id;
+    struct tx_slot *sl = &v->slot[s];
+    if (p->csum_partial && !(v->nd.offloads & NETDEV_TX_CSUM)) pkt_csum_finish(p);
+    u32 len = pkt_len(p), hdrs = PKT_HEADROOM - p->head, d0 = s * TX_SLOT_DESCS;
+    struct vnet_hdr h = offload_hdr(p, len);
+    memcpy(sl->buf, &h, sizeof h);
+    u8 *frame = sl->buf + sizeof h;
+    if (len <= TX_COPY_MAX || !p->stable) {
+        pkt_flatten(p, frame);
+        if (len < ETH_ZLEN) { memset(frame + len, 0, ETH_ZLEN - len); len = ETH_ZLEN; }
+        q->desc[d0] = (struct vring_desc){ V2P(sl->buf), (u32)(sizeof h + len), 0, 0 };
+    } else {
+        memcpy(frame, p->hdr + p->head, hdrs);
+        q->desc[d0] = (struct vring_desc){ V2P(sl->buf), (u32)(sizeof h + hdrs), 0, 0 };
+        u32 d = d0;
+        for (u32 i = 0; i < p->nfrags; i++) {
+            q->desc[d].flags = VRING_DESC_F_NEXT;
+            q->desc[d].next = (u16)(d + 1);
+            d++;
+            q->desc[d] = (struct vring_desc){ V2P(p->frag[i].data), p->frag[i].len, 0, 0 };
+        }
+    }
+    sl->busy = true;
+    sl->seq = v->tx_seq++;
+    sl->owned = owned;
+    v->tx_next = s + 1;
+    q->avail->ring[q->avail->idx % q->num] = (u16)d0;
     barrier();
     q->avail->idx++;
     barrier();
     virtio_notify_queue(v->dev, 1);
     v->nd.tx_frames++;
+    if (p->gso_mss) net_tx_tso++;
 }
 
-/* Transmit descriptors come back through the used ring; free their slots
- * and send what waited for them. */
+/* Free deferred memory that no busy slot can point at any more: everything
+ * deferred before the oldest frame still queued was queued. */
+static void release_deferred(struct vnet *v)
+{
+    if (!v->deferred) return;
+    u64 oldest = v->tx_seq;
+    for (u32 i = 0; i < v->nslots; i++)
+        if (v->slot[i].busy && v->slot[i].seq < oldest) oldest = v->slot[i].seq;
+    for (struct deferred **pp = &v->deferred; *pp;) {
+        struct deferred *d = *pp;
+        if (d->seq <= oldest) { *pp = d->next; kfree(d->mem); kfree(d); }
+        else pp = &d->next;
+    }
+}
+
+static void vnet_free_after_tx(struct netdev *nd, void *mem)
+{
+    struct vnet *v = nd->priv;
+    struct deferred *d = kmalloc(sizeof *d);
+    if (!d) panic("virtio-net: no memory to defer a free");
+    d->mem = mem;
+    d->seq = v->tx_seq;     /* frames queued so far have smaller numbers */
+    d->next = v->deferred;
+    v->deferred = d;
+    release_deferred(v);
+}
+
+/* Transmit slots come back through the used ring; free them and send what
+ * waited for them. */
 static void reclaim_tx(struct vnet *v)
 {
     struct virtq *q = &v->q[1];
     for (u32 n = 0; n < q->num && q->used->idx != q->last_used; n++) {
         u32 id = q->used->ring[q->last_used % q->num].id;
-        if (id < q->num) v->tx_busy[id] = false;
         q->last_used++;
+        if (id % TX_SLOT_DESCS || id / TX_SLOT_DESCS >= v->nslots) continue;
+        struct tx_slot *sl = &v->slot[id / TX_SLOT_DESCS];
+        sl->busy = false;
+        if (sl->owned) { struct pkt *o = sl->owned; sl->owned = NULL; vnet_free_after_tx(&v->nd, o); }
     }
-    u32 id;
-    while (v->backlog && (id = free_tx_slot(v)) < q->num) {
+    release_deferred(v);
+    u32 s;
+    while (v->backlog && (s = free_tx_slot(v)) < v->nslots) {
         struct pending *p = v->backlog;
         v->backlog = p->next;
         if (!v->backlog) v->backlog_tail = NULL;
         v->backlog_len--;
-        post_tx(v, id, p->frame, p->len);
+        post_tx(v, s, p->p, p->p);
         kfree(p);
     }
 }
 
-static void vnet_xmit(struct netdev *nd, const void *frame, size_t len)
+static void vnet_xmit(struct netdev *nd, struct pkt *p)
 {
     struct vnet *v = nd->priv;
-    if (len > VNET_BUF - VNET_HDR_LEN) { nd->tx_dropped++; return; }
+    u32 len = pkt_len(p);
+    if ((len > VNET_BUF - sizeof(struct vnet_hdr) && !p->stable) || len > ETH_HLEN + IP_MAX_PAYLOAD + 20 ||
+        (p->gso_mss && !(nd->offloads & NETDEV_TSO))) {
+        nd->tx_dropped++;
+        return;
+    }
     reclaim_tx(v);
-    u32 id = v->backlog ? v->q[1].num : free_tx_slot(v);
-    if (id < v->q[1].num) { post_tx(v, id, frame, len); return; }
-    struct pending *p = v->backlog_len < VNET_BACKLOG ? kmalloc(sizeof *p + len) : NULL;
-    if (!p) { nd->tx_dropped++; return; }
-    p->next = NULL;
-    p->len = (u32)len;
-    memcpy(p->frame, frame, len);
-    if (v->backlog_tail) v->backlog_tail->next = p; else v->backlog = p;
-    v->backlog_tail = p;
+    u32 s = v->backlog ? v->nslots : free_tx_slot(v);
+    if (s < v->nslots) { post_tx(v, s, p, NULL); return; }
+    struct pending *w = v->backlog_len < VNET_BACKLOG ? kmalloc(sizeof *w) : NULL;
+    struct pkt *c = w ? pkt_clone(p) : NULL;
+    if (!c) { kfree(w); nd->tx_dropped++; return; }
+    w->next = NULL;
+    w->p = c;
+    if (v->backlog_tail) v->backlog_tail->next = w; else v->backlog = w;
+    v->backlog_tail = w;
     v->backlog_len++;
 }
 
@@ -107,15 +209,18 @@ static void vnet_irq(void *arg)
 {
     struct vnet *v = arg;
     struct virtq *q = &v->q[0];
+    bool trust = v->dev->features & VIRTIO_NET_F_GUEST_CSUM;
     virtio_ack_irq(v->dev);
     bool posted = false;
     for (u32 n = 0; n < q->num && q->used->idx != q->last_used; n++) {
         struct vring_used_elem e = q->used->ring[q->last_used % q->num];
         q->last_used++;
         if (e.id >= q->num) continue;
-        if (e.len > VNET_HDR_LEN && e.len <= VNET_BUF) {
+        if (e.len > sizeof(struct vnet_hdr) && e.len <= VNET_BUF) {
+            const struct vnet_hdr *h = (const struct vnet_hdr *)v->rxbuf[e.id];
+            bool csum_ok = trust && (h->flags & (VNET_HDR_F_NEEDS_CSUM | VNET_HDR_F_DATA_VALID));
             v->nd.rx_frames++;
-            eth_input(&v->nd, v->rxbuf[e.id] + VNET_HDR_LEN, e.len - VNET_HDR_LEN);
+            eth_input(&v->nd, v->rxbuf[e.id] + sizeof *h, e.len - sizeof *h, csum_ok);
         } else {
             v->nd.rx_dropped++;
         }
@@ -131,16 +236,21 @@ void virtio_net_attach(struct virtio_dev *d)
     static bool have_one;
     if (have_one) return;   /* one interface */
     struct vnet *v = kzalloc(sizeof *v);
-    if (!v || virtio_init_queues(d, VIRTIO_NET_F_MAC, v->q, 2)) {
+    u64 want = VIRTIO_NET_F_MAC | VIRTIO_NET_F_CSUM | VIRTIO_NET_F_HOST_TSO4 | VIRTIO_NET_F_GUEST_CSUM;
+    if (!v || virtio_init_queues(d, want, v->q, 2)) {
         printk("osbox-guest: virtio-net init failed\n");
         return;
     }
     v->dev = d;
+    v->nslots = v->q[1].num / TX_SLOT_DESCS;
     for (u32 i = 0; i < v->q[0].num; i++) {
         v->rxbuf[i] = kmalloc(VNET_BUF);
-        v->txbuf[i] = kmalloc(VNET_BUF);
-        if (!v->rxbuf[i] || !v->txbuf[i]) { printk("osbox-guest: virtio-net: out of memory\n"); return; }
+        if (!v->rxbuf[i]) { printk("osbox-guest: virtio-net: out of memory\n"); return; }
         post_rx(v, (u16)i);
+    }
+    for (u32 i = 0; i < v->nslots; i++) {
+        v->slot[i].buf = kmalloc(VNET_BUF);
+        if (!v->slot[i].buf) { printk("osbox-guest: virtio-net: out of memory\n"); return; }
     }
     if (d->features & VIRTIO_NET_F_MAC) {
         for (int i = 0; i < ETH_ALEN; i++)
@@ -149,13 +259,18 @@ void virtio_net_attach(struct virtio_dev *d)
         static const u8 fallback[ETH_ALEN] = { 0x52, 0x54, 0x00, 0x0b, 0x0b, 0x01 };
         memcpy(v->nd.mac, fallback, ETH_ALEN);
     }
+    if (d->features & VIRTIO_NET_F_CSUM) v->nd.offloads |= NETDEV_TX_CSUM;
+    if ((d->features & VIRTIO_NET_F_CSUM) && (d->features & VIRTIO_NET_F_HOST_TSO4)) v->nd.offloads |= NETDEV_TSO;
     v->nd.xmit = vnet_xmit;
+    v->nd.free_after_tx = vnet_free_after_tx;
     v->nd.priv = v;
     have_one = true;
     irq_register(d->gsi, vnet_irq, v);
     virtio_notify_queue(d, 0);
     const u8 *m = v->nd.mac;
-    printk("osbox-guest: virtio-net: mac %02x:%02x:%02x:%02x:%02x:%02x (irq %d)\n",
-           m[0], m[1], m[2], m[3], m[4], m[5], d->gsi);
+    printk("osbox-guest: virtio-net: mac %02x:%02x:%02x:%02x:%02x:%02x (irq %d)%s%s%s\n",
+           m[0], m[1], m[2], m[3], m[4], m[5], d->gsi,
+           v->nd.offloads & NETDEV_TX_CSUM ? " csum" : "", v->nd.offloads & NETDEV_TSO ? " tso" : "",
+           d->features & VIRTIO_NET_F_GUEST_CSUM ? " rx-csum" : "");
     netdev_register(&v->nd);
 }

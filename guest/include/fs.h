@@ -118,6 +118,7 @@ int pipe_poll(struct pipe *p, bool writer);
 /* net/socket.c: sockets and epoll instances as files */
 ssize_t sock_read(struct file *f, void *kbuf, size_t n);
 ssize_t sock_write(struct file *f, const void *kbuf, size_t n);
+bool sock_rw_user(struct file *f, u64 ubuf, size_t n, bool write, long *r);     /* TCP: no bounce */
 int net_file_poll(struct file *f);
 void net_file_release(struct file *f);
 

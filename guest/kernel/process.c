@@ -5,6 +5,7 @@
 #include "fs.h"
 #include "errno.h"
 #include "blk.h"
+#include "net.h"
 
 #define CLONE_VM 0x100
 #define CLONE_FS 0x200
@@ -120,6 +121,7 @@ void do_exit_thread(int status)
     if (leader) {
         if (p->tgid == 1) {
             printk("osbox-guest: init exited with status %d\n", status);
+            net_report();
             int r = bcache_sync();
             if (r) printk("osbox-guest: sync failed (%d)\n", r);
             int code = (status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff;

@@ -99,6 +99,8 @@ static long rw_user(struct file *f, u64 ubuf, size_t n, bool write, s64 pos)
     if (!f) return -EBADF;
     int acc = f->flags & O_ACCMODE;
     if (write ? acc == O_RDONLY && f->type == FT_INODE : acc == O_WRONLY) return -EBADF;
+    long sr;
+    if (pos < 0 && sock_rw_user(f, ubuf, n, write, &sr)) return sr;
     u8 *k = kmalloc(PAGE_SIZE);
     long total = 0;
     u64 saved = f->off;

@@ -7,6 +7,8 @@
 #include "errno.h"
 #include "fs.h"
 
+#define PTE_TABLE_SPAN (512 * PAGE_SIZE)     /* what one last-level table maps */
+
 u64 *pte_walk(u64 pml4, u64 va, bool create)
 {
     u64 *table = P2V(pml4);
@@ -284,14 +286,19 @@ int vm_fault(u64 addr, u64 err, bool user)
     return r == -ENOMEM ? -ENOMEM : r ? -1 : 0;
 }
 
+/* Walk from the top once per page table (2 MiB), then step along its
+ * entries: a 64 KiB copy checks 16 entries, not 16 four-level walks. */
 int user_ok(u64 va, size_t n, bool write)
 {
     if (!cur || !cur->mm) return -EFAULT;
     if (va + n < va || va + n > USER_TOP) return -EFAULT;
-    for (u64 p = ALIGN_DOWN(va, PAGE_SIZE); p < va + n; p += PAGE_SIZE) {
-        u64 *pte = pte_walk(cur->mm->pml4, p, false);
+    u64 p = ALIGN_DOWN(va, PAGE_SIZE), end = va + n;
+    u64 *pte = NULL;
+    for (; p < end; p += PAGE_SIZE, pte = pte ? pte + 1 : NULL) {
+        if (!pte || (p & (PTE_TABLE_SPAN - 1)) == 0) pte = pte_walk(cur->mm->pml4, p, false);
         if (pte && (*pte & PTE_P) && (*pte & PTE_U) && (!write || (*pte & PTE_W))) continue;
         if (fault_in(cur->mm, p, write)) return -EFAULT;
+        pte = NULL;     /* the fault may have made new tables: walk again */
     }
     return 0;
 }

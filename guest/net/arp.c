@@ -26,8 +26,7 @@ static struct arp_entry {
     bool resolved;
     u8 mac[ETH_ALEN];
     u64 last_used, requested_at, confirmed_at;
-    u8 *parked;         /* one IP packet waiting for the reply */
-    size_t parked_len;
+    struct pkt *parked; /* one IP packet waiting for the reply (a pkt_clone) */
 } cache[ARP_ENTRIES];
 
 static struct arp_entry *lookup(u32 ip, bool create)
@@ -38,7 +37,7 @@ static struct arp_entry *lookup(u32 ip, bool create)
         if (cache[i].last_used < lru->last_used) lru = &cache[i];
     }
     if (!create) return NULL;
-    kfree(lru->parked);
+    net_free_after_tx(lru->parked);
     memset(lru, 0, sizeof *lru);
     lru->ip = ip;
     lru->last_used = time_ns();
@@ -53,7 +52,10 @@ static void send_arp(u16 op, const u8 *tha, u32 tpa)
     };
     memcpy(p.sha, netif.dev->mac, ETH_ALEN);
     if (tha) memcpy(p.tha, tha, ETH_ALEN);
-    eth_output(op == ARP_REPLY ? tha : NULL, ETH_P_ARP, &p, sizeof p);
+    struct pkt pk;
+    pkt_init(&pk);
+    pkt_add(&pk, &p, sizeof p);
+    eth_output(op == ARP_REPLY ? tha : NULL, ETH_P_ARP, &pk);
 }
 
 void arp_input(const u8 *pkt, size_t len)
@@ -72,34 +74,32 @@ void arp_input(const u8 *pkt, size_t len)
         e->resolved = true;
         e->last_used = e->confirmed_at = time_ns();
         if (e->parked) {
-            u8 *pk = e->parked;
+            struct pkt *pk = e->parked;
             e->parked = NULL;
-            eth_output(e->mac, ETH_P_IP, pk, e->parked_len);
-            kfree(pk);
+            eth_output(e->mac, ETH_P_IP, pk);
+            net_free_after_tx(pk);
         }
     }
     if (op == ARP_REQUEST && tpa == netif.addr) send_arp(ARP_REPLY, p.sha, spa);
 }
 
-void arp_send_ip(u32 next_hop, const void *ip_pkt, size_t len)
+void arp_send_ip(u32 next_hop, struct pkt *p)
 {
     struct arp_entry *e = lookup(next_hop, true);
     u64 now = time_ns();
     e->last_used = now;
     if (e->resolved) {
-        eth_output(e->mac, ETH_P_IP, ip_pkt, len);
+        eth_output(e->mac, ETH_P_IP, p);
         if (now - e->confirmed_at > ARP_STALE_NS && now - e->requested_at >= ARP_RETRY_NS) {
             e->requested_at = now;      /* keep using the old answer meanwhile */
             send_arp(ARP_REQUEST, NULL, next_hop);
         }
         return;
     }
-    u8 *copy = kmalloc(len);
+    struct pkt *copy = pkt_clone(p);
     if (copy) {
-        memcpy(copy, ip_pkt, len);
-        kfree(e->parked);
+        net_free_after_tx(e->parked);
         e->parked = copy;
-        e->parked_len = len;
     }
     if (!e->requested_at || now - e->requested_at >= ARP_RETRY_NS / 4) {
         e->requested_at = now;

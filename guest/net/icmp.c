@@ -16,5 +16,8 @@ void icmp_input(u32 src, const u8 *data, size_t len)
     reply[2] = reply[3] = 0;
     u16 c = csum_fold(csum_add(0, reply, len));
     memcpy(reply + 2, &c, 2);
-    ip_output(src, IPPROTO_ICMP, reply, len);
+    struct pkt p;
+    pkt_init(&p);
+    pkt_add(&p, reply, (u32)len);
+    ip_output(src, IPPROTO_ICMP, &p);
 }

@@ -16,7 +16,7 @@ struct ip_hdr {
 
 u64 ip_frags_dropped, ip_bad_dropped;
 
-void ip_input(const u8 *pkt, size_t len)
+void ip_input(const u8 *pkt, size_t len, bool csum_ok)
 {
     struct ip_hdr h;
     if (len < sizeof h) { ip_bad_dropped++; return; }
@@ -32,32 +32,33 @@ void ip_input(const u8 *pkt, size_t len)
     size_t dlen = total - hlen;
     switch (h.proto) {
     case IPPROTO_ICMP: if (dst == netif.addr) icmp_input(src, data, dlen); break;
-    case IPPROTO_UDP: udp_input(src, dst, data, dlen); break;
-    case IPPROTO_TCP: if (dst == netif.addr) tcp_input(src, dst, data, dlen); break;
+    case IPPROTO_UDP: udp_input(src, dst, data, dlen, csum_ok); break;
+    case IPPROTO_TCP: if (dst == netif.addr) tcp_input(src, dst, data, dlen, csum_ok); break;
     }
 }
 
-int ip_output(u32 dst, u8 proto, const void *payload, size_t len)
+int ip_output(u32 dst, u8 proto, struct pkt *p)
 {
     static u16 next_id;
-    static u8 pkt[ETH_MTU];     /* one at a time: the kernel lock */
-    if (len + sizeof(struct ip_hdr) > sizeof pkt) return -EMSGSIZE;
-    if (ip_is_local(dst)) return loopback_output(dst, proto, payload, len);
+    u32 len = pkt_len(p);
+    if (len > IP_MAX_PAYLOAD) return -EMSGSIZE;
+    if (ip_is_local(dst)) return loopback_output(dst, proto, p);
     if (!netif.dev || !netif.addr) return -ENETUNREACH;
-    struct ip_hdr h = {
-        .ver_ihl = 0x45, .total_len = htons((u16)(len + sizeof h)), .id = htons(next_id++),
-        .frag = htons(0x4000) /* DF */, .ttl = 64, .proto = proto,
-        .src = htonl(netif.addr), .dst = htonl(dst),
-    };
-    h.csum = csum_fold(csum_add(0, &h, sizeof h));
-    memcpy(pkt, &h, sizeof h);
-    memcpy(pkt + sizeof h, payload, len);
     u32 next_hop = dst;
     if ((dst & netif.mask) != (netif.addr & netif.mask)) {
         if (!netif.gateway) return -ENETUNREACH;
         next_hop = netif.gateway;
     }
-    if (dst == 0xffffffff || dst == (netif.addr | ~netif.mask)) eth_output(NULL, ETH_P_IP, pkt, len + sizeof h);
-    else arp_send_ip(next_hop, pkt, len + sizeof h);
+    struct ip_hdr *h = pkt_push(p, sizeof *h);
+    *h = (struct ip_hdr){
+        .ver_ihl = 0x45, .total_len = htons((u16)(len + sizeof *h)), .id = htons(next_id),
+        .frag = htons(0x4000) /* DF */, .ttl = 64, .proto = proto,
+        .src = htonl(netif.addr), .dst = htonl(dst),
+    };
+    h->csum = csum_fold(csum_add(0, h, sizeof *h));
+    /* a TSO packet becomes several on the wire, each with the next id */
+    next_id += p->gso_mss ? (u16)((len - p->l4_hdr_len + p->gso_mss - 1) / p->gso_mss) : 1;
+    if (dst == 0xffffffff || dst == (netif.addr | ~netif.mask)) eth_output(NULL, ETH_P_IP, p);
+    else arp_send_ip(next_hop, p);
     return 0;
 }

@@ -20,9 +20,12 @@ bool ip_is_local(u32 dst) { return (dst >> 24) == 127 || (netif.addr && dst == n
 
 u32 ip_source_for(u32 dst) { return (dst >> 24) == 127 ? 0x7f000001 : netif.addr; }
 
-int loopback_output(u32 dst, u8 proto, const void *payload, size_t len)
+/* The copy is the only one a looped-back packet gets; its checksum stays
+ * partial, as on Linux's lo: nothing can corrupt it on the way. */
+int loopback_output(u32 dst, u8 proto, const struct pkt *pk)
 {
-    if (queued >= LO_MAX_QUEUED) { lo_dropped++; return 0; }
+    u32 len = pkt_len(pk);
+    if (queued >= LO_MAX_QUEUED || len > 0xffff) { lo_dropped++; return 0; }
     struct lo_pkt *p = kmalloc(sizeof *p + len);
     if (!p) { lo_dropped++; return 0; }
     p->next = NULL;
@@ -30,7 +33,7 @@ int loopback_output(u32 dst, u8 proto, const void *payload, size_t len)
     p->dst = dst;
     p->proto = proto;
     p->len = (u16)len;
-    memcpy(p->data, payload, len);
+    pkt_flatten(pk, p->data);
     if (tail) tail->next = p; else head = p;
     tail = p;
     queued++;
@@ -51,8 +54,8 @@ int net_loopback_flush(void)
         lo_packets++;
         switch (p->proto) {
         case IPPROTO_ICMP: icmp_input(p->src, p->data, p->len); break;
-        case IPPROTO_UDP: udp_input(p->src, p->dst, p->data, p->len); break;
-        case IPPROTO_TCP: tcp_input(p->src, p->dst, p->data, p->len); break;
+        case IPPROTO_UDP: udp_input(p->src, p->dst, p->data, p->len, true); break;
+        case IPPROTO_TCP: tcp_input(p->src, p->dst, p->data, p->len, true); break;
         }
         kfree(p);
     }

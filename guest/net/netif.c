@@ -3,6 +3,7 @@
  * thread that drives TCP's timers. */
 #include "kernel.h"
 #include "boot.h"
+#include "mm.h"
 #include "proc.h"
 #include "net.h"
 
@@ -53,10 +54,41 @@ bad:
  * as nanosleep does, and re-check their condition when woken). */
 void net_notify(void)
 {
-    for (int i = 0; i < NPROC; i++) {
+    for (int i = 0; i < nproc_hi; i++) {
         struct proc *p = &procs[i];
         if (p->state == P_SLEEPING && p->chan == &p->wake_at_ns) make_runnable(p);
     }
+}
+
+/* Keep headers + payload under 64 KiB and leave room for TCP options. */
+#define GSO_MAX_PAYLOAD (IP_MAX_PAYLOAD - 60)
+
+u32 net_gso_max(u32 dst)
+{
+    if (ip_is_local(dst) || !netif.dev || !(netif.dev->offloads & NETDEV_TSO)) return 0;
+    return GSO_MAX_PAYLOAD;
+}
+
+void net_free_after_tx(void *mem)
+{
+    if (!mem) return;
+    if (netif.dev && netif.dev->free_after_tx) netif.dev->free_after_tx(netif.dev, mem);
+    else kfree(mem);
+}
+
+/* With osbox.netstats=1 on the cmdline, the counters are printed as the VM
+ * ends: how many frames each way, how many went out as TSO segments, and
+ * what the stack dropped or resent. */
+extern u64 tcp_retransmits, tcp_bad_segments, tcp_syn_dropped, ip_frags_dropped, ip_bad_dropped, udp_dropped;
+u64 net_tx_tso;
+void net_report(void)
+{
+    struct netdev *d = netif.dev;
+    if (!d || !cmdline_get("osbox.netstats")) return;
+    printk("osbox-guest: netstats: rx %lu tx %lu (tso %lu) rx_dropped %lu tx_dropped %lu "
+           "tcp_retransmits %lu tcp_bad %lu syn_dropped %lu ip_bad %lu frags %lu udp_dropped %lu\n",
+           d->rx_frames, d->tx_frames, net_tx_tso, d->rx_dropped, d->tx_dropped, tcp_retransmits,
+           tcp_bad_segments, tcp_syn_dropped, ip_bad_dropped, ip_frags_dropped, udp_dropped);
 }
 
 static void net_timer_thread(void *arg)

@@ -56,8 +56,9 @@ int tcp_bind(struct socket *s, u32 addr, u16 port);
 int tcp_listen(struct socket *s, int backlog);
 int tcp_accept(struct socket *s, struct socket **out, bool nonblock);
 int tcp_connect(struct socket *s, u32 addr, u16 port, bool nonblock);
-ssize_t tcp_send(struct socket *s, const void *buf, size_t n, bool nonblock);
-ssize_t tcp_recv(struct socket *s, void *buf, size_t n, int flags, bool nonblock);
+/* user: buf is a user address (read/write on the socket fd) */
+ssize_t tcp_send(struct socket *s, const void *buf, size_t n, bool nonblock, bool user);
+ssize_t tcp_recv(struct socket *s, void *buf, size_t n, int flags, bool nonblock, bool user);
 int tcp_shutdown(struct socket *s, bool rd, bool wr);
 int tcp_poll(struct socket *s);
 int tcp_take_error(struct socket *s);

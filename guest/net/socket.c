@@ -155,7 +155,7 @@ static long do_send(struct file *f, struct socket *s, const void *k, size_t n, i
         net_loopback_flush();
         return r;
     }
-    long r = tcp_send(s, k, n, nonblock);
+    long r = tcp_send(s, k, n, nonblock, false);
     net_loopback_flush();
     if (r == -EPIPE && !(flags & MSG_NOSIGNAL)) force_signal(cur, SIGPIPE);
     return r;
@@ -167,12 +167,12 @@ static long do_recv(struct file *f, struct socket *s, void *k, size_t n, int fla
     if (s->type == SOCK_DGRAM) return udp_recv(s, k, n, flags, nonblock, src, sport);
     *src = s->raddr;
     *sport = s->rport;
-    long r = tcp_recv(s, k, n, flags, nonblock);
+    long r = tcp_recv(s, k, n, flags, nonblock, false);
     if ((flags & MSG_WAITALL) && !nonblock && !(flags & MSG_PEEK)) {
         /* keep reading until n bytes, EOF, an error or a signal */
         size_t got = r > 0 ? (size_t)r : 0;
         for (int guard = 0; r > 0 && got < n && guard < (1 << 20); guard++) {
-            r = tcp_recv(s, (u8 *)k + got, n - got, flags, false);
+            r = tcp_recv(s, (u8 *)k + got, n - got, flags, false, false);
             if (r > 0) got += r;
         }
         if (got) r = got;
@@ -370,6 +370,24 @@ ssize_t sock_read(struct file *f, void *k, size_t n)
 ssize_t sock_write(struct file *f, const void *k, size_t n)
 {
     return do_send(f, f->priv, k, n, 0, false, 0, 0);
+}
+
+/* read(2)/write(2) on a TCP socket: bytes move straight between the user's
+ * buffer and the socket's rings, in one copy and in as big pieces as the
+ * rings allow (not through the generic path's bounce page).  true: handled. */
+bool sock_rw_user(struct file *f, u64 ubuf, size_t n, bool write, long *r)
+{
+    struct socket *s = f->priv;
+    if (f->type != FT_SOCKET || s->type != SOCK_STREAM) return false;
+    bool nonblock = f->flags & O_NONBLOCK;
+    if (write) {
+        *r = tcp_send(s, (const void *)ubuf, n, nonblock, true);
+        if (*r == -EPIPE) force_signal(cur, SIGPIPE);
+    } else {
+        *r = tcp_recv(s, (void *)ubuf, n, 0, nonblock, true);
+    }
+    net_loopback_flush();
+    return true;
 }
 
 int net_file_poll(struct file *f)

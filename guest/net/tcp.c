@@ -33,6 +33,7 @@ enum tcp_state { CLOSED, LISTEN, SYN_SENT, SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1
 #define ACK 0x10
 
 #define SNDBUF 65536
+#define SND_LOWAT (SNDBUF / 4)  /* a blocked writer wakes when this much is free */
 #define RCVBUF 65535            /* fits the 16-bit window field */
 #define MSS 1460
 #define RTO_INIT_NS 1000000000UL
@@ -87,21 +88,27 @@ static bool seq_le(u32 a, u32 b) { return (s32)(a - b) <= 0; }
 
 static u32 rcv_window(struct tcb *t) { return RCVBUF - t->rbuf_len; }
 
-/* The two buffers are rings: copy in/out as at most two memcpys. */
-static void ring_write(u8 *ring, u32 size, u32 pos, const u8 *src, u32 n)
+/* The two buffers are rings: copy in/out as at most two pieces.  With
+ * `user` the other side is a user address (read(2)/write(2) go straight
+ * between the application's buffer and the ring); nonzero: it faulted. */
+static int ring_write(u8 *ring, u32 size, u32 pos, const u8 *src, u32 n, bool user)
 {
     pos %= size;
     u32 first = MIN(n, size - pos);
+    if (user) return copy_from_user(ring + pos, (u64)src, first) || copy_from_user(ring, (u64)(src + first), n - first);
     memcpy(ring + pos, src, first);
     memcpy(ring, src + first, n - first);
+    return 0;
 }
 
-static void ring_read(const u8 *ring, u32 size, u32 pos, u8 *dst, u32 n)
+static int ring_read(const u8 *ring, u32 size, u32 pos, u8 *dst, u32 n, bool user)
 {
     pos %= size;
     u32 first = MIN(n, size - pos);
+    if (user) return copy_to_user((u64)dst, ring + pos, first) || copy_to_user((u64)(dst + first), ring, n - first);
     memcpy(dst, ring + pos, first);
     memcpy(dst + first, ring, n - first);
+    return 0;
 }
 
 static struct tcb *tcb_new(void)
@@ -126,18 +133,29 @@ static void tcb_free(struct tcb *t)
 {
     for (struct tcb **pp = &tcbs; *pp; pp = &(*pp)->next)
         if (*pp == t) { *pp = t->next; break; }
-    kfree(t->sbuf);
+    net_free_after_tx(t->sbuf);     /* queued frames may still point into it */
     kfree(t->rbuf);
     kfree(t);
 }
 
 /* ---- segments out ---- */
 
-static void send_segment(struct tcb *t, u32 seq, u8 flags, const u8 *data, u32 len)
+/* off/len: payload from the send ring, off bytes past snd_una.  The payload
+ * is not copied: the device reads it from the ring, which stays put until
+ * the peer acknowledges it (and is freed with net_free_after_tx).  More than
+ * an MSS goes out as one TSO segment (net_gso_max said the device cuts it). */
+static void send_segment(struct tcb *t, u32 seq, u8 flags, u32 off, u32 len)
 {
-    u8 seg[ETH_MTU - 20];
+    struct pkt p;
+    pkt_init(&p);
+    if (len) {
+        u32 pos = (t->sbuf_start + off) % SNDBUF, first = MIN(len, SNDBUF - pos);
+        pkt_add(&p, t->sbuf + pos, first);
+        pkt_add(&p, t->sbuf, len - first);
+        p.stable = true;
+    }
     u32 hlen = flags & SYN ? 24 : 20;
-    if (len > sizeof seg - hlen) return;
+    u8 *seg = pkt_push(&p, hlen);
     u32 wnd = rcv_window(t);
     struct tcp_hdr h = {
         .sport = htons(t->lport), .dport = htons(t->rport), .seq = htonl(seq),
@@ -148,14 +166,14 @@ static void send_segment(struct tcb *t, u32 seq, u8 flags, const u8 *data, u32 l
     if (flags & SYN) {      /* MSS option */
         seg[20] = 2; seg[21] = 4; seg[22] = MSS >> 8; seg[23] = MSS & 0xff;
     }
-    if (len) memcpy(seg + hlen, data, len);
-    u16 c = csum_fold(csum_add(csum_pseudo(t->laddr, t->raddr, IPPROTO_TCP, (u16)(hlen + len)), seg, hlen + len));
-    memcpy(seg + 16, &c, 2);
+    pkt_l4_checksum(&p, t->laddr, t->raddr, IPPROTO_TCP, 16);
+    u32 mss = MIN(MSS, t->peer_mss);
+    if (len > mss) p.gso_mss = (u16)mss;
     if (flags & ACK) t->adv_wnd = wnd;
-    ip_output(t->raddr, IPPROTO_TCP, seg, hlen + len);
+    ip_output(t->raddr, IPPROTO_TCP, &p);
 }
 
-static void send_ack(struct tcb *t) { send_segment(t, t->snd_nxt, ACK, NULL, 0); }
+static void send_ack(struct tcb *t) { send_segment(t, t->snd_nxt, ACK, 0, 0); }
 
 /* A RST for a segment that belongs to no connection (RFC 793 "reset generation"). */
 static void send_reset(u32 src, u32 dst, const struct tcp_hdr *in, u32 dlen)
@@ -163,16 +181,11 @@ static void send_reset(u32 src, u32 dst, const struct tcp_hdr *in, u32 dlen)
     struct tcb t = { .laddr = dst, .raddr = src, .lport = ntohs(in->dport), .rport = ntohs(in->sport),
                      .rbuf_len = RCVBUF };
     if (in->flags & ACK) {
-        send_segment(&t, ntohl(in->ack), RST, NULL, 0);
+        send_segment(&t, ntohl(in->ack), RST, 0, 0);
     } else {
         t.rcv_nxt = ntohl(in->seq) + dlen + (in->flags & SYN ? 1 : 0) + (in->flags & FIN ? 1 : 0);
-        send_segment(&t, 0, RST | ACK, NULL, 0);
+        send_segment(&t, 0, RST | ACK, 0, 0);
     }
-}
-
-static void copy_out_sbuf(struct tcb *t, u32 off, u8 *dst, u32 n)
-{
-    ring_read(t->sbuf, SNDBUF, t->sbuf_start + off, dst, n);
 }
 
 static void arm_rtx(struct tcb *t) { if (!t->rtx_at) t->rtx_at = time_ns() + t->rto; }
@@ -180,23 +193,21 @@ static void arm_rtx(struct tcb *t) { if (!t->rtx_at) t->rtx_at = time_ns() + t->
 /* Send what the window allows, then our FIN once everything before it is out. */
 static void tcp_output(struct tcb *t)
 {
-    u8 data[MSS];
     if (t->state < ESTABLISHED) return;
-    u32 mss = MIN(MSS, t->peer_mss);
+    u32 seg_max = MAX(MIN((u32)MSS, t->peer_mss), net_gso_max(t->raddr));
     for (int guard = 0; guard < 64; guard++) {
         u32 in_flight = t->snd_nxt - t->snd_una;
         u32 unsent_off = in_flight - (t->fin_sent ? 1 : 0);
         if (t->fin_sent || unsent_off >= t->sbuf_len) break;
         u32 room = t->snd_wnd > in_flight ? t->snd_wnd - in_flight : 0;
-        u32 n = MIN(MIN(t->sbuf_len - unsent_off, mss), room);
+        u32 n = MIN(MIN(t->sbuf_len - unsent_off, seg_max), room);
         if (!n) break;
-        copy_out_sbuf(t, unsent_off, data, n);
-        send_segment(t, t->snd_nxt, ACK | PSH, data, n);
+        send_segment(t, t->snd_nxt, ACK | PSH, unsent_off, n);
         if (!t->rtt_sent_at) { t->rtt_seq = t->snd_nxt + n; t->rtt_sent_at = time_ns(); }
         t->snd_nxt += n;
     }
     if (t->fin_queued && !t->fin_sent && t->snd_nxt - t->snd_una == t->sbuf_len) {
-        send_segment(t, t->snd_nxt, FIN | ACK, NULL, 0);
+        send_segment(t, t->snd_nxt, FIN | ACK, 0, 0);
         t->snd_nxt++;
         t->fin_sent = true;
     }
@@ -287,7 +298,7 @@ static void listen_input(struct tcb *l, u32 src, u32 dst, const struct tcp_hdr *
     c->qnext = l->synq;
     l->synq = c;
     l->synq_len++;
-    send_segment(c, c->iss, SYN | ACK, NULL, 0);
+    send_segment(c, c->iss, SYN | ACK, 0, 0);
     arm_rtx(c);
 }
 
@@ -356,14 +367,14 @@ static void ack_input(struct tcb *t, const struct tcp_hdr *h, u32 dlen)
         t->rtx_at = 0;
         if (t->snd_una != t->snd_nxt) arm_rtx(t);
         t->snd_wnd = wnd;
-        notify(t);
+        /* wake a blocked writer only for a good-sized piece of the ring:
+         * waking it per ACK would send one ACK's worth of data at a time */
+        if (SNDBUF - t->sbuf_len >= SND_LOWAT || !t->sbuf_len || t->fin_sent) notify(t);
     } else if (ack == t->snd_una) {
         if (dlen == 0 && wnd == t->snd_wnd && t->snd_nxt != t->snd_una && ++t->dupacks == 3) {
             /* fast retransmit: the segment at snd_una was lost */
-            u8 data[MSS];
             u32 n = MIN(MIN((u32)MSS, t->peer_mss), t->sbuf_len);
-            copy_out_sbuf(t, 0, data, n);
-            if (n) send_segment(t, t->snd_una, ACK | PSH, data, n);
+            if (n) send_segment(t, t->snd_una, ACK | PSH, 0, n);
             t->rtt_sent_at = 0;
             tcp_retransmits++;
         }
@@ -389,7 +400,7 @@ static bool data_input(struct tcb *t, const struct tcp_hdr *h, const u8 *data, u
     }
     if (seq != t->rcv_nxt) return need_ack;     /* out of order: dup ACK, peer resends */
     u32 n = MIN(dlen, rcv_window(t));
-    ring_write(t->rbuf, RCVBUF, t->rbuf_start + t->rbuf_len, data, n);
+    ring_write(t->rbuf, RCVBUF, t->rbuf_start + t->rbuf_len, data, n, false);
     t->rbuf_len += n;
     t->rcv_nxt += n;
     if (n) notify(t);
@@ -403,14 +414,17 @@ static bool data_input(struct tcb *t, const struct tcp_hdr *h, const u8 *data, u
     return true;
 }
 
-void tcp_input(u32 src, u32 dst, const u8 *seg, size_t len)
+void tcp_input(u32 src, u32 dst, const u8 *seg, size_t len, bool csum_ok)
 {
     struct tcp_hdr h;
     if (len < sizeof h) { tcp_bad_segments++; return; }
     memcpy(&h, seg, sizeof h);
     u32 hlen = (h.off >> 4) * 4;
     if (hlen < sizeof h || hlen > len) { tcp_bad_segments++; return; }
-    if (csum_fold(csum_add(csum_pseudo(src, dst, IPPROTO_TCP, (u16)len), seg, len)) != 0) { tcp_bad_segments++; return; }
+    if (!csum_ok && csum_fold(csum_add(csum_pseudo(src, dst, IPPROTO_TCP, (u16)len), seg, len)) != 0) {
+        tcp_bad_segments++;
+        return;
+    }
     u16 mss = 536;
     for (u32 i = sizeof h; i < hlen;) {     /* options: only MSS matters */
         u8 kind = seg[i];
@@ -465,19 +479,17 @@ static void rtx_timeout(struct tcb *t)
 {
     t->rtx_at = 0;
     if (++t->retries > MAX_RETRIES || (t->state <= SYN_RECEIVED && t->retries > 5)) {
-        if (t->state == ESTABLISHED || t->state >= FIN_WAIT_1) send_segment(t, t->snd_nxt, RST | ACK, NULL, 0);
+        if (t->state == ESTABLISHED || t->state >= FIN_WAIT_1) send_segment(t, t->snd_nxt, RST | ACK, 0, 0);
         tcb_closed(t, ETIMEDOUT);
         return;
     }
     t->rto = MIN(t->rto * 2, RTO_MAX_NS);
     t->rtt_sent_at = 0;     /* Karn: never time a retransmitted segment */
     tcp_retransmits++;
-    if (t->state == SYN_SENT) send_segment(t, t->iss, SYN, NULL, 0);
-    else if (t->state == SYN_RECEIVED) send_segment(t, t->iss, SYN | ACK, NULL, 0);
+    if (t->state == SYN_SENT) send_segment(t, t->iss, SYN, 0, 0);
+    else if (t->state == SYN_RECEIVED) send_segment(t, t->iss, SYN | ACK, 0, 0);
     else if (t->snd_wnd == 0 && t->snd_nxt == t->snd_una && t->sbuf_len) {
-        u8 b;       /* zero window: probe with one byte */
-        copy_out_sbuf(t, 0, &b, 1);
-        send_segment(t, t->snd_una, ACK, &b, 1);
+        send_segment(t, t->snd_una, ACK, 0, 1);     /* zero window: probe with one byte */
         t->retries = 0;     /* a peer that keeps its window shut is alive */
     } else {
         t->snd_nxt = t->snd_una;    /* go back N: resend from the oldest unacked byte */
@@ -596,7 +608,7 @@ int tcp_connect(struct socket *s, u32 addr, u16 port, bool nonblock)
     t->snd_una = t->iss;
     t->snd_nxt = t->iss + 1;
     t->state = SYN_SENT;
-    send_segment(t, t->iss, SYN, NULL, 0);
+    send_segment(t, t->iss, SYN, 0, 0);
     arm_rtx(t);
     if (nonblock) return -EINPROGRESS;
     while (t->state == SYN_SENT) {
@@ -608,7 +620,7 @@ int tcp_connect(struct socket *s, u32 addr, u16 port, bool nonblock)
     return -(e ? e : ECONNREFUSED);
 }
 
-ssize_t tcp_send(struct socket *s, const void *buf, size_t n, bool nonblock)
+ssize_t tcp_send(struct socket *s, const void *buf, size_t n, bool nonblock, bool user)
 {
     struct tcb *t = s->tcb;
     size_t done = 0;
@@ -619,15 +631,18 @@ ssize_t tcp_send(struct socket *s, const void *buf, size_t n, bool nonblock)
         if (t->error) return done ? (ssize_t)done : -tcp_take_error(s);
         if (s->shut_wr || t->fin_queued || (t->state != ESTABLISHED && t->state != CLOSE_WAIT))
             return done ? (ssize_t)done : -EPIPE;
+        /* blocking, wait for SND_LOWAT free (or what is left to write), so
+         * data is copied and sent in big pieces; non-blocking takes any room */
         u32 room = SNDBUF - t->sbuf_len;
-        if (!room) {
+        if (room == 0 || (!nonblock && room < MIN((size_t)SND_LOWAT, n - done))) {
             if (nonblock) return done ? (ssize_t)done : -EAGAIN;
             if (net_sleep(t, deadline) == -ETIMEDOUT) return done ? (ssize_t)done : -EAGAIN;
             if (signal_pending(cur)) return done ? (ssize_t)done : -EINTR;
             continue;
         }
         u32 c = (u32)MIN(n - done, room);
-        ring_write(t->sbuf, SNDBUF, t->sbuf_start + t->sbuf_len, (const u8 *)buf + done, c);
+        if (ring_write(t->sbuf, SNDBUF, t->sbuf_start + t->sbuf_len, (const u8 *)buf + done, c, user))
+            return done ? (ssize_t)done : -EFAULT;
         t->sbuf_len += c;
         done += c;
         tcp_output(t);
@@ -635,7 +650,7 @@ ssize_t tcp_send(struct socket *s, const void *buf, size_t n, bool nonblock)
     return done;
 }
 
-ssize_t tcp_recv(struct socket *s, void *buf, size_t n, int flags, bool nonblock)
+ssize_t tcp_recv(struct socket *s, void *buf, size_t n, int flags, bool nonblock, bool user)
 {
     struct tcb *t = s->tcb;
     u64 deadline = sock_deadline(s->rcvtimeo_ns);
@@ -649,7 +664,7 @@ ssize_t tcp_recv(struct socket *s, void *buf, size_t n, int flags, bool nonblock
         if (signal_pending(cur)) return -EINTR;
     }
     u32 c = (u32)MIN(n, t->rbuf_len);
-    ring_read(t->rbuf, RCVBUF, t->rbuf_start, buf, c);
+    if (ring_read(t->rbuf, RCVBUF, t->rbuf_start, buf, c, user)) return -EFAULT;
     if (flags & MSG_PEEK) return c;
     t->rbuf_start = (t->rbuf_start + c) % RCVBUF;
     t->rbuf_len -= c;
@@ -683,7 +698,7 @@ int tcp_poll(struct socket *s)
     int m = 0;
     if (t->rbuf_len || t->fin_received || s->shut_rd) m |= POLLIN;
     if (t->fin_received) m |= POLLRDHUP;
-    if ((t->state == ESTABLISHED || t->state == CLOSE_WAIT) && !t->fin_queued && t->sbuf_len < SNDBUF) m |= POLLOUT;
+    if ((t->state == ESTABLISHED || t->state == CLOSE_WAIT) && !t->fin_queued && SNDBUF - t->sbuf_len >= SND_LOWAT) m |= POLLOUT;
     if (t->error) m |= POLLERR;
     if (t->state == CLOSED) m |= POLLHUP | POLLIN | (t->error ? POLLERR : 0);
     if (t->fin_received && t->fin_queued) m |= POLLHUP;
@@ -708,7 +723,7 @@ void tcp_close(struct socket *s)
     if (t->state == LISTEN) {
         for (int guard = 0; guard < 4096 && (t->synq || t->acceptq); guard++) {
             struct tcb *c = t->synq ? t->synq : t->acceptq;
-            send_segment(c, c->snd_nxt, RST | ACK, NULL, 0);
+            send_segment(c, c->snd_nxt, RST | ACK, 0, 0);
             c->sock = NULL;
             tcb_closed(c, 0);
         }

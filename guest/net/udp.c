@@ -41,14 +41,14 @@ int udp_bind(struct socket *s, u32 addr, u16 port)
     return 0;
 }
 
-void udp_input(u32 src, u32 dst, const u8 *seg, size_t len)
+void udp_input(u32 src, u32 dst, const u8 *seg, size_t len, bool csum_ok)
 {
     struct udp_hdr h;
     if (len < sizeof h) return;
     memcpy(&h, seg, sizeof h);
     size_t ulen = ntohs(h.len);
     if (ulen < sizeof h || ulen > len) return;
-    if (h.csum && csum_fold(csum_add(csum_pseudo(src, dst, IPPROTO_UDP, ulen), seg, ulen)) != 0) return;
+    if (h.csum && !csum_ok && csum_fold(csum_add(csum_pseudo(src, dst, IPPROTO_UDP, ulen), seg, ulen)) != 0) return;
     struct socket *s = find(dst == netif.addr ? dst : 0, ntohs(h.dport));
     if (!s || s->shut_rd) return;
     if (s->connected && (src != s->raddr || ntohs(h.sport) != s->rport)) return;
@@ -68,18 +68,18 @@ void udp_input(u32 src, u32 dst, const u8 *seg, size_t len)
     net_notify();
 }
 
+/* No fragmentation: a datagram must fit one Ethernet frame. */
 ssize_t udp_send(struct socket *s, u32 dst, u16 dport, const void *buf, size_t n)
 {
-    u8 seg[ETH_MTU - 20];
-    if (n > sizeof seg - sizeof(struct udp_hdr)) return -EMSGSIZE;
+    if (n > ETH_MTU - 20 - sizeof(struct udp_hdr)) return -EMSGSIZE;
     if (!s->lport) { int r = udp_bind(s, 0, 0); if (r) return r; }
-    struct udp_hdr h = { htons(s->lport), htons(dport), htons((u16)(n + sizeof h)), 0 };
-    memcpy(seg, &h, sizeof h);
-    memcpy(seg + sizeof h, buf, n);
-    u16 c = csum_fold(csum_add(csum_pseudo(ip_source_for(dst), dst, IPPROTO_UDP, n + sizeof h), seg, n + sizeof h));
-    if (!c) c = 0xffff;
-    memcpy(seg + 6, &c, 2);
-    int r = ip_output(dst, IPPROTO_UDP, seg, n + sizeof h);
+    struct pkt p;
+    pkt_init(&p);
+    pkt_add(&p, buf, (u32)n);       /* not stable: the driver copies it */
+    struct udp_hdr *h = pkt_push(&p, sizeof *h);
+    *h = (struct udp_hdr){ htons(s->lport), htons(dport), htons((u16)(n + sizeof *h)), 0 };
+    pkt_l4_checksum(&p, ip_source_for(dst), dst, IPPROTO_UDP, 6);
+    int r = ip_output(dst, IPPROTO_UDP, &p);
     return r < 0 ? r : (ssize_t)n;
 }
 

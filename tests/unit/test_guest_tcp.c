@@ -2,7 +2,10 @@
  * checksum: segments are fed to tcp_input and what the stack sends is
  * captured at ip_output.  Covers the handshake through the SYN and accept
  * queues, the backlog limit, in-order/out-of-order data, RST for unknown
- * ports, retransmission with RTO backoff, FIN/TIME_WAIT, and garbage. */
+ * ports, retransmission with RTO backoff, FIN/TIME_WAIT, garbage, TSO
+ * segments read in place from the send ring (guest/net/pkt.c), partial
+ * checksums completed over odd-sized pieces, and the send ring's release
+ * deferred until the device is done with it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +14,7 @@
 #include <cmocka.h>
 
 #include "../../guest/net/checksum.c"
+#include "../../guest/net/pkt.c"
 #include "../../guest/net/tcp.c"
 
 /* ---- the kernel around tcp.c ---- */
@@ -20,6 +24,13 @@ u64 time_ns(void) { return now_ns; }
 void *kmalloc(size_t n) { return malloc(n); }
 void *kzalloc(size_t n) { return calloc(1, n); }
 void kfree(void *p) { free(p); }
+int copy_from_user(void *dst, u64 src, size_t n) { memcpy(dst, (const void *)src, n); return 0; }
+int copy_to_user(u64 dst, const void *src, size_t n) { memcpy((void *)dst, src, n); return 0; }
+void panic(const char *fmt, ...) { fail_msg("panic: %s", fmt); abort(); }
+static u32 gso_max;         /* what net_gso_max answers: 0 = no TSO */
+u32 net_gso_max(u32 dst) { (void)dst; return gso_max; }
+static int deferred_frees;
+void net_free_after_tx(void *mem) { if (mem) deferred_frees++; free(mem); }
 void wakeup(void *chan) { (void)chan; }
 void net_notify(void) {}
 void sleep_on(void *chan) { (void)chan; fail_msg("tcp slept in a test"); }
@@ -31,18 +42,29 @@ u32 ip_source_for(u32 dst) { return (dst >> 24) == 127 ? 0x7f000001 : netif.addr
 
 #define GUEST 0x0a00020f
 #define PEER 0x0a000201
-static struct { u8 data[1500]; size_t len; } out[64];
+static struct { u8 data[65536]; size_t len; u16 gso_mss; bool stable; } out[64];
 static int nout;
 static u16 watch_port;      /* nonzero: capture only segments to this peer port */
-int ip_output(u32 dst, u8 proto, const void *payload, size_t len)
+int ip_output(u32 dst, u8 proto, struct pkt *p)
 {
     assert_int_equal(dst, PEER);
     assert_int_equal(proto, IPPROTO_TCP);
-    assert_true(len <= sizeof out[0].data);
-    /* every segment we send carries a valid checksum */
-    assert_int_equal(csum_fold(csum_add(csum_pseudo(GUEST, PEER, IPPROTO_TCP, (u16)len), payload, len)), 0);
-    if (watch_port && (((const u8 *)payload)[2] << 8 | ((const u8 *)payload)[3]) != watch_port) return 0;
-    if (nout < 64) { memcpy(out[nout].data, payload, len); out[nout].len = len; nout++; }
+    /* every segment leaves with its checksum partial; completed, it is valid */
+    assert_true(p->csum_partial);
+    pkt_csum_finish(p);
+    u8 *b = malloc(65536);
+    size_t len = pkt_flatten(p, b);
+    assert_int_equal(len, p->l4_len);
+    assert_true(len <= 20 + 40 + IP_MAX_PAYLOAD);
+    assert_int_equal(csum_fold(csum_add(csum_pseudo(GUEST, PEER, IPPROTO_TCP, (u16)len), b, len)), 0);
+    if (!(watch_port && (b[2] << 8 | b[3]) != watch_port) && nout < 64) {
+        memcpy(out[nout].data, b, len);
+        out[nout].len = len;
+        out[nout].gso_mss = p->gso_mss;
+        out[nout].stable = p->stable;
+        nout++;
+    }
+    free(b);
     return 0;
 }
 
@@ -58,7 +80,7 @@ static void seg(u16 sport, u16 dport, u32 seq, u32 ack, u8 flags, const char *da
     if (dl) memcpy(b + 20, data, dl);
     u16 c = csum_fold(csum_add(csum_pseudo(PEER, GUEST, IPPROTO_TCP, (u16)(20 + dl)), b, 20 + dl));
     memcpy(b + 16, &c, 2);
-    tcp_input(PEER, GUEST, b, 20 + dl);
+    tcp_input(PEER, GUEST, b, 20 + dl, false);
 }
 
 static struct socket *listener(u16 port, int backlog)
@@ -139,25 +161,25 @@ static void test_data_in_order_only(void **state)
     u32 iss;
     struct socket *c = connect_in(l, 40010, &iss);
     char buf[64] = { 0 };
-    assert_int_equal(tcp_recv(c, buf, sizeof buf, 0, true), -EAGAIN);
+    assert_int_equal(tcp_recv(c, buf, sizeof buf, 0, true, false), -EAGAIN);
     nout = 0;
     seg(40010, 8001, 1006, iss + 1, ACK, "world");    /* out of order: a hole at 1001 */
     assert_int_equal(nout, 1);
     assert_int_equal(ntohl(hdr_of(0).ack), 1001);    /* duplicate ACK */
-    assert_int_equal(tcp_recv(c, buf, sizeof buf, 0, true), -EAGAIN);
+    assert_int_equal(tcp_recv(c, buf, sizeof buf, 0, true, false), -EAGAIN);
     seg(40010, 8001, 1001, iss + 1, ACK, "hello");
     assert_int_equal(ntohl(hdr_of(1).ack), 1006);
-    assert_int_equal(tcp_recv(c, buf, sizeof buf, MSG_PEEK, true), 5);
-    assert_int_equal(tcp_recv(c, buf, sizeof buf, 0, true), 5);
+    assert_int_equal(tcp_recv(c, buf, sizeof buf, MSG_PEEK, true, false), 5);
+    assert_int_equal(tcp_recv(c, buf, sizeof buf, 0, true, false), 5);
     assert_memory_equal(buf, "hello", 5);
     /* a retransmitted old segment is acknowledged, not delivered twice */
     nout = 0;
     seg(40010, 8001, 1001, iss + 1, ACK, "hello");
     assert_int_equal(nout, 1);
-    assert_int_equal(tcp_recv(c, buf, sizeof buf, 0, true), -EAGAIN);
+    assert_int_equal(tcp_recv(c, buf, sizeof buf, 0, true, false), -EAGAIN);
     /* FIN: read returns 0, state CLOSE_WAIT, our close sends FIN (LAST_ACK) */
     seg(40010, 8001, 1006, iss + 1, ACK | FIN, NULL);
-    assert_int_equal(tcp_recv(c, buf, sizeof buf, 0, true), 0);
+    assert_int_equal(tcp_recv(c, buf, sizeof buf, 0, true, false), 0);
     assert_int_equal(c->tcb->state, CLOSE_WAIT);
     nout = 0;
     tcp_close(c); free(c);
@@ -191,7 +213,7 @@ static void test_retransmission_backoff_and_time_wait(void **state)
     struct socket *c = connect_in(l, 40030, &iss);
     watch_port = 40030;     /* earlier tests' orphans retransmit their FINs meanwhile */
     nout = 0;
-    assert_int_equal(tcp_send(c, "data", 4, true), 4);
+    assert_int_equal(tcp_send(c, "data", 4, true, false), 4);
     assert_int_equal(nout, 1);
     assert_int_equal(ntohl(hdr_of(0).seq), iss + 1);
     /* no ACK: the RTO (1 s initially) fires, then 2 s later again */
@@ -244,13 +266,95 @@ static void test_garbage_does_not_crash(void **state)
             memcpy(b + 16, &cs, 2);
         }
         nout = 0;
-        tcp_input(PEER, GUEST, b, n);
+        tcp_input(PEER, GUEST, b, n, false);
         now_ns += 1000000UL;
         tcp_timer();
     }
     assert_true(tcp_bad_segments > bad);
     if (c->tcb) { tcp_close(c); }
     free(c);
+    tcp_close(l); free(l);
+}
+
+/* The Internet checksum of a packet whose payload lies in odd-sized pieces
+ * equals that of the same bytes in one piece. */
+static void test_partial_checksum_over_pieces(void **state)
+{
+    (void)state;
+    u8 data[3001];
+    for (size_t i = 0; i < sizeof data; i++) data[i] = (u8)(i * 7 + 3);
+    for (u32 cut = 0; cut < 40; cut++) {
+        struct pkt p;
+        pkt_init(&p);
+        pkt_add(&p, data, 999 + cut);
+        pkt_add(&p, data + 999 + cut, 1001 - cut);
+        pkt_add(&p, data + 2000, 1001);
+        u8 *h = pkt_push(&p, 8);
+        memset(h, 0, 8);
+        h[4] = (u8)((3009) >> 8); h[5] = (u8)3009;
+        pkt_l4_checksum(&p, GUEST, PEER, IPPROTO_UDP, 6);
+        pkt_csum_finish(&p);
+        assert_false(p.csum_partial);
+        u8 flat[3009];
+        assert_int_equal(pkt_flatten(&p, flat), sizeof flat);
+        assert_int_equal(csum_fold(csum_add(csum_pseudo(GUEST, PEER, IPPROTO_UDP, sizeof flat), flat, sizeof flat)), 0);
+    }
+    /* a clone (the ARP queue's copy) keeps the request and completes it too */
+    struct pkt p;
+    pkt_init(&p);
+    pkt_add(&p, data, 77);
+    u8 *h = pkt_push(&p, 8);
+    memset(h, 0, 8);
+    h[5] = 85;
+    pkt_l4_checksum(&p, GUEST, PEER, IPPROTO_UDP, 6);
+    struct pkt *c = pkt_clone(&p);
+    assert_true(c->csum_partial && c->stable);
+    pkt_csum_finish(c);
+    u8 flat[85];
+    pkt_flatten(c, flat);
+    assert_int_equal(csum_fold(csum_add(csum_pseudo(GUEST, PEER, IPPROTO_UDP, 85), flat, 85)), 0);
+    free(c);
+}
+
+/* With a TSO device one write of 40000 bytes leaves as one segment the
+ * device cuts at the MSS, its payload read in place; without, as MSS-sized
+ * ones.  Closing frees the send ring through net_free_after_tx. */
+static void test_tso_segments_and_deferred_free(void **state)
+{
+    (void)state;
+    static u8 data[40000];
+    for (size_t i = 0; i < sizeof data; i++) data[i] = (u8)(i ^ (i >> 8));
+    struct socket *l = listener(8004, 4);
+    u32 iss;
+    struct socket *c = connect_in(l, 40050, &iss);
+    c->tcb->snd_wnd = 65535;
+    gso_max = 65000;
+    nout = 0;
+    assert_int_equal(tcp_send(c, data, sizeof data, true, false), (ssize_t)sizeof data);
+    assert_int_equal(nout, 1);
+    assert_int_equal(out[0].len, 20 + sizeof data);
+    assert_int_equal(out[0].gso_mss, 536);      /* the peer sent no MSS option */
+    assert_true(out[0].stable);
+    assert_memory_equal(out[0].data + 20, data, sizeof data);
+    seg(40050, 8004, 1001, iss + 1 + sizeof data, ACK, NULL);
+    /* without TSO: MSS-sized segments; the ring wraps at 65536, so one
+     * segment's payload comes from two pieces */
+    gso_max = 0;
+    nout = 0;
+    assert_int_equal(tcp_send(c, data, 30000, true, false), 30000);
+    assert_int_equal(nout, 56);                 /* 55 x 536 + 520 */
+    size_t off = 0;
+    for (int i = 0; i < nout; i++) {
+        assert_int_equal(out[i].gso_mss, 0);
+        assert_memory_equal(out[i].data + 20, data + off, out[i].len - 20);
+        off += out[i].len - 20;
+    }
+    assert_int_equal(off, 30000);
+    int before = deferred_frees;
+    seg(40050, 8004, 1001, iss + 1 + sizeof data + 30000, ACK | FIN, NULL);
+    tcp_close(c); free(c);
+    seg(40050, 8004, 1002, iss + 2 + sizeof data + 30000, ACK, NULL);  /* LAST_ACK -> CLOSED */
+    assert_int_equal(deferred_frees, before + 1);
     tcp_close(l); free(l);
 }
 
@@ -263,6 +367,8 @@ int main(void)
         cmocka_unit_test(test_rst_for_unknown_ports),
         cmocka_unit_test(test_retransmission_backoff_and_time_wait),
         cmocka_unit_test(test_garbage_does_not_crash),
+        cmocka_unit_test(test_partial_checksum_over_pieces),
+        cmocka_unit_test(test_tso_segments_and_deferred_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
