@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Network cost of a VM against a container, same static binaries
 # (build/workloads: udp-rtt, tcp-rr, tcp-stream) on both ends, over osbox0:
-#   ctr<->ctr   server in container A (10.88.0.10), client in container B;
+#   ctr<->ctr   server in container A (10.88.0.100 and up), client in container B;
 #   VM client   the client in an `osbox vm boot --net bridge` VM (osbox guest
 #               kernel, build/images/guest.img), the same servers in container A;
 #   VM server   the servers in the VM, the client in a container (for
@@ -103,10 +103,10 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-# bg CMD...: run CMD in the background and wait for it: a signal then
+# waited CMD...: run CMD in the background and wait for it: a signal then
 # reaches the trap at once (bash runs traps only between commands), and
 # cleanup stops CMD ($cur; `timeout` passes SIGTERM on to osbox).
-bg() {
+waited() {
     local rc
     "$@" &
     cur=$!
@@ -115,6 +115,8 @@ bg() {
     cur=''
     return "$rc"
 }
+# why STATUS LIMIT: a failed step's status in words.
+why() { case $1 in 124|137) echo "timed out (limit $2 s)" ;; *) echo "exit $1" ;; esac; }
 ip link set lo up
 
 # A busybox rootfs with the workloads in /workloads (as in the guest image).
@@ -176,7 +178,7 @@ PY
 # console (without \r) in OUT; quiet keeps kernel lines out of the JSON.
 vm_boot() {
     local rc
-    bg timeout -k 10 "$2" "$OSBOX" vm boot --net bridge --mem 256M "$work/disk.img" \
+    waited timeout -k 10 "$2" "$OSBOX" vm boot --net bridge --mem 256M "$work/disk.img" \
         --cmdline "console=ttyS0 quiet init=/bin/sh -- -c \"$3\"" </dev/null >"$1.raw" 2>&1
     rc=$?
     tr -d '\r' <"$1.raw" >"$1"
@@ -190,29 +192,42 @@ echo "host: $(uname -sr), $(nproc) CPUs; $RUNS runs, medians"
 echo "per run: containers udp-rtt $UDP_N, tcp-rr $RR_N, tcp-stream $TCP_SIZE;" \
      "VM udp-rtt $VM_UDP_N, tcp-rr $VM_RR_N, tcp-stream $VM_TCP_SIZE"
 
-# Servers in container A for the whole benchmark.
-"$OSBOX" run --rm --network bridge --ip 10.88.0.10 --rootfs "$R" sh -c "$SERVERS" \
-    >"$work/srv.out" 2>&1 &
-srv=$!
-if ! probe 10.88.0.10 30; then
+# servers_up: the servers in container A at $SRV_IP, fresh for each pair:
+# the stream and rr servers serve one connection at a time, and a client that
+# died mid-transfer (a VM stopped by its time limit sends no FIN or RST) would
+# leave them blocked on it. A fresh address each time too (.100 and up, away
+# from the pool's automatic ones): a stopped container's address stays taken
+# until the kernel has torn down its network namespace, which takes a while
+# when a connection was left hanging.
+srv_n=0
+servers_up() {
+    stop "$srv"
+    SRV_IP=10.88.0.$((100 + srv_n % 150)) srv_n=$((srv_n + 1))
+    "$OSBOX" run --rm --network bridge --ip "$SRV_IP" --rootfs "$R" sh -c "$SERVERS" \
+        >"$work/srv.out" 2>&1 &
+    srv=$!
+    probe "$SRV_IP" 30 && return 0
     bench_note "the servers in the container never answered: $(tail -3 "$work/srv.out")"
-    exit 0
-fi
+    return 1
+}
 
 : >"$work/results"
 for i in $(seq 1 "$RUNS"); do
     echo "run $i/$RUNS" >&2
     # 1. container <-> container
-    bg timeout -k 10 "$CTR_LIMIT" "$OSBOX" run --rm --network bridge --rootfs "$R" \
-        sh -c "$(clients 10.88.0.10 "$UDP_N" "$RR_N" "$TCP_SIZE")" >"$work/ctr.$i" 2>&1 ||
-        bench_note "ctr<->ctr run $i: exit $? (124: timed out after $CTR_LIMIT s) $(grep -v '^{' "$work/ctr.$i" | tail -2)"
+    servers_up || break
+    waited timeout -k 10 "$CTR_LIMIT" "$OSBOX" run --rm --network bridge --rootfs "$R" \
+        sh -c "$(clients "$SRV_IP" "$UDP_N" "$RR_N" "$TCP_SIZE")" >"$work/ctr.$i" 2>&1 ||
+        bench_note "ctr<->ctr run $i: $(why $? "$CTR_LIMIT") $(grep -v '^{' "$work/ctr.$i" | tail -2)"
     sed 's/^/ctr /' "$work/ctr.$i" >>"$work/results"
 
     # 2. VM client -> container servers
+    servers_up || break
     t0=$(date +%s)
-    vm_boot "$work/vmc.$i" "$VM_LIMIT" "$(clients 10.88.0.10 "$VM_UDP_N" "$VM_RR_N" "$VM_TCP_SIZE")" ||
-        bench_note "VM-client run $i: exit $? after $(($(date +%s) - t0)) s (124: timed out) $(grep -v '^{' "$work/vmc.$i" | tail -2)"
+    vm_boot "$work/vmc.$i" "$VM_LIMIT" "$(clients "$SRV_IP" "$VM_UDP_N" "$VM_RR_N" "$VM_TCP_SIZE")" ||
+        bench_note "VM-client run $i: $(why $? "$VM_LIMIT") after $(($(date +%s) - t0)) s: $(grep -v '^{' "$work/vmc.$i" | tail -2)"
     sed 's/^/vmc /' "$work/vmc.$i" >>"$work/results"
+    stop "$srv"; srv=''
 
     # 3. container client -> VM servers
     [ "$REVERSE" = 1 ] || continue
@@ -230,9 +245,9 @@ except Exception:
         sleep 0.1
     done
     if [ -n "$ip" ] && probe "$ip" 60; then
-        bg timeout -k 10 "$VM_LIMIT" "$OSBOX" run --rm --network bridge --rootfs "$R" \
+        waited timeout -k 10 "$VM_LIMIT" "$OSBOX" run --rm --network bridge --rootfs "$R" \
             sh -c "$(clients "$ip" "$VM_UDP_N" "$VM_RR_N" "$VM_TCP_SIZE")" >"$work/vms.$i" 2>&1 ||
-            bench_note "VM-server run $i: exit $? (124: timed out after $VM_LIMIT s) $(grep -v '^{' "$work/vms.$i" | tail -2)"
+            bench_note "VM-server run $i: $(why $? "$VM_LIMIT") $(grep -v '^{' "$work/vms.$i" | tail -2)"
         sed 's/^/vms /' "$work/vms.$i" >>"$work/results"
     else
         bench_note "VM-server run $i: the servers in the VM never answered: $(tr -d '\r' <"$work/vms.$i.console" | tail -2)"
