@@ -26,7 +26,7 @@ ALL_EXTRA += $(GUEST_KERNEL)
 -include $(GUEST_OBJS:.o=.d)
 
 # Guest test programs (static musl) and the guest disk image.
-GUEST_TEST_NAMES := hello threads segv hog fsync_write sysck netcheck epoll_echo
+GUEST_TEST_NAMES := hello threads segv hog fsync_write sysck netcheck epoll_echo tcpput
 GUEST_TEST_BINS  := $(GUEST_TEST_NAMES:%=$(BUILD)/tests/guest/%)
 TEST_PROGS += $(GUEST_TEST_BINS)
 

@@ -194,7 +194,7 @@ static void arm_rtx(struct tcb *t) { if (!t->rtx_at) t->rtx_at = time_ns() + t->
 static void tcp_output(struct tcb *t)
 {
     if (t->state < ESTABLISHED) return;
-    u32 seg_max = MAX(MIN((u32)MSS, t->peer_mss), net_gso_max(t->raddr));
+    u32 mss = MIN((u32)MSS, t->peer_mss), seg_max = MAX(mss, net_gso_max(t->raddr));
     for (int guard = 0; guard < 64; guard++) {
         u32 in_flight = t->snd_nxt - t->snd_una;
         u32 unsent_off = in_flight - (t->fin_sent ? 1 : 0);
@@ -202,6 +202,12 @@ static void tcp_output(struct tcb *t)
         u32 room = t->snd_wnd > in_flight ? t->snd_wnd - in_flight : 0;
         u32 n = MIN(MIN(t->sbuf_len - unsent_off, seg_max), room);
         if (!n) break;
+        /* Nagle (RFC 896): while anything is unacknowledged, a piece
+         * smaller than the MSS waits to grow (or for the ACK), so a
+         * program writing 1 KiB at a time still sends full segments.
+         * TCP_NODELAY turns this off; our FIN pushes everything out. */
+        bool nagle = t->sock && !t->sock->nodelay && !t->fin_queued;
+        if (n < mss && in_flight && nagle) break;
         send_segment(t, t->snd_nxt, ACK | PSH, unsent_off, n);
         if (!t->rtt_sent_at) { t->rtt_seq = t->snd_nxt + n; t->rtt_sent_at = time_ns(); }
         t->snd_nxt += n;

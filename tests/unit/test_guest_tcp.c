@@ -342,7 +342,9 @@ static void test_tso_segments_and_deferred_free(void **state)
     gso_max = 0;
     nout = 0;
     assert_int_equal(tcp_send(c, data, 30000, true, false), 30000);
-    assert_int_equal(nout, 56);                 /* 55 x 536 + 520 */
+    assert_int_equal(nout, 55);                 /* 55 x 536; Nagle holds the last 520 */
+    seg(40050, 8004, 1001, iss + 1 + sizeof data + 55 * 536, ACK, NULL);
+    assert_int_equal(nout, 56);                 /* all acknowledged: the 520 go */
     size_t off = 0;
     for (int i = 0; i < nout; i++) {
         assert_int_equal(out[i].gso_mss, 0);
@@ -358,6 +360,32 @@ static void test_tso_segments_and_deferred_free(void **state)
     tcp_close(l); free(l);
 }
 
+/* Nagle: a small write waits while data is unacknowledged, unless
+ * TCP_NODELAY; with nothing in flight it goes at once. */
+static void test_nagle_and_nodelay(void **state)
+{
+    (void)state;
+    struct socket *l = listener(8005, 4);
+    u32 iss;
+    struct socket *c = connect_in(l, 40060, &iss);
+    nout = 0;
+    assert_int_equal(tcp_send(c, "one", 3, true, false), 3);
+    assert_int_equal(nout, 1);                  /* nothing in flight: sent */
+    assert_int_equal(tcp_send(c, "two", 3, true, false), 3);
+    assert_int_equal(tcp_send(c, "six", 3, true, false), 3);
+    assert_int_equal(nout, 1);                  /* held behind "one" */
+    seg(40060, 8005, 1001, iss + 4, ACK, NULL);
+    assert_int_equal(nout, 2);                  /* the ACK releases both, as one */
+    assert_int_equal(out[1].len, 20 + 6);
+    assert_memory_equal(out[1].data + 20, "twosix", 6);
+    c->nodelay = true;
+    assert_int_equal(tcp_send(c, "abc", 3, true, false), 3);
+    assert_int_equal(nout, 3);                  /* TCP_NODELAY: no waiting */
+    seg(40060, 8005, 1001, iss + 13, ACK, NULL);
+    tcp_close(c); free(c);
+    tcp_close(l); free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -369,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_garbage_does_not_crash),
         cmocka_unit_test(test_partial_checksum_over_pieces),
         cmocka_unit_test(test_tso_segments_and_deferred_free),
+        cmocka_unit_test(test_nagle_and_nodelay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
