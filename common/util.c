@@ -106,6 +106,11 @@ int osbox_mkdir_p(const char *path, mode_t mode, struct osbox_err *err)
 
     if (n == 0 || n >= sizeof buf)
         return osbox_error(err, ENAMETOOLONG, "mkdir %s", path);
+    /* Usually only the last component is missing (or none): one call. */
+    if (mkdir(path, mode) == 0 || errno == EEXIST)
+        return 0;
+    if (errno != ENOENT)
+        return osbox_error(err, errno, "mkdir %s", path);
     memcpy(buf, path, n + 1);
     for (char *p = buf + 1; *p; p++) {
         if (*p != '/')

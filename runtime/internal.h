@@ -40,7 +40,7 @@ struct child_ctx {
     const struct osbox_runtime_opts *opts;
     int sock;               /* child end of the socketpair */
     bool cgroupns_in_clone; /* CLONE_NEWCGROUP already done by clone3 */
-    const char *mountpoint; /* $OSBOX_RUN/containers/<id>/rootfs */
+    const char *mountpoint; /* $OSBOX_RUN/containers/<id> (the live dir) */
     const char *upper, *work;
 };
 

@@ -36,11 +36,10 @@ unsigned long long proc_start_time(pid_t pid)
 int live_write(const char *live_dir, const char *id, pid_t pid, struct osbox_err *err)
 {
     _cleanup_free_ char *path = osbox_strdup_printf("%s/state.json", live_dir);
-    _cleanup_free_ char *rootfs = osbox_strdup_printf("%s/rootfs", live_dir);
     json_t *o = json_pack("{s:s, s:i, s:I, s:i, s:I, s:s}", "id", id, "pid", (int)pid,
                           "pid_start", (json_int_t)(pid > 0 ? proc_start_time(pid) : 0), "osbox_pid",
                           (int)getpid(), "osbox_start", (json_int_t)proc_start_time(getpid()),
-                          "rootfs", rootfs);
+                          "rootfs", live_dir); /* mounted there in the container's namespace */
     int rc;
 
     if (!o)

@@ -17,8 +17,8 @@
  * State on disk (the runtime owns both):
  *   $OSBOX_ROOT/containers/<id>/   container.json (record), upper/ work/ (overlay),
  *                                  hostname hosts resolv.conf (bind-mounted into /etc)
- *   $OSBOX_RUN/containers/<id>/    state.json (live: pids), rootfs/ (mountpoint, only
- *                                  ever mounted inside the container's mount namespace) */
+ *   $OSBOX_RUN/containers/<id>/    state.json (live: pids); also the rootfs mountpoint,
+ *                                  only ever mounted inside the container's mount namespace */
 #ifndef OSBOX_RUNTIME_H
 #define OSBOX_RUNTIME_H
 
