@@ -55,8 +55,10 @@ struct virtio_dev {
     const struct guest_mem *mem;
     struct virtq vq[VIRTIO_MAX_QUEUES];
     uint64_t driver_features;
-    /* Set by the transport: tell the driver about used buffers. */
+    /* Set by the transport: tell the driver about used buffers; put a
+     * line about the device on the monitor's stderr (may be NULL). */
     void (*interrupt)(struct virtio_dev *dev);
+    void (*log)(struct virtio_dev *dev, const char *msg);
     void *transport;
 };
 
@@ -119,8 +121,8 @@ int virtio_net_check_features(uint64_t f, const char **why);
 /* TUN_F_* flags for TUNSETOFFLOAD that match what the driver accepts. */
 unsigned virtio_net_tap_offloads(uint64_t f);
 /* A transmit header from the driver for a frame of frame_len bytes: 0 and
- * *h normalised for the TAP, or <0 if it asks for what f does not allow. */
-int virtio_net_tx_header(uint64_t f, struct virtio_net_hdr *h, uint32_t frame_len);
+ * *h normalised for the TAP, or <0 (*why) if it asks for what f does not allow. */
+int virtio_net_tx_header(uint64_t f, struct virtio_net_hdr *h, uint32_t frame_len, const char **why);
 /* A receive header from the TAP, made fit for the driver: checksum finished
  * here for a driver without GUEST_CSUM, flags/gso cleared; <0: drop it. */
 int virtio_net_rx_header(uint64_t f, struct virtio_net_hdr *h, uint8_t *frame, uint32_t len);

@@ -60,6 +60,13 @@ static void dev_interrupt(struct virtio_dev *dev)
     raise_irq(dev->transport, VIRTIO_ISR_USED);
 }
 
+static void dev_log(struct virtio_dev *dev, const char *msg)
+{
+    struct virtio_mmio *t = dev->transport;
+
+    vm_log(t->vm, "%s%d: %s", dev->ops->name, t->index, msg);
+}
+
 /* The driver broke the protocol: report it, stop serving, ask for a reset. */
 static void fail(struct virtio_mmio *t, const char *why)
 {
@@ -326,6 +333,7 @@ int virtio_mmio_attach(struct vm *vm, struct virtio_dev *dev, struct osbox_err *
     dev->transport = t;
     dev->mem = &vm->mem;
     dev->interrupt = dev_interrupt;
+    dev->log = dev_log;
     vm->virtio[vm->nvirtio++] = t;
 
     if (bus_register(&vm->mmio, t->base, VMM_VIRTIO_MMIO_SIZE, &mmio_ops, t) < 0)

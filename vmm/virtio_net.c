@@ -21,6 +21,7 @@
  * arrives meanwhile. */
 #include <errno.h>
 #include <linux/if_tun.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -49,6 +50,7 @@ struct virtio_net {
     int tap;
     struct net_config config;
     bool rx_stalled;
+    bool told_bad_header;
     uint32_t pending_len;      /* header + frame; 0: nothing pending */
     uint8_t pending[VIRTIO_NET_HDR_LEN + VIRTIO_NET_FRAME_MAX];
     uint16_t rx_heads[VIRTQ_MAX_SIZE];   /* chains one merged frame fills */
@@ -139,7 +141,17 @@ int virtio_net_tx(struct virtio_dev *d, const char **why)
             iov[niov++] = (struct iovec){ c.buf[b].host + skip, c.buf[b].len - skip };
             skip = 0;
         }
-        if (virtio_net_tx_header(d->driver_features, &h, frame_len) < 0) {
+        const char *bad;
+        if (virtio_net_tx_header(d->driver_features, &h, frame_len, &bad) < 0) {
+            /* Said once per reset: a driver that gets its headers wrong
+             * sees its connections stall, and this says why. */
+            if (!n->told_bad_header && d->log) {
+                char msg[160];
+                snprintf(msg, sizeof msg, "transmit header refused (%s): frame dropped; "
+                         "further ones are dropped silently", bad);
+                d->log(d, msg);
+            }
+            n->told_bad_header = true;
             n->stats.tx_bad_header++;
             n->stats.tx_dropped++;
         } else if (!frame_len || writev(n->tap, iov, niov) < 0) {
@@ -310,6 +322,7 @@ static void net_reset(struct virtio_dev *d)
     const char *why;
 
     n->rx_stalled = false;
+    n->told_bad_header = false;
     n->pending_len = 0;
     /* Back to complete frames until the next driver says otherwise; if the
      * TAP refuses, virtio_net_rx_header still finishes what arrives. */
@@ -318,7 +331,19 @@ static void net_reset(struct virtio_dev *d)
 
 static void net_destroy(struct virtio_dev *d)
 {
-    free(to_net(d)); /* the TAP fd is the caller's */
+    struct virtio_net *n = to_net(d);
+    const struct virtio_net_stats *s = &n->stats;
+
+    /* Lost frames are worth a line: a stalled guest connection starts here. */
+    if (d->log && (s->rx_dropped || s->tx_dropped)) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "dropped %llu of %llu received frames, %llu of %llu sent (%llu refused headers)",
+                 (unsigned long long)s->rx_dropped, (unsigned long long)(s->rx_frames + s->rx_dropped),
+                 (unsigned long long)s->tx_dropped, (unsigned long long)(s->tx_frames + s->tx_dropped),
+                 (unsigned long long)s->tx_bad_header);
+        d->log(d, msg);
+    }
+    free(n); /* the TAP fd is the caller's */
 }
 
 static const struct virtio_dev_ops net_ops = {

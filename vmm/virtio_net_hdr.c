@@ -40,15 +40,23 @@ static bool csum_fits(const struct virtio_net_hdr *h, uint32_t len)
     return (uint32_t)h->csum_start + h->csum_offset + 2 <= len;
 }
 
-int virtio_net_tx_header(uint64_t f, struct virtio_net_hdr *h, uint32_t frame_len)
+int virtio_net_tx_header(uint64_t f, struct virtio_net_hdr *h, uint32_t frame_len, const char **why)
 {
     bool csum = h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;
 
     /* DATA_VALID and the rest are the device's to set, never the driver's. */
-    if (h->flags & ~VIRTIO_NET_HDR_F_NEEDS_CSUM)
+    if (h->flags & ~VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+        *why = "flags other than NEEDS_CSUM";
         return -1;
-    if (csum && (!(f & VIRTIO_NET_F_CSUM) || !csum_fits(h, frame_len)))
+    }
+    if (csum && !(f & VIRTIO_NET_F_CSUM)) {
+        *why = "NEEDS_CSUM without CSUM negotiated";
         return -1;
+    }
+    if (csum && !csum_fits(h, frame_len)) {
+        *why = "checksum field outside the frame";
+        return -1;
+    }
     switch (h->gso_type) {
     case VIRTIO_NET_HDR_GSO_NONE:
         h->hdr_len = h->gso_size = 0;
@@ -56,10 +64,18 @@ int virtio_net_tx_header(uint64_t f, struct virtio_net_hdr *h, uint32_t frame_le
     case VIRTIO_NET_HDR_GSO_TCPV4:
         /* Segmenting means filling in each segment's checksum: the driver
          * must leave that to us too. hdr_len is only a hint. */
-        if (!(f & VIRTIO_NET_F_HOST_TSO4) || !csum || !h->gso_size || h->hdr_len > frame_len)
+        if (!(f & VIRTIO_NET_F_HOST_TSO4)) {
+            *why = "GSO TCPV4 without HOST_TSO4 negotiated";
             return -1;
+        }
+        if (!csum || !h->gso_size || h->hdr_len > frame_len) {
+            *why = !csum ? "GSO TCPV4 without NEEDS_CSUM"
+                 : !h->gso_size ? "GSO TCPV4 with gso_size 0" : "hdr_len beyond the frame";
+            return -1;
+        }
         break;
     default: /* ECN, TCPv6, UDP: never offered */
+        *why = "gso_type not offered (only NONE and TCPV4)";
         return -1;
     }
     if (!csum)

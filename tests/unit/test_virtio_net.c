@@ -7,6 +7,7 @@
  * through or refused, receive headers cleaned up for a driver without
  * GUEST_CSUM, merged receive buffers. */
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,6 +38,16 @@ static int sv[2]; /* sv[0]: the device's "TAP", sv[1]: the host side */
 static int irqs;
 static const uint8_t mac[6] = { 2, 0x42, 10, 88, 0, 9 };
 
+static int nlogs;
+static char last_log[256];
+
+static void capture_log(struct virtio_dev *d, const char *msg)
+{
+    (void)d;
+    nlogs++;
+    snprintf(last_log, sizeof last_log, "%s", msg);
+}
+
 static void count_irq(struct virtio_dev *d)
 {
     (void)d;
@@ -56,6 +67,8 @@ static int setup(void **state)
     assert_non_null(dev);
     dev->mem = &gm;
     dev->interrupt = count_irq;
+    dev->log = capture_log;
+    nlogs = 0;
     for (int q = 0; q < 2; q++) {
         dev->vq[q] = (struct virtq){ .size = 16, .desc_gpa = DESC(q), .avail_gpa = AVAIL(q),
                                      .used_gpa = USED(q) };
@@ -394,6 +407,9 @@ static void test_tx_invalid_headers_dropped(void **state)
         assert_int_equal(virtio_net_stats(dev)->tx_bad_header, i + 1);
     }
     assert_int_equal(virtio_net_stats(dev)->tx_dropped, sizeof bad / sizeof bad[0]);
+    /* the monitor's log names the first refusal only */
+    assert_int_equal(nlogs, 1);
+    assert_non_null(strstr(last_log, "transmit header refused (NEEDS_CSUM without CSUM negotiated)"));
     assert_int_equal(read(sv[1], got, sizeof got), -1); /* nothing reached the TAP */
     assert_int_equal(errno, EAGAIN);
     /* the same TSO header is fine once HOST_TSO4 is on */
