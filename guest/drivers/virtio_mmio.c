@@ -13,6 +13,17 @@ u32 virtio_cfg_read32(struct virtio_dev *d, u32 off) { return rd(d, 0x100 + off)
 
 /* Reset, negotiate features, set up nq split virtqueues (queue i in qs[i]),
  * then DRIVER_OK. */
+/* What the device offers, read before negotiating (the device is reset). */
+u64 virtio_offered_features(struct virtio_dev *d)
+{
+    wr(d, VIRTIO_MMIO_STATUS, 0);
+    wr(d, VIRTIO_MMIO_STATUS, 1 | 2);
+    wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+    u64 f = (u64)rd(d, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
+    wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+    return f | rd(d, VIRTIO_MMIO_DEVICE_FEATURES);
+}
+
 int virtio_init_queues(struct virtio_dev *d, u64 features_wanted, struct virtq *qs, int nq)
 {
     wr(d, VIRTIO_MMIO_STATUS, 0);

@@ -2,6 +2,9 @@
  *
  * Receive: every descriptor owns one 2 KiB buffer and is handed back to the
  * device as soon as its frame has been processed, so the ring stays full.
+ * With GUEST_TSO4 the host may hand over one 64 KiB TCP segment instead of
+ * 44 small ones; MRG_RXBUF spreads it over several buffers (the first
+ * header says how many), which are gathered into one frame here.
  *
  * Transmit: the ring is cut into slots of TX_SLOT_DESCS descriptors.  A
  * slot's first descriptor points at its own small buffer, which holds the
@@ -14,9 +17,9 @@
  * window update would stall the peer until its persist timer fires).
  *
  * Offloads, when the device offers them: it completes our partial
- * checksums (CSUM), cuts TSO segments (HOST_TSO4), and vouches for the
- * checksums of what it delivers (GUEST_CSUM), so the guest never sums a
- * payload.  Without them pkt_csum_finish computes the checksum here. */
+ * checksums (CSUM), cuts TSO segments (HOST_TSO4), vouches for the
+ * checksums of what it delivers (GUEST_CSUM) and delivers big segments
+ * (GUEST_TSO4 with MRG_RXBUF), so the guest never sums a payload.  Without them pkt_csum_finish computes the checksum here. */
 #include "kernel.h"
 #include "virtio.h"
 #include "trap.h"
@@ -25,7 +28,9 @@
 #define VIRTIO_NET_F_CSUM (1UL << 0)
 #define VIRTIO_NET_F_GUEST_CSUM (1UL << 1)
 #define VIRTIO_NET_F_MAC (1UL << 5)
+#define VIRTIO_NET_F_GUEST_TSO4 (1UL << 7)
 #define VIRTIO_NET_F_HOST_TSO4 (1UL << 11)
+#define VIRTIO_NET_F_MRG_RXBUF (1UL << 15)
 
 /* struct virtio_net_hdr with num_buffers (VERSION_1), little-endian */
 struct vnet_hdr { u8 flags, gso_type; u16 hdr_len, gso_size, csum_start, csum_offset, num_buffers; };
@@ -52,8 +57,10 @@ struct vnet {
     struct pending *backlog, *backlog_tail;
     u32 backlog_len;
     struct deferred *deferred;
+    u8 *rxbig;              /* a frame gathered from several buffers (MRG_RXBUF) */
     struct netdev nd;
 };
+#define RX_FRAME_MAX (ETH_HLEN + 65535)
 
 static void post_rx(struct vnet *v, u16 id)
 {
@@ -204,27 +211,54 @@ static void vnet_xmit(struct netdev *nd, struct pkt *p)
     v->backlog_len++;
 }
 
-/* Interrupt: hand every received frame to Ethernet, repost its buffer. */
+/* Copy the nbuf buffers of one merged frame, starting at used entry
+ * `first`, into rxbig; returns its length or 0 if it does not fit. */
+static u32 gather(struct vnet *v, u16 first, u32 nbuf)
+{
+    struct virtq *q = &v->q[0];
+    u32 len = 0;
+    for (u32 i = 0; i < nbuf; i++) {
+        struct vring_used_elem e = q->used->ring[(u16)(first + i) % q->num];
+        u32 skip = i ? 0 : sizeof(struct vnet_hdr);
+        if (e.id >= q->num || e.len > VNET_BUF || e.len < skip || len + e.len - skip > RX_FRAME_MAX) return 0;
+        memcpy(v->rxbig + len, v->rxbuf[e.id] + skip, e.len - skip);
+        len += e.len - skip;
+    }
+    return len;
+}
+
+/* Interrupt: hand every received frame to Ethernet, repost its buffers. */
 static void vnet_irq(void *arg)
 {
     struct vnet *v = arg;
     struct virtq *q = &v->q[0];
     bool trust = v->dev->features & VIRTIO_NET_F_GUEST_CSUM;
+    bool merged = v->dev->features & VIRTIO_NET_F_MRG_RXBUF;
     virtio_ack_irq(v->dev);
     bool posted = false;
     for (u32 n = 0; n < q->num && q->used->idx != q->last_used; n++) {
-        struct vring_used_elem e = q->used->ring[q->last_used % q->num];
-        q->last_used++;
-        if (e.id >= q->num) continue;
-        if (e.len > sizeof(struct vnet_hdr) && e.len <= VNET_BUF) {
-            const struct vnet_hdr *h = (const struct vnet_hdr *)v->rxbuf[e.id];
-            bool csum_ok = trust && (h->flags & (VNET_HDR_F_NEEDS_CSUM | VNET_HDR_F_DATA_VALID));
+        u16 first = q->last_used;
+        struct vring_used_elem e = q->used->ring[first % q->num];
+        const struct vnet_hdr *h = e.id < q->num ? (const struct vnet_hdr *)v->rxbuf[e.id] : NULL;
+        u32 nbuf = merged && h && e.len >= sizeof *h && h->num_buffers > 1 ? h->num_buffers : 1;
+        if (nbuf > q->num) nbuf = 1;        /* nonsense: treat it as one buffer, dropped below */
+        if ((u16)(q->used->idx - first) < nbuf) break;     /* the rest is not published yet */
+        bool csum_ok = trust && h && (h->flags & (VNET_HDR_F_NEEDS_CSUM | VNET_HDR_F_DATA_VALID));
+        if (nbuf > 1) {
+            u32 len = v->rxbig ? gather(v, first, nbuf) : 0;
+            if (len) { v->nd.rx_frames++; eth_input(&v->nd, v->rxbig, len, csum_ok); }
+            else v->nd.rx_dropped++;
+        } else if (h && e.len > sizeof *h && e.len <= VNET_BUF) {
             v->nd.rx_frames++;
             eth_input(&v->nd, v->rxbuf[e.id] + sizeof *h, e.len - sizeof *h, csum_ok);
         } else {
             v->nd.rx_dropped++;
         }
-        post_rx(v, (u16)e.id);
+        for (u32 i = 0; i < nbuf; i++) {
+            u32 id = q->used->ring[(u16)(first + i) % q->num].id;
+            if (id < q->num) post_rx(v, (u16)id);
+        }
+        q->last_used = (u16)(first + nbuf);
         posted = true;
     }
     if (posted) virtio_notify_queue(v->dev, 0);
@@ -237,6 +271,11 @@ void virtio_net_attach(struct virtio_dev *d)
     if (have_one) return;   /* one interface */
     struct vnet *v = kzalloc(sizeof *v);
     u64 want = VIRTIO_NET_F_MAC | VIRTIO_NET_F_CSUM | VIRTIO_NET_F_HOST_TSO4 | VIRTIO_NET_F_GUEST_CSUM;
+    /* big segments in, but only in 2 KiB pieces: 64 KiB receive buffers
+     * would cost 4 MiB */
+    u64 offered = virtio_offered_features(d);
+    if ((offered & VIRTIO_NET_F_MRG_RXBUF) && (offered & VIRTIO_NET_F_GUEST_CSUM))
+        want |= VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_MRG_RXBUF;
     if (!v || virtio_init_queues(d, want, v->q, 2)) {
         printk("osbox-guest: virtio-net init failed\n");
         return;
@@ -247,6 +286,10 @@ void virtio_net_attach(struct virtio_dev *d)
         v->rxbuf[i] = kmalloc(VNET_BUF);
         if (!v->rxbuf[i]) { printk("osbox-guest: virtio-net: out of memory\n"); return; }
         post_rx(v, (u16)i);
+    }
+    if (d->features & VIRTIO_NET_F_MRG_RXBUF) {
+        v->rxbig = kmalloc(RX_FRAME_MAX);
+        if (!v->rxbig) { printk("osbox-guest: virtio-net: out of memory\n"); return; }
     }
     for (u32 i = 0; i < v->nslots; i++) {
         v->slot[i].buf = kmalloc(VNET_BUF);
@@ -268,9 +311,10 @@ void virtio_net_attach(struct virtio_dev *d)
     irq_register(d->gsi, vnet_irq, v);
     virtio_notify_queue(d, 0);
     const u8 *m = v->nd.mac;
-    printk("osbox-guest: virtio-net: mac %02x:%02x:%02x:%02x:%02x:%02x (irq %d)%s%s%s\n",
+    printk("osbox-guest: virtio-net: mac %02x:%02x:%02x:%02x:%02x:%02x (irq %d)%s%s%s%s\n",
            m[0], m[1], m[2], m[3], m[4], m[5], d->gsi,
            v->nd.offloads & NETDEV_TX_CSUM ? " csum" : "", v->nd.offloads & NETDEV_TSO ? " tso" : "",
-           d->features & VIRTIO_NET_F_GUEST_CSUM ? " rx-csum" : "");
+           d->features & VIRTIO_NET_F_GUEST_CSUM ? " rx-csum" : "",
+           d->features & VIRTIO_NET_F_GUEST_TSO4 ? " rx-tso" : "");
     netdev_register(&v->nd);
 }

@@ -54,6 +54,7 @@ struct virtio_dev {
 };
 int virtio_init_dev(struct virtio_dev *d, u64 features_wanted);
 void virtio_notify(struct virtio_dev *d);
+u64 virtio_offered_features(struct virtio_dev *d);
 int virtio_init_queues(struct virtio_dev *d, u64 features_wanted, struct virtq *qs, int nq);
 void virtio_notify_queue(struct virtio_dev *d, u32 q);
 u32 virtio_ack_irq(struct virtio_dev *d);

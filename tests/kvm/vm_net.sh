@@ -281,7 +281,7 @@ test_vm_net_osbox_guest_ping_nc_publish_epoll_bulk() {
     assert_eq 0 "$STATUS" "$OUT"
     assert_contains "$OUT" "pinged-after-ms"
     assert_contains "$OUT" "3 packets received"
-    assert_contains "$OUT" "virtio-net: mac 02:42:0a:58:00:02 (irq 6) csum tso rx-csum"
+    assert_contains "$OUT" "virtio-net: mac 02:42:0a:58:00:02 (irq 6) csum tso rx-csum rx-tso"
     assert_contains "$OUT" "net: 10.88.0.2/16 gateway 10.88.0.1"
     assert_contains "$OUT" "from-vm-listener"      # VM -> container
     assert_contains "$OUT" "ctr-to-vm"             # container -> VM (guest console)
