@@ -15,6 +15,9 @@
  *    (RTO, from measured round trips) fires, or after three duplicate ACKs.
  *  - The side that closes first ends in TIME_WAIT for 2*MSL so stray
  *    segments of the old connection die out before the port pair is reused.
+ *  - Nagle: while data is unacknowledged a segment smaller than the MSS
+ *    waits to fill up (TCP_NODELAY turns this off).  When the device
+ *    segments (TSO), one segment carries up to ~64 KiB.
  * Out-of-order segments are not kept: the peer resends them.  No congestion
  * control, no window scaling, no urgent data, no options but MSS. */
 #include "kernel.h"
