@@ -343,6 +343,19 @@ int cgroup_destroy(struct osbox_cgroup *cg, struct osbox_err *err)
 
     if (!cg)
         return 0;
+    /* Usually everything in it has died with the init already: then one
+     * rmdir per hierarchy is all it takes (it fails with EBUSY while a
+     * process or a child cgroup is left, and the full sweep below runs). */
+    bool left = false;
+    for (int i = cg->n - 1; i >= 0; i--) {
+        struct cg_dir *d = &cg->d[i];
+        if (d->path && (rmdir(d->path) == 0 || errno == ENOENT)) {
+            free(d->path);
+            d->path = NULL;
+        } else if (d->path) {
+            left = true;
+        }
+    }
     /* v2's cgroup.kill takes the whole subtree at once, forks in flight
      * included; on v1 the freezer gives the same guarantee. */
     bool killed = false;
@@ -352,7 +365,7 @@ int cgroup_destroy(struct osbox_cgroup *cg, struct osbox_err *err)
     const char *freezer = cg->mode != OSBOX_CGROUP_V2 ? cgroup_dir(cg, "freezer") : NULL;
     if (!killed && freezer && cg_count_procs(freezer) > 0)
         cg1_freeze_kill(freezer);
-    for (int i = 0; i < cg->n; i++)
+    for (int i = 0; i < cg->n && left; i++)
         if (cg->d[i].path)
             cg_wait_empty(cg->d[i].path, cg->d[i].v2, KILL_TIMEOUT_MS);
     for (int i = cg->n - 1; i >= 0; i--) {
