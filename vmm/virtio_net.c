@@ -50,7 +50,7 @@ struct virtio_net {
     int tap;
     struct net_config config;
     bool rx_stalled;
-    bool told_bad_header;
+    bool told_bad_header, told_too_big;  /* said once per reset */
     uint32_t pending_len;      /* header + frame; 0: nothing pending */
     uint8_t pending[VIRTIO_NET_HDR_LEN + VIRTIO_NET_FRAME_MAX];
     uint16_t rx_heads[VIRTQ_MAX_SIZE];   /* chains one merged frame fills */
@@ -167,10 +167,20 @@ int virtio_net_tx(struct virtio_dev *d, const char **why)
     return r < 0 ? -1 : 0;
 }
 
-/* Give the pending frame up: too big for what the guest can ever post. */
-static int drop_pending(struct virtio_net *n, int popped)
+/* Give the pending frame up: too big for what the guest posted (one chain
+ * without MRG_RXBUF, the whole ring with it). */
+static int drop_pending(struct virtio_net *n, int popped, uint64_t room)
 {
-    n->dev.vq[RXQ].last_avail -= (uint16_t)popped; /* the buffers stay the guest's */
+    struct virtio_dev *d = &n->dev;
+
+    if (!n->told_too_big && d->log) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "received frame of %u bytes with header does not fit the %llu bytes "
+                 "posted: dropped; further ones are dropped silently", n->pending_len, (unsigned long long)room);
+        d->log(d, msg);
+    }
+    n->told_too_big = true;
+    d->vq[RXQ].last_avail -= (uint16_t)popped; /* the buffers stay the guest's */
     n->stats.rx_dropped++;
     n->pending_len = 0;
     return 1;
@@ -193,7 +203,7 @@ static int deliver(struct virtio_net *n, int *pushed, const char **why)
      * a ring that runs dry midway is rolled back and retried on a kick. */
     while (done < total) {
         if (k == q->size)
-            return drop_pending(n, k);
+            return drop_pending(n, k, done);
         r = virtq_pop(q, d->mem, &c, why);
         if (r < 0)
             return r;
@@ -217,7 +227,7 @@ static int deliver(struct virtio_net *n, int *pushed, const char **why)
         if (!merge && take < total)
             /* Bigger than the guest's buffers (an MTU above 1500 on the
              * bridge, TSO without big buffers): drop it, keep the buffer. */
-            return drop_pending(n, 1);
+            return drop_pending(n, 1, c.writable);
         if (k == 0) {
             first = c;
             chain_copy(&c, VIRTIO_NET_HDR_LEN, n->pending + VIRTIO_NET_HDR_LEN, take - VIRTIO_NET_HDR_LEN, true);
@@ -322,7 +332,7 @@ static void net_reset(struct virtio_dev *d)
     const char *why;
 
     n->rx_stalled = false;
-    n->told_bad_header = false;
+    n->told_bad_header = n->told_too_big = false;
     n->pending_len = 0;
     /* Back to complete frames until the next driver says otherwise; if the
      * TAP refuses, virtio_net_rx_header still finishes what arrives. */

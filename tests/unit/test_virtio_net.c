@@ -248,6 +248,8 @@ static void test_rx_oversized_frame_dropped(void **state)
     assert_int_equal(used_len(RXQ, 0), 17);
     assert_memory_equal(ram + BUF + 12, "small", 5);
     assert_int_equal(virtio_net_stats(dev)->rx_dropped, 1);
+    assert_int_equal(nlogs, 1);
+    assert_non_null(strstr(last_log, "frame of 3012 bytes with header does not fit the 1526 bytes"));
 }
 
 /* A TAP that refuses a frame (here: nobody reads the other end) drops it;
@@ -530,6 +532,7 @@ static void test_rx_mrg_rxbuf_spreads_frame(void **state)
     tap_send(NULL, "small", 5);
     assert_int_equal(dev->ops->backend_ready(dev, &why), 0);
     assert_int_equal(virtio_net_stats(dev)->rx_dropped, 1);
+    assert_non_null(strstr(last_log, "frame of 20012 bytes with header does not fit the 1600 bytes"));
     assert_int_equal(used_idx(RXQ), 6);
     assert_int_equal(used_len(RXQ, 5), 17);
     /* with MRG_RXBUF a buffer needs room for the header only */
