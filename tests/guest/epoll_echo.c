@@ -20,7 +20,9 @@ int main(int argc, char **argv)
     int one = 1;
     setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-    if (bind(lfd, (void *)&a, sizeof a) || listen(lfd, 16)) { perror("epoll_echo: bind/listen"); return 1; }
+    /* a backlog above the 50 clients the tests send at once: a full accept
+     * queue would make clients wait out SYN-ACK retransmissions */
+    if (bind(lfd, (void *)&a, sizeof a) || listen(lfd, 64)) { perror("epoll_echo: bind/listen"); return 1; }
     int ep = epoll_create1(0);
     struct epoll_event ev = { .events = EPOLLIN, .data.fd = lfd }, evs[32];
     epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);

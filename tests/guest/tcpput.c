@@ -1,7 +1,7 @@
 /* Send a file over TCP in 64 KiB writes, as a bulk sender does (busybox
  * nc moves 1 KiB per read/write/poll round, which measures system calls,
  * not the network stack).
- *   tcpput HOST PORT FILE   connect (retrying for up to 30 s while the
+ *   tcpput HOST PORT FILE   connect (retrying for up to 60 s while the
  *                           peer is not listening yet), send FILE, close
  *                           the write side, wait for the peer to close,
  *                           print "tcpput: sent N bytes in T ms". */
@@ -24,7 +24,7 @@ static double now_ms(void)
 
 static int connect_retrying(const struct sockaddr_in *a)
 {
-    for (int i = 0; i < 300; i++) {
+    for (int i = 0; i < 600; i++) {
         int s = socket(AF_INET, SOCK_STREAM, 0);
         if (s < 0) { perror("tcpput: socket"); exit(1); }
         if (connect(s, (const struct sockaddr *)a, sizeof *a) == 0) return s;
@@ -32,7 +32,7 @@ static int connect_retrying(const struct sockaddr_in *a)
         close(s);
         usleep(100000);
     }
-    fprintf(stderr, "tcpput: nobody listening after 30 s\n");
+    fprintf(stderr, "tcpput: nobody listening after 60 s\n");
     exit(1);
 }
 
