@@ -236,14 +236,12 @@ static int check_controllers(const struct osbox_cgroup *cg, const struct osbox_r
     return 0;
 }
 
-int cgroup_create(const char *id, const char *parent, const struct osbox_resources *res,
-                  struct osbox_cgroup **out, struct osbox_err *err)
+int cgroup_plan(const char *id, const char *parent, const struct osbox_resources *res,
+                struct osbox_cgroup **out, struct osbox_err *err)
 {
-    struct cg_layout l;
     struct osbox_cgroup *cg;
     _cleanup_free_ char *par = NULL;
-    struct osbox_err ignored;
-    int rc = 0;
+    struct cg_layout *l;
 
     if (!valid_id(id))
         return osbox_error(err, EINVAL, "invalid container id '%s' for a cgroup", id ? id : "");
@@ -251,21 +249,53 @@ int cgroup_create(const char *id, const char *parent, const struct osbox_resourc
         return -1;
     if (parent && *parent && norm_parent(parent, &par, err) < 0)
         return -1;
-    if (cg_layout_read(&l, err) < 0)
+    l = osbox_xcalloc(1, sizeof *l);
+    if (cg_layout_read(l, err) < 0) {
+        free(l);
         return -1;
-    cg = osbox_xcalloc(1, sizeof *cg);
-    cg->mode = l.mode;
-    cg->clone_fd = -1;
-    for (int i = 0; i < l.n && rc == 0; i++) {
-        const struct cg_hier *h = &l.h[i];
-        if (h->v2 && l.mode == OSBOX_CGROUP_HYBRID)
-            create_unified(cg, h, par, id);
-        else if (h->v2)
-            rc = create_v2(cg, h, par, id, resources_any(res), err);
-        else if (v1_used(h->ctrls))
-            rc = create_v1(cg, h, par, id, err);
     }
-    cg_layout_free(&l);
+    cg = osbox_xcalloc(1, sizeof *cg);
+    cg->mode = l->mode;
+    cg->clone_fd = -1;
+    cg->plan = l;
+    cg->id = osbox_xstrdup(id);
+    cg->parent = OSBOX_STEAL(par);
+    cg->res = *res;
+    *out = cg;
+    return 0;
+}
+
+static void plan_free(struct osbox_cgroup *cg)
+{
+    if (cg->plan) {
+        cg_layout_free(cg->plan);
+        free(cg->plan);
+        cg->plan = NULL;
+    }
+    free(cg->id);
+    free(cg->parent);
+    cg->id = cg->parent = NULL;
+}
+
+int cgroup_realize(struct osbox_cgroup **cgp, struct osbox_err *err)
+{
+    struct osbox_cgroup *cg = *cgp;
+    const struct osbox_resources *res = &cg->res;
+    struct osbox_err ignored;
+    int rc = 0;
+
+    if (!cg->plan)
+        return 0; /* already made */
+    for (int i = 0; i < cg->plan->n && rc == 0; i++) {
+        const struct cg_hier *h = &cg->plan->h[i];
+        if (h->v2 && cg->mode == OSBOX_CGROUP_HYBRID)
+            create_unified(cg, h, cg->parent, cg->id);
+        else if (h->v2)
+            rc = create_v2(cg, h, cg->parent, cg->id, resources_any(res), err);
+        else if (v1_used(h->ctrls))
+            rc = create_v1(cg, h, cg->parent, cg->id, err);
+    }
+    plan_free(cg);
     if (rc == 0)
         rc = check_controllers(cg, res, err);
     for (int i = 0; i < cg->n && rc == 0; i++) {
@@ -277,10 +307,26 @@ int cgroup_create(const char *id, const char *parent, const struct osbox_resourc
     }
     if (rc < 0) {
         cgroup_destroy(cg, &ignored); /* leave nothing behind */
+        *cgp = NULL;
         return -1;
     }
+    return 0;
+}
+
+int cgroup_create(const char *id, const char *parent, const struct osbox_resources *res,
+                  struct osbox_cgroup **out, struct osbox_err *err)
+{
+    struct osbox_cgroup *cg;
+
+    if (cgroup_plan(id, parent, res, &cg, err) < 0 || cgroup_realize(&cg, err) < 0)
+        return -1;
     *out = cg;
     return 0;
+}
+
+enum osbox_cgroup_mode cgroup_mode(const struct osbox_cgroup *cg)
+{
+    return cg->mode;
 }
 
 int cgroup_clone_fd(const struct osbox_cgroup *cg)
@@ -343,6 +389,7 @@ int cgroup_destroy(struct osbox_cgroup *cg, struct osbox_err *err)
 
     if (!cg)
         return 0;
+    plan_free(cg);
     /* Usually everything in it has died with the init already: then one
      * rmdir per hierarchy is all it takes (it fails with EBUSY while a
      * process or a child cgroup is left, and the full sweep below runs). */

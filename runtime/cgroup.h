@@ -94,6 +94,15 @@ const char *cgroup_mode_name(enum osbox_cgroup_mode mode); /* "v2", "v1", "hybri
  * osbox runs in) and apply res. On failure nothing is left behind. */
 int cgroup_create(const char *id, const char *parent, const struct osbox_resources *res,
                   struct osbox_cgroup **out, struct osbox_err *err);
+/* The same in two steps: cgroup_plan checks the arguments and reads the
+ * host's layout (nothing is made yet); cgroup_realize makes the directories
+ * and applies the limits, so on v1 it can run after the clone, while the
+ * child builds its rootfs. On failure cgroup_realize leaves nothing behind
+ * and sets *cg to NULL; a plan never realized is freed by cgroup_destroy. */
+int cgroup_plan(const char *id, const char *parent, const struct osbox_resources *res,
+                struct osbox_cgroup **out, struct osbox_err *err);
+int cgroup_realize(struct osbox_cgroup **cg, struct osbox_err *err);
+enum osbox_cgroup_mode cgroup_mode(const struct osbox_cgroup *cg);
 /* A directory fd for clone3(CLONE_INTO_CGROUP) on pure v2, else -1 (owned by cg). */
 int cgroup_clone_fd(const struct osbox_cgroup *cg);
 /* Move pid into the cgroup (every hierarchy osbox uses). */

@@ -36,6 +36,10 @@ struct osbox_cgroup {
     struct cg_dir d[CG_MAX_HIER];
     int n;
     int clone_fd;      /* pure v2 only */
+    /* Planned but not yet made (cgroup_plan -> cgroup_realize). */
+    struct cg_layout *plan;
+    char *id, *parent;
+    struct osbox_resources res;
 };
 
 int cg_layout_read(struct cg_layout *l, struct osbox_err *err);

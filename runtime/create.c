@@ -129,6 +129,7 @@ int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opt
     _cleanup_free_ char *upper = NULL, *work = NULL;
     struct child_ctx ctx = { .spec = spec, .opts = opts };
     int sv[2], cgfd;
+    bool cg_late, early_state;
     unsigned long flags;
     struct sync_msg go = { .type = SYNC_GO };
 
@@ -154,12 +155,23 @@ int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opt
     ctx.upper = upper = osbox_strdup_printf("%s/upper", c->dir);
     ctx.work = work = osbox_strdup_printf("%s/work", c->dir);
 
-    /* Live state first: from here on `osbox gc` can tell whose leftovers these are. */
-    if (make_dirs(c, spec, &ctx, err) < 0 || live_write(c->live_dir, c->id, 0, err) < 0)
+    if (make_dirs(c, spec, &ctx, err) < 0)
         goto fail;
     /* Rootless: no cgroup of our own (none is writable; see rootless_check). */
     if (!spec->security.rootless &&
-        cgroup_create(c->id, spec->cgroup_parent, &spec->resources, &c->cg, err) < 0)
+        cgroup_plan(c->id, spec->cgroup_parent, &spec->resources, &c->cg, err) < 0)
+        goto fail;
+    /* Pure v2 clones the child straight into its cgroup, which must exist
+     * first. Elsewhere the cgroup is made after the clone, while the child
+     * builds its rootfs: the directories and limits cost nothing then. */
+    cg_late = c->cg && cgroup_mode(c->cg) != OSBOX_CGROUP_V2;
+    /* Live state before anything `osbox gc` must be able to attribute (a
+     * cgroup, a bridge lease); without those it is written once, after the
+     * clone (the live dir alone is left to gc's grace period meanwhile). */
+    early_state = (c->cg && !cg_late) || spec->net.mode == OSBOX_NET_BRIDGE;
+    if (early_state && live_write(c->live_dir, c->id, 0, err) < 0)
+        goto fail;
+    if (c->cg && !cg_late && cgroup_realize(&c->cg, err) < 0)
         goto fail;
     if (netc_before_clone(c, spec, err) < 0) /* a lease (bridge) or the ns to join */
         goto fail;
@@ -192,13 +204,17 @@ int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opt
         osbox_error(err, errno, "clone3 into new namespaces");
         goto fail;
     }
+    if (!early_state && live_write(c->live_dir, c->id, c->pid, err) < 0)
+        goto fail;
+    if (cg_late && cgroup_realize(&c->cg, err) < 0)
+        goto fail;
     if (cgfd < 0 && c->cg && cgroup_add_pid(c->cg, c->pid, err) < 0)
         goto fail;
     if (netc_after_clone(c, err) < 0) /* eth0 is up before the command starts */
         goto fail;
     /* If the child already failed, this send fails; its message explains why. */
     sync_send(c->sock, &go, -1);
-    if (live_write(c->live_dir, c->id, c->pid, err) < 0)
+    if (early_state && live_write(c->live_dir, c->id, c->pid, err) < 0)
         goto fail;
     if (await_exec(c, err) < 0)
         goto fail;
