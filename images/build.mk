@@ -18,7 +18,7 @@ images-load-busybox: build/images/busybox.oci $(BUILD)/osbox
 # libFuzzer target for manifests, configs, path cleaning and layer extraction
 # (not part of `make test`): `make fuzz` builds it, `make fuzz-images` runs it.
 FUZZ_IMAGES_SRCS := tests/fuzz/fuzz_images.c $(filter-out images/%_test.c,$(wildcard images/*.c)) \
-                    common/error.c common/util.c
+                    common/error.c common/util.c common/dl_archive.c common/dl_crypto.c common/dl_ext2fs.c common/dl_lazy.c
 build/fuzz/fuzz_images: $(FUZZ_IMAGES_SRCS) $(wildcard images/*.h)
 	@mkdir -p $(@D)
 	$${FUZZ_CC:-clang} -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -Icommon -fsanitize=fuzzer,address,undefined \
