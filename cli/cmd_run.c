@@ -314,6 +314,7 @@ static int run_container(struct run_opts *o, struct osbox_spec *spec, struct osb
     if (state_create_container(rec, err) < 0)
         return -1;
     ro.id = rec->id;
+    ro.ephemeral = o->rm;
     if (prepare_spec(o, spec, rec, true, err) < 0 ||
         run_lifecycle_prepare(&o->life, spec, rec, err) < 0)
         goto fail;

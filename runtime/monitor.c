@@ -160,7 +160,8 @@ static __attribute__((noreturn)) void monitor_main(const struct osbox_spec *spec
                                                   struct osbox_record *rec,
                                                   const struct monitor_opts *mo, int report)
 {
-    struct osbox_runtime_opts ro = { .id = rec->id, .kill_on_parent_death = false };
+    struct osbox_runtime_opts ro = { .id = rec->id, .kill_on_parent_death = false,
+                                     .ephemeral = rec->auto_remove };
     int devnull;
     pid_t logger;
     int count = 0;

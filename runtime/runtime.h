@@ -162,6 +162,9 @@ struct osbox_runtime_opts {
      * before starting the command until someone opens it for reading and
      * runtime_create returns at that point (see runtime/start_gate.c). */
     const char *start_gate;
+    /* The writable layer is deleted when the container exits (--rm): it is
+     * never synced (overlay "volatile"; a crash loses nothing that was kept). */
+    bool ephemeral;
 };
 
 struct osbox_container;
