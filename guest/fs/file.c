@@ -43,6 +43,7 @@ ssize_t file_read(struct file *f, void *kbuf, size_t n)
     case FT_SOCKET: return sock_read(f, kbuf, n);
     case FT_EPOLL: return -EINVAL;
     case FT_MEM:
+        if (f->mem_dir) return -EISDIR;
         if (f->off >= f->mem_len) return 0;
         r = MIN(n, f->mem_len - f->off);
         memcpy(kbuf, (char *)f->priv + f->off, r);
@@ -71,11 +72,14 @@ ssize_t file_write(struct file *f, const void *kbuf, size_t n)
     return -EINVAL;
 }
 
-bool dev_path(const char *path) { return !strncmp(path, "/dev/", 5) || !strncmp(path, "/proc/", 6); }
+bool dev_path(const char *path)
+{
+    return !strncmp(path, "/dev/", 5) || !strncmp(path, "/proc/", 6) || !strcmp(path, "/proc");
+}
 
 int dev_open(const char *path, int flags, struct file **out)
 {
-    if (!strncmp(path, "/proc/", 6)) return proc_open(path, flags, out);
+    if (!strncmp(path, "/proc/", 6) || !strcmp(path, "/proc")) return proc_open(path, flags, out);
     static const struct { const char *name; enum ftype t; } devs[] = {
         { "/dev/console", FT_CONSOLE }, { "/dev/tty", FT_CONSOLE }, { "/dev/ttyS0", FT_CONSOLE },
         { "/dev/null", FT_NULL }, { "/dev/zero", FT_ZERO },

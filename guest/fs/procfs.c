@@ -1,7 +1,8 @@
 /* A minimal /proc: files generated when opened (a snapshot, read-only),
- * enough for `cat /proc/self/status`, uptime, free and programs that read
- * their own stat/cmdline.  /proc/self and /proc/PID name a process; there
- * are no directory listings (no `ps`). */
+ * enough for `cat /proc/self/status`, uptime, free, `ps` and programs that
+ * read their own stat/cmdline.  /proc/self and /proc/PID name a process.
+ * Directories are snapshots too: their getdents64 records are built at
+ * open, one entry per process (thread-group leader) in /proc. */
 #include "kernel.h"
 #include "fs.h"
 #include "proc.h"
@@ -63,17 +64,96 @@ static int proc_text(const char *path, char *buf, size_t n)
     return -ENOENT;
 }
 
+#define DT_DIR 4
+#define DT_REG 8
+#define DT_LNK 10
+
+/* Append one linux_dirent64 record; d_off is where the next one starts. */
+static size_t add_dirent(char *buf, size_t used, size_t cap, u64 ino, u8 type, const char *name)
+{
+    size_t nl = strlen(name), rl = ALIGN_UP(19 + nl + 1, 8);
+    if (used + rl > cap) return used;
+    memset(buf + used, 0, rl);
+    *(u64 *)(buf + used) = ino;
+    *(s64 *)(buf + used + 8) = (s64)(used + rl);
+    *(u16 *)(buf + used + 16) = (u16)rl;
+    buf[used + 18] = (char)type;
+    memcpy(buf + used + 19, name, nl);
+    return used + rl;
+}
+
+/* "" (the root), "self" or "PID" (a process directory): true; files: false.
+ * Returns the process for a process directory in *p. */
+static bool proc_is_dir(const char *rest, struct proc **p)
+{
+    *p = NULL;
+    if (!rest[0]) return true;
+    if (!strcmp(rest, "self") || !strcmp(rest, "self/")) { *p = cur; return true; }
+    const char *e;
+    long pid = parse_long(rest, &e);
+    if (e == rest || (*e && strcmp(e, "/"))) return false;
+    *p = proc_by_pid((int)pid);
+    return true;
+}
+
+/* The directory's records into buf; length, or -ENOENT for a dead PID. */
+static int proc_dir(struct proc *p, bool root, char *buf, size_t cap)
+{
+    size_t n = 0;
+    n = add_dirent(buf, n, cap, 1, DT_DIR, ".");
+    n = add_dirent(buf, n, cap, 1, DT_DIR, "..");
+    if (root) {
+        static const char *const files[] = { "uptime", "meminfo" };
+        for (size_t i = 0; i < ARRAY_SIZE(files); i++) n = add_dirent(buf, n, cap, 2 + i, DT_REG, files[i]);
+        n = add_dirent(buf, n, cap, 4, DT_LNK, "self");
+        for (int i = 0; i < nproc_hi; i++) {
+            struct proc *q = &procs[i];
+            if (q->state == P_UNUSED || q->state == P_DEAD || q->leader != q || !q->pid) continue;
+            char name[16];
+            snprintf(name, sizeof name, "%d", q->pid);
+            n = add_dirent(buf, n, cap, 1000 + (u64)q->pid, DT_DIR, name);
+        }
+        return (int)n;
+    }
+    if (!p) return -ENOENT;
+    static const char *const files[] = { "stat", "status", "comm", "cmdline" };
+    for (size_t i = 0; i < ARRAY_SIZE(files); i++) n = add_dirent(buf, n, cap, 10 + i, DT_REG, files[i]);
+    return (int)n;
+}
+
+/* path: "/proc", "/proc/" or "/proc/..." */
 int proc_open(const char *path, int flags, struct file **out)
 {
     if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT)) return -EACCES;
-    char *buf = kmalloc(1024);
+    const char *rest = path[5] ? path + 6 : "";
+    struct proc *p;
+    bool dir = proc_is_dir(rest, &p);
+    if ((flags & O_DIRECTORY) && !dir) return -ENOTDIR;
+    size_t cap = dir ? 64 + (size_t)NPROC * 32 : 1024;
+    char *buf = kmalloc(cap);
     if (!buf) return -ENOMEM;
-    int r = proc_text(path + 6, buf, 1024);
+    int r = dir ? proc_dir(p, !rest[0], buf, cap) : proc_text(rest, buf, cap);
     if (r < 0) { kfree(buf); return r; }
     struct file *f = file_alloc(FT_MEM, flags);
     if (!f) { kfree(buf); return -ENOMEM; }
     f->priv = buf;
-    f->mem_len = MIN((size_t)r, 1023);
+    f->mem_len = MIN((size_t)r, cap - 1);
+    f->mem_dir = dir;
     *out = f;
     return 0;
+}
+
+/* getdents64 on a /proc directory: whole records from f->off on. */
+long proc_getdents(struct file *f, u64 ubuf, size_t cap)
+{
+    const char *buf = f->priv;
+    size_t used = 0;
+    while (f->off < f->mem_len) {
+        u16 rl = *(const u16 *)(buf + f->off + 16);
+        if (used + rl > cap) { if (!used) return -EINVAL; break; }
+        if (copy_to_user(ubuf + used, buf + f->off, rl)) return -EFAULT;
+        used += rl;
+        f->off += rl;
+    }
+    return (long)used;
 }

@@ -96,6 +96,7 @@ struct file {
     bool pipe_write;
     void *priv;         /* FT_SOCKET: struct socket, FT_EPOLL: struct epoll, FT_MEM: bytes */
     u64 mem_len;        /* FT_MEM: a /proc file's text, read-only */
+    bool mem_dir;       /* FT_MEM: a /proc directory (priv holds dirent64 records) */
 };
 struct file *file_alloc(enum ftype type, int flags);
 struct file *file_dup(struct file *f);
@@ -103,10 +104,11 @@ void file_put(struct file *f);
 ssize_t file_read(struct file *f, void *kbuf, size_t n);
 ssize_t file_write(struct file *f, const void *kbuf, size_t n);
 int dev_open(const char *path, int flags, struct file **out);
-bool dev_path(const char *path);    /* /dev/... or /proc/...: dev_open, not ext2 */
+bool dev_path(const char *path);    /* /dev/..., /proc or /proc/...: dev_open, not ext2 */
 
 /* fs/procfs.c */
 int proc_open(const char *path, int flags, struct file **out);
+long proc_getdents(struct file *f, u64 ubuf, size_t cap);
 
 /* fs/pipe.c */
 int pipe_create(struct file **r, struct file **w);

@@ -175,6 +175,7 @@ static void stat_file(struct file *f, struct stat_k *st)
     st->blksize = 4096;
     if (f->type == FT_PIPE) st->mode = S_IFIFO | 0600;
     else if (f->type == FT_SOCKET) st->mode = S_IFSOCK | 0777;
+    else if (f->type == FT_MEM && f->mem_dir) { st->mode = S_IFDIR | 0555; st->nlink = 2; }
     else if (f->type == FT_MEM) { st->mode = S_IFREG | 0444; st->size = f->mem_len; }
     else { st->mode = S_IFCHR | 0666; st->rdev = f->type == FT_CONSOLE ? 0x501 : f->type == FT_NULL ? 0x103 : 0x105; }
 }
@@ -223,6 +224,7 @@ SYSCALL(sys_getdents64)
     UNUSED_ARGS;
     struct file *f = fd_get(a0);
     if (!f) return -EBADF;
+    if (f->type == FT_MEM && f->mem_dir) return proc_getdents(f, a1, a2);
     if (f->type != FT_INODE || !S_ISDIR(f->ip->d.mode)) return -ENOTDIR;
     u64 ubuf = a1, cap = a2, used = 0;
     char name[256];

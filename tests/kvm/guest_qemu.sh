@@ -61,7 +61,8 @@ test_guest_missing_init_fails() {
 
 # One boot runs the bulk of the user-space checks; a second boot reads back
 # what the first fsynced and checks that preemption lets a reader progress
-# while a CPU hog runs.  Both boots have two CPUs (SMP).
+# while a CPU hog runs, and that ps lists it (/proc directories).  Both
+# boots have two CPUs (SMP).
 test_guest_userspace_and_persistence() {
     local disk
     disk=$(guest_disk)
@@ -86,10 +87,15 @@ test_guest_userspace_and_persistence() {
     e2fsck -fn "$disk" >"$T/fsck1" 2>&1 || fail "e2fsck after boot 1: $(cat "$T/fsck1")"
 
     printf 'typed-line\n' >"$T/stdin"
-    QEMU_STDIN=$T/stdin qemu_guest "$disk" 'init=/bin/sh -- -c "tail -c 13 /persist.txt; wc -c < /persist.txt; /tests/hog 4 & read line; echo got:$line; wait; echo after-wait"'
+    QEMU_STDIN=$T/stdin qemu_guest "$disk" 'init=/bin/sh -- -c "tail -c 13 /persist.txt; wc -c < /persist.txt; /tests/hog 4 & read line; echo got:$line; ps -o pid,ppid,comm | sed s/^/ps:/; echo /proc/1/*; wait; echo after-wait"'
     assert_contains "$OUT" "persisted-42"
     assert_contains "$OUT" "65549"
     assert_contains "$OUT" "got:typed-line"
+    assert_contains "$OUT" "ps:PID   PPID  COMMAND"
+    assert_contains "$OUT" "ps:    1     0 sh"
+    assert_contains "$OUT" " 1 hog"
+    assert_not_contains "$OUT" "ps:    0 "             # no pid 0, as on Linux
+    assert_contains "$OUT" "/proc/1/cmdline /proc/1/comm /proc/1/stat /proc/1/status"
     assert_contains "$OUT" "hog: done"
     assert_order "got:typed-line" "hog: done"
     assert_order "hog: done" "after-wait"
