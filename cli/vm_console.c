@@ -4,7 +4,7 @@
 
 #include "cli.h"
 #include "vm_console.h"
-#include "vm_net.h"
+#include "vm_monitor.h"
 
 int vm_run_attached(struct vmm_config *cfg, bool boot_time)
 {
@@ -23,7 +23,7 @@ int vm_run_attached(struct vmm_config *cfg, bool boot_time)
         t.c_cc[VTIME] = 0;
         raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
     }
-    r = vm_net_vmm_run(cfg, &res, &err);
+    r = vm_monitor_run(cfg, &res, &err); /* osbox-vmm */
     if (raw)
         tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     if (r < 0)

@@ -26,12 +26,6 @@ int vm_net_publish(struct vm_net *vn, const char *arg, struct osbox_err *err);
 int vm_net_validate(const struct vm_net *vn, struct osbox_err *err);
 /* Bridge mode: lease, TAP, ports; sets cfg->net and cfg->cmdline. None: nothing. */
 int vm_net_setup(struct vm_net *vn, struct vmm_config *cfg, struct osbox_err *err);
-/* vmm_run(), in a child process when the VM has a NIC: the monitor's
- * seccomp filter lasts for the life of its process, and releasing the lease
- * afterwards needs calls it forbids (files, flock, netlink, nftables). This
- * process forwards SIGINT/SIGTERM/SIGHUP to the child and keeps the lease;
- * the child dies with it (PR_SET_PDEATHSIG), closing the TAP. */
-int vm_net_vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct osbox_err *err);
 /* Every exit path: TAP closed (it vanishes), ports and lease released. */
 void vm_net_teardown(struct vm_net *vn);
 

@@ -1,5 +1,5 @@
 /* `osbox vm run`: an image's root filesystem booted as a microVM.
- *   cmd_vm_run.c   the command: image -> cmdline, disk, kernel -> vmm_run()
+ *   cmd_vm_run.c   the command: image -> cmdline, disk, kernel -> osbox-vmm
  *   vm_run_disk.c  the per-run writable copy of the image's cached disk
  * cmd_vm.c dispatches `osbox vm run` here. */
 #ifndef OSBOX_VM_RUN_H

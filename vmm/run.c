@@ -67,6 +67,8 @@ static int setup(struct vm *vm, struct osbox_err *err)
         return osbox_error(err, ENOMEM, "kernel command line");
     if (boot_load(vm, cmdline, &bi, err) < 0 || boot_set_regs(vm, &vm->vcpus[0], &bi, err) < 0)
         return -1;
+    if (vm->cfg->loaded)
+        vm->cfg->loaded(vm->cfg->loaded_ctx);
     return 0;
 }
 

@@ -68,6 +68,9 @@ void virtio_used(struct virtio_dev *dev, int q, uint16_t head, uint32_t written)
 /* virtio_blk.c */
 struct vmm_disk;
 struct virtio_dev *virtio_blk_new(const char *path, bool read_only, struct osbox_err *err);
+/* The same on a disk vmm_disk_open() opened: takes fd (closed on failure too). */
+struct virtio_dev *virtio_blk_new_fd(int fd, const char *name, bool read_only,
+                                     struct osbox_err *err);
 
 /* The request logic, exposed for unit tests: handles one chain and returns
  * the bytes written to the driver, or <0 (with *why) for a malformed chain. */

@@ -217,34 +217,50 @@ static const struct virtio_dev_ops blk_ops = {
     .destroy = blk_destroy,
 };
 
-struct virtio_dev *virtio_blk_new(const char *path, bool read_only, struct osbox_err *err)
+int vmm_disk_open(const char *path, bool read_only, struct osbox_err *err)
 {
-    struct virtio_blk *b = calloc(1, sizeof *b);
-    _cleanup_free_ char *copy = osbox_xstrdup(path);
     struct stat st;
+    int fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 
-    if (!b) {
-        osbox_error(err, ENOMEM, "virtio-blk");
-        return NULL;
-    }
-    b->dev.ops = &blk_ops;
-    b->ro = read_only;
-    b->fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-    if (b->fd < 0) {
-        osbox_error(err, errno, "open disk %s", path);
-        goto fail;
-    }
-    /* Two writers on one image would corrupt it; readers may share. */
-    if (flock(b->fd, (read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+    if (fd < 0)
+        return osbox_error(err, errno, "open disk %s", path);
+    /* Two writers on one image would corrupt it; readers may share. The lock
+     * belongs to the open file, so the monitor's copy of the fd holds it. */
+    if (flock(fd, (read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
         osbox_error(err, errno, "disk %s is in use by another VM", path);
         goto fail;
     }
-    if (fstat(b->fd, &st) < 0) {
+    if (fstat(fd, &st) < 0) {
         osbox_error(err, errno, "stat disk %s", path);
         goto fail;
     }
     if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
         osbox_error(err, 0, "disk %s is not a file or block device", path);
+        goto fail;
+    }
+    return fd;
+fail:
+    close(fd);
+    return -1;
+}
+
+struct virtio_dev *virtio_blk_new_fd(int fd, const char *name, bool read_only,
+                                     struct osbox_err *err)
+{
+    struct virtio_blk *b = calloc(1, sizeof *b);
+    _cleanup_free_ char *copy = osbox_xstrdup(name);
+    struct stat st;
+
+    if (!b) {
+        close(fd);
+        osbox_error(err, ENOMEM, "virtio-blk");
+        return NULL;
+    }
+    b->dev.ops = &blk_ops;
+    b->ro = read_only;
+    b->fd = fd;
+    if (fstat(b->fd, &st) < 0) {
+        osbox_error(err, errno, "stat disk %s", name);
         goto fail;
     }
     if (S_ISBLK(st.st_mode)) {
@@ -262,4 +278,11 @@ struct virtio_dev *virtio_blk_new(const char *path, bool read_only, struct osbox
 fail:
     blk_destroy(&b->dev);
     return NULL;
+}
+
+struct virtio_dev *virtio_blk_new(const char *path, bool read_only, struct osbox_err *err)
+{
+    int fd = vmm_disk_open(path, read_only, err);
+
+    return fd < 0 ? NULL : virtio_blk_new_fd(fd, path, read_only, err);
 }

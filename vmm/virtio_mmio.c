@@ -3,6 +3,7 @@
  * arrive on ioeventfds (no exit to userspace for QueueNotify), interrupts
  * leave through an irqfd, and a thread per device serves its queues. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,9 +370,12 @@ int virtio_mmio_attach(struct vm *vm, struct virtio_dev *dev, struct osbox_err *
 
 int virtio_blk_attach(struct vm *vm, const struct vmm_disk *disk, struct osbox_err *err)
 {
-    struct virtio_dev *dev = virtio_blk_new(disk->path, disk->read_only, err);
+    struct virtio_dev *dev;
+    int fd = fcntl(disk->fd, F_DUPFD_CLOEXEC, 3);
 
-    if (!dev)
+    if (fd < 0)
+        return osbox_error(err, errno, "disk %s", disk->path);
+    if (!(dev = virtio_blk_new_fd(fd, disk->path, disk->read_only, err)))
         return -1;
     return virtio_mmio_attach(vm, dev, err);
 }

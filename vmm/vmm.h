@@ -2,7 +2,8 @@
  *
  * vmm_run() creates a VM, loads a kernel (PVH 32-bit entry, or ELF64 64-bit
  * entry), attaches devices (COM1 8250, i8042 reset, exit/boot-time ports,
- * virtio-mmio v2 block disks) and runs it until the guest stops. */
+ * virtio-mmio v2 block disks) and runs it until the guest stops.
+ * `osbox vm` runs it in its own program, build/osbox-vmm (launch.h). */
 #ifndef OSBOX_VMM_H
 #define OSBOX_VMM_H
 
@@ -40,7 +41,8 @@ enum vmm_stop_reason {
 #define VMM_EXIT_SIGNAL       130
 
 struct vmm_disk {
-    const char *path;
+    const char *path;           /* as the user named it: messages, the disk's ID */
+    int fd;                     /* from vmm_disk_open(); the monitor uses a dup of it */
     bool read_only;
 };
 
@@ -68,6 +70,10 @@ struct vmm_config {
     /* Events worth telling the user (device errors, guest misbehaviour). */
     void (*log)(void *ctx, const char *msg);
     void *log_ctx;
+    /* Optional: called once the kernel and initrd are in guest RAM (their
+     * buffers are not read again), before the vCPUs start. */
+    void (*loaded)(void *ctx);
+    void *loaded_ctx;
 };
 
 struct vmm_result {
@@ -85,6 +91,11 @@ int vmm_check_kvm(struct osbox_err *err);
 /* Boot and run a VM until it stops. Returns <0 only if the VM could not be
  * set up; a guest crash is a successful run with res->reason saying so. */
 int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct osbox_err *err);
+
+/* Open a disk for the monitor: read-only or read-write, locked (shared or
+ * exclusive: two writers would corrupt it), a regular file or block device.
+ * Returns the fd (O_CLOEXEC) or <0 with err naming the path. */
+int vmm_disk_open(const char *path, bool read_only, struct osbox_err *err);
 
 /* Create TAP interface `name` (non-persistent: it vanishes with the last
  * fd); its kernel name in ifname, a non-blocking fd in *fd. */

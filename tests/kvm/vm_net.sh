@@ -154,7 +154,7 @@ test_vm_net_kill9_gc_and_sigterm() {
         kill -9 $vm; wait $vm || true
         for i in $(seq 1 50); do [ -z "$(taps)" ] && break; sleep 0.1; done
         [ -z "$(taps)" ] || fail "TAP survived kill -9: $(taps)"
-        pgrep -f "cmdline mode=hang" && fail "monitor survived its parent"
+        pgrep -f osbox-vmm && fail "monitor survived its parent"
         "$O" network inspect | grep -q "\"kind\": \"vm\"" && echo lease-kept-after-kill
         "$O" gc >/dev/null
         no_leftovers; echo gc-clean

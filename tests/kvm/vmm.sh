@@ -11,7 +11,16 @@ in_kvm() {
     [ -f "$GUEST_PVH" ] && [ -f "$GUEST_ELF64" ] || fail "test guests missing: run 'make test-progs'"
     # OSBOX_TEST_VIA_HARNESS=1 takes the harness path even where /dev/kvm works.
     kvm_or_harness tests/kvm/vmm.sh "${FUNCNAME[1]}" "$GUEST_PVH" "$GUEST_ELF64" \
-        "$OSBOX_SRC/build/images/guest.img"
+        "$OSBOX_SRC/build/images/guest.img" "$(dirname "$OSBOX")/osbox-vmm"
+}
+
+# monitor_of PID: the osbox-vmm process `osbox vm boot` (PID) runs its VM in.
+monitor_of() {
+    local mon
+    mon=$(cat /proc/"$1"/task/*/children 2>/dev/null | awk '{print $1}')
+    [ -n "$mon" ] || fail "osbox (pid $1) has no monitor child"
+    [ "$(cat /proc/$mon/comm)" = osbox-vmm ] || fail "child $mon of osbox is $(cat /proc/$mon/comm), not osbox-vmm"
+    echo "$mon"
 }
 
 # boot GUEST ARGS... : osbox vm boot with a small VM; sets $OUT and $STATUS.
@@ -150,8 +159,9 @@ test_kernel_from_ext2_image_seccomp_and_signal() {
         pid=$!
         for _ in $(seq 100); do grep -q hanging "$T/out" && break; sleep 0.1; done
         grep -q hanging "$T/out" || { kill -9 $pid; fail "hang guest did not start"; }
-        local modes
-        modes=$(cat /proc/$pid/task/*/status | awk '/^Seccomp:/ {print $2}' | sort -u | tr '\n' ' ')
+        local modes mon
+        mon=$(monitor_of $pid)
+        modes=$(cat /proc/$mon/task/*/status | awk '/^Seccomp:/ {print $2}' | sort -u | tr '\n' ' ')
         kill -TERM $pid
         STATUS=0
         wait $pid || STATUS=$?
@@ -223,4 +233,71 @@ test_osbox_guest_image() {
     assert_contains "$OUT" "hi from the guest"
     assert_eq 3 "$STATUS" "status of the guest's shell"
     e2fsck -fn "$T/guest.img" >/dev/null 2>&1 || fail "guest left its image unclean"
+}
+
+# The monitor is its own program, build/osbox-vmm, next to osbox: a child
+# process even without a NIC, with only the fds it needs (a stray fd of
+# osbox's stays behind), the kernel's memfd closed once it is loaded, dying
+# with osbox (PR_SET_PDEATHSIG).
+test_monitor_is_a_separate_static_program() {
+    in_kvm
+    local pid mon fds
+    "$OSBOX" vm boot --net none --mem 64M --kernel "$GUEST_PVH" --cmdline mode=hang \
+        >"$T/out" 2>&1 7>"$T/stray" &
+    pid=$!
+    for _ in $(seq 100); do grep -q hanging "$T/out" && break; sleep 0.1; done
+    grep -q hanging "$T/out" || { kill -9 $pid; fail "hang guest did not start: $(cat "$T/out")"; }
+    mon=$(monitor_of $pid)
+    [ "$mon" != "$pid" ] || fail "the monitor runs in the osbox process"
+    assert_eq "$(dirname "$(readlink -f "$OSBOX")")/osbox-vmm" "$(readlink /proc/$mon/exe)" "monitor binary"
+    grep -q ' /usr/lib/.*\.so' /proc/$mon/maps && fail "shared libraries in the monitor: $(grep '\.so' /proc/$mon/maps)"
+    fds=$(ls -l /proc/$mon/fd | awk 'NR > 1 {print $9, $11}')
+    [ -e /proc/$pid/fd/7 ] || fail "osbox did not get the stray fd 7"
+    assert_not_contains "$fds" "$T/stray" "osbox's stray fd in the monitor"
+    assert_not_contains "$fds" "memfd:kernel" "kernel memfd after loading"
+    assert_contains "$fds" "anon_inode:kvm-vm" "the VM fd"
+    kill -9 $pid
+    wait $pid || true
+    for _ in $(seq 50); do [ -d /proc/$mon ] || break; sleep 0.1; done
+    [ ! -d /proc/$mon ] || { kill -9 $mon; fail "the monitor survived kill -9 of osbox"; }
+}
+
+# Without osbox-vmm next to osbox (a copy of osbox alone), `vm boot` says
+# which file it misses; one that is not a program is refused the same way.
+test_monitor_missing_or_broken() {
+    in_kvm
+    mkdir -p "$T/bin"
+    cp "$OSBOX" "$T/bin/osbox"
+    capture "$T/bin/osbox" vm boot --net none --mem 64M --kernel "$GUEST_PVH" --cmdline mode=hello
+    assert_eq 125 "$STATUS" "missing osbox-vmm"
+    assert_eq "osbox: cannot run the VM monitor $T/bin/osbox-vmm: No such file or directory" "$OUT"
+    printf 'not a program\n' >"$T/bin/osbox-vmm"
+    chmod +x "$T/bin/osbox-vmm"
+    capture "$T/bin/osbox" vm boot --net none --mem 64M --kernel "$GUEST_PVH" --cmdline mode=hello
+    assert_eq 125 "$STATUS" "osbox-vmm not a program"
+    assert_eq "osbox: cannot run the VM monitor $T/bin/osbox-vmm: Exec format error" "$OUT"
+    cp "$(dirname "$OSBOX")/osbox-vmm" "$T/bin/osbox-vmm"
+    capture "$T/bin/osbox" vm boot --net none --mem 64M --kernel "$GUEST_PVH" --cmdline "mode=hello status=3"
+    assert_eq 3 "$STATUS" "the monitor next to the copy: $OUT"
+}
+
+# osbox-vmm run by hand: a bad or missing launch message is exit 125 with
+# the reason on stderr (no KVM needed).
+test_monitor_bad_launch_message() {
+    local vmm
+    vmm=$(dirname "$OSBOX")/osbox-vmm
+    [ -x "$vmm" ] || fail "$vmm missing: run 'make'"
+    capture "$vmm" --help
+    assert_eq 0 "$STATUS" "--help"
+    assert_contains "$OUT" "Usage: osbox-vmm"
+    capture "$vmm" 3<&-
+    assert_eq 125 "$STATUS" "no fd 3"
+    assert_contains "$OUT" "osbox-vmm: read the launch message on fd 3: Bad file descriptor"
+    capture "$vmm" 3</dev/null
+    assert_eq 125 "$STATUS" "empty message"
+    assert_contains "$OUT" "osbox-vmm: launch message of 0 bytes, shorter than its header"
+    head -c 20000 /dev/zero >"$T/zeros"
+    capture "$vmm" 3<"$T/zeros"
+    assert_eq 125 "$STATUS" "zeros"
+    assert_contains "$OUT" "osbox-vmm: launch message: bad magic 0x00000000"
 }
