@@ -258,8 +258,8 @@ test_monitor_is_a_separate_static_program() {
     assert_contains "$fds" "anon_inode:kvm-vm" "the VM fd"
     kill -9 $pid
     wait $pid || true
-    for _ in $(seq 50); do [ -d /proc/$mon ] || break; sleep 0.1; done
-    [ ! -d /proc/$mon ] || { kill -9 $mon; fail "the monitor survived kill -9 of osbox"; }
+    for _ in $(seq 50); do [ -d "/proc/$mon" ] || break; sleep 0.1; done
+    [ ! -d "/proc/$mon" ] || { kill -9 "$mon"; fail "the monitor survived kill -9 of osbox"; }
 }
 
 # Without osbox-vmm next to osbox (a copy of osbox alone), `vm boot` says
