@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="
-gcc make pkg-config
+gcc make pkg-config libc6-dev
 libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libnftables-dev
 libarchive-dev libssl-dev libjansson-dev libext2fs-dev liburing-dev
 libcmocka-dev e2fsprogs musl-tools busybox-static
