@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli/rootless.h"
 #include "cli/run_lifecycle.h"
 #include "cli/run_security.h"
 #include "images/images.h"
@@ -378,6 +379,10 @@ static int run_main(int argc, char **argv)
         osbox_net_spec_free(&o.net);
         return status;
     }
+    /* The container's network namespace is made meanwhile, on a thread. */
+    if ((o.net.mode == OSBOX_NET_NONE || o.net.mode == OSBOX_NET_BRIDGE) && !o.life.detach &&
+        !rootless_active())
+        runtime_prefetch_netns();
     if (!o.rootfs && images_resolve(argv[first], &img, &err) < 0) {
         osbox_strv_free(o.env);
         osbox_net_spec_free(&o.net);

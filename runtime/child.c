@@ -64,7 +64,7 @@ static int setup(struct child_ctx *ctx, struct exec_ctx *x, struct osbox_err *er
         return -1;
     if (set_hostname(spec, err) < 0)
         return -1;
-    if ((spec->namespaces & OSBOX_NS_NET) && net_loopback_up(err) < 0)
+    if ((spec->namespaces & OSBOX_NS_NET) && !ctx->netns_ready && net_loopback_up(err) < 0)
         return -1;
     if (spec->process.terminal) {
         if (pty_open_in_container(&master, &x->pty_slave, err) < 0)

@@ -128,7 +128,8 @@ int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opt
     struct osbox_container *c;
     _cleanup_free_ char *upper = NULL, *work = NULL;
     struct child_ctx ctx = { .spec = spec, .opts = opts };
-    int sv[2], cgfd;
+    int sv[2], cgfd, saved_netns = -1;
+    _cleanup_close_ int netns = -1;
     bool cg_late, early_state;
     unsigned long flags;
     struct sync_msg go = { .type = SYNC_GO };
@@ -189,8 +190,17 @@ int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opt
         flags |= CLONE_NEWCGROUP;
         ctx.cgroupns_in_clone = true;
     }
-    if (netc_clone_enter(c, err) < 0)
+    /* A netns made ahead of time (runtime_prefetch_netns): clone inside it. */
+    netns = netns_prefetched();
+    if (netns >= 0 && (flags & CLONE_NEWNET) && !spec->security.rootless &&
+        netns_enter(netns, &saved_netns) == 0) {
+        flags &= ~(unsigned long)CLONE_NEWNET;
+        ctx.netns_ready = true;
+    }
+    if (netc_clone_enter(c, err) < 0) {
+        net_join_leave(saved_netns);
         goto fail;
+    }
     c->pid = do_clone3(flags, cgfd, &c->pidfd);
     if (c->pid < 0 && errno == EINVAL && (flags & CLONE_NEWTIME)) {
         flags &= ~(unsigned long)CLONE_NEWTIME;
@@ -199,6 +209,7 @@ int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opt
     if (c->pid == 0)
         child_main(&ctx);
     netc_clone_leave(c);
+    net_join_leave(saved_netns);
     close(sv[1]);
     if (c->pid < 0) {
         osbox_error(err, errno, "clone3 into new namespaces");

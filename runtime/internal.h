@@ -40,6 +40,7 @@ struct child_ctx {
     const struct osbox_runtime_opts *opts;
     int sock;               /* child end of the socketpair */
     bool cgroupns_in_clone; /* CLONE_NEWCGROUP already done by clone3 */
+    bool netns_ready;       /* born in a prefetched netns, lo already up */
     const char *mountpoint; /* $OSBOX_RUN/containers/<id> (the live dir) */
     const char *upper, *work;
 };
@@ -77,6 +78,12 @@ char **command_env(const struct osbox_process *p, const struct resolved_user *u)
 
 /* Bring lo up in a fresh network namespace. */
 int net_loopback_up(struct osbox_err *err);
+/* The netns runtime_prefetch_netns made (fd, caller closes), or -1. Waits
+ * for the helper thread, so the process is single-threaded afterwards. */
+int netns_prefetched(void);
+/* Enter netns fd for the clone if we can also come back (*saved: our own,
+ * for net_join_leave); -1 and nothing changed otherwise. */
+int netns_enter(int fd, int *saved);
 
 /* PID 1: fork the command, forward signals, reap, exit with its status. */
 struct exec_ctx {

@@ -179,6 +179,12 @@ int runtime_wait(struct osbox_container *c, struct osbox_err *err);
 int runtime_destroy(struct osbox_container *c, struct osbox_err *err);
 pid_t runtime_container_pid(const struct osbox_container *c);
 
+/* Start making the new network namespace the next runtime_create will
+ * need, on a thread, so that it overlaps the caller's own preparation (image,
+ * state files); runtime_create uses it, or creates its own as before when
+ * there is none. Call early, single-threaded, as root. */
+void runtime_prefetch_netns(void);
+
 /* Block the signals runtime_wait forwards, before runtime_create, so none is
  * lost in between. */
 void runtime_block_signals(void);
