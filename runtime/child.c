@@ -98,6 +98,9 @@ static int setup(struct child_ctx *ctx, struct exec_ctx *x, struct osbox_err *er
     /* In our cgroup before anything of the command runs; the cgroup
      * namespace is rooted there. */
     await_parent(ctx->sock, SYNC_GO);
+    /* The parent kept us off its CPU during setup (create.c): all CPUs again. */
+    if (ctx->cpus_saved && sched_setaffinity(0, sizeof ctx->cpus, &ctx->cpus) < 0)
+        return osbox_error(err, errno, "restore the CPU affinity");
     if ((spec->namespaces & OSBOX_NS_CGROUP) && !ctx->cgroupns_in_clone &&
         unshare(CLONE_NEWCGROUP) < 0)
         return osbox_error(err, errno, "unshare the cgroup namespace");

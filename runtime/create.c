@@ -190,6 +190,8 @@ int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opt
         flags |= CLONE_NEWCGROUP;
         ctx.cgroupns_in_clone = true;
     }
+    ctx.cpus_saved = sched_getaffinity(0, sizeof ctx.cpus, &ctx.cpus) == 0 &&
+                     CPU_COUNT(&ctx.cpus) > 1;
     /* A netns made ahead of time (runtime_prefetch_netns): clone inside it. */
     netns = netns_prefetched();
     if (netns >= 0 && (flags & CLONE_NEWNET) && !spec->security.rootless &&
@@ -210,6 +212,20 @@ int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opt
         child_main(&ctx);
     netc_clone_leave(c);
     net_join_leave(saved_netns);
+    /* The scheduler tends to queue a new task on its parent's CPU, where
+     * the child would wait until osbox sleeps, while the other CPU idles:
+     * the rootfs work and our cgroup work then run one after the other. So
+     * the child is moved off our CPU until SYNC_GO, when it takes back the
+     * CPUs it was born with (before anything of the command runs; GO comes
+     * after this call, so the order cannot be reversed). */
+    if (c->pid > 0 && ctx.cpus_saved) {
+        cpu_set_t other = ctx.cpus;
+        int me = sched_getcpu();
+        if (me >= 0) {
+            CPU_CLR(me, &other);
+            sched_setaffinity(c->pid, sizeof other, &other);
+        }
+    }
     close(sv[1]);
     if (c->pid < 0) {
         osbox_error(err, errno, "clone3 into new namespaces");

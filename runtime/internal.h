@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <termios.h>
 
+#include <sched.h>
+
 #include "runtime/runtime.h"
 
 /* Messages on the parent/child socketpair (SOCK_SEQPACKET). The child's end
@@ -41,6 +43,8 @@ struct child_ctx {
     int sock;               /* child end of the socketpair */
     bool cgroupns_in_clone; /* CLONE_NEWCGROUP already done by clone3 */
     bool netns_ready;       /* born in a prefetched netns, lo already up */
+    bool cpus_saved;        /* cpus: our affinity, restored by the child at SYNC_GO */
+    cpu_set_t cpus;
     const char *mountpoint; /* $OSBOX_RUN/containers/<id> (the live dir) */
     const char *upper, *work;
 };
