@@ -63,10 +63,10 @@ struct vmm_launch {
     struct vmm_launch_disk disks[VMM_MAX_DISKS]; /* [ndisks..] all zero */
 };
 
-/* What the monitor writes on VMM_RESULT_FD once, as the fork child in
- * vm_net_vmm_run() did: rc <0 means the VM could not be set up (err says
- * why), else res says how it ended. exec_errno is set instead by the CLI's
- * fork child when it could not exec the monitor at all. */
+/* What the monitor writes on VMM_RESULT_FD once, before it exits: rc <0
+ * means the VM could not be set up (err says why), else res says how it
+ * ended. exec_errno is set instead by the CLI's fork child when it could not
+ * exec the monitor at all. */
 struct vmm_outcome {
     uint32_t magic, version;
     int32_t rc;

@@ -242,8 +242,9 @@ test_osbox_guest_image() {
 test_monitor_is_a_separate_static_program() {
     in_kvm
     local pid mon fds
-    "$OSBOX" vm boot --net none --mem 64M --kernel "$GUEST_PVH" --cmdline mode=hang \
-        >"$T/out" 2>&1 7>"$T/stray" &
+    truncate -s 1M "$T/disk.img"
+    "$OSBOX" vm boot --net none --mem 64M --kernel "$GUEST_PVH" --disk "$T/disk.img" \
+        --cmdline mode=hang >"$T/out" 2>&1 7>"$T/stray" &
     pid=$!
     for _ in $(seq 100); do grep -q hanging "$T/out" && break; sleep 0.1; done
     grep -q hanging "$T/out" || { kill -9 $pid; fail "hang guest did not start: $(cat "$T/out")"; }
@@ -256,10 +257,16 @@ test_monitor_is_a_separate_static_program() {
     assert_not_contains "$fds" "$T/stray" "osbox's stray fd in the monitor"
     assert_not_contains "$fds" "memfd:kernel" "kernel memfd after loading"
     assert_contains "$fds" "anon_inode:kvm-vm" "the VM fd"
+    # osbox opened and locked the disk; the monitor's copy holds the lock.
+    capture "$OSBOX" vm boot --net none --mem 64M --kernel "$GUEST_PVH" --disk "$T/disk.img" --cmdline mode=hello
+    assert_eq 125 "$STATUS" "second VM on a disk in use"
+    assert_eq "osbox: disk $T/disk.img is in use by another VM: Resource temporarily unavailable" "$OUT"
     kill -9 $pid
     wait $pid || true
     for _ in $(seq 50); do [ -d "/proc/$mon" ] || break; sleep 0.1; done
     [ ! -d "/proc/$mon" ] || { kill -9 "$mon"; fail "the monitor survived kill -9 of osbox"; }
+    capture "$OSBOX" vm boot --net none --mem 64M --kernel "$GUEST_PVH" --disk "$T/disk.img" --cmdline mode=hello
+    assert_eq 0 "$STATUS" "the disk is free once the monitor is gone: $OUT"
 }
 
 # Without osbox-vmm next to osbox (a copy of osbox alone), `vm boot` says
