@@ -142,6 +142,7 @@ static __attribute__((noreturn)) void child_exec(const struct launch *l, const c
 {
     char *argv[] = { (char *)"osbox-vmm", NULL }, *envp[] = { NULL };
     int tmp[MAX_FDS], base = VMM_LAUNCH_FD + l->n;
+    int out = l->map[VMM_RESULT_FD - VMM_LAUNCH_FD].src; /* where a failure goes */
 
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
         _exit(OSBOX_EXIT_FAILED);
@@ -152,15 +153,17 @@ static __attribute__((noreturn)) void child_exec(const struct launch *l, const c
     for (int i = 0; i < l->n; i++)
         if ((tmp[i] = fcntl(l->map[i].src, F_DUPFD_CLOEXEC, base)) < 0)
             goto fail;
+    out = tmp[VMM_RESULT_FD - VMM_LAUNCH_FD]; /* no dup2 below lands on it */
     for (int i = 0; i < l->n; i++)
         if (dup2(tmp[i], l->map[i].dst) < 0) /* the copy is not O_CLOEXEC */
             goto fail;
     /* Nothing else: not our other files, sockets, or the lease's lock. */
     close_range(VMM_LAUNCH_FD + (unsigned)l->n, ~0U, 0);
+    out = VMM_RESULT_FD;
     execve(path, argv, envp);
 fail:
     fail->exec_errno = errno ? errno : EIO;
-    if (write(VMM_RESULT_FD, fail, sizeof *fail) < 0) {
+    if (write(out, fail, sizeof *fail) < 0) {
         /* the parent then reports a monitor without a result */
     }
     _exit(127);
