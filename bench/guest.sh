@@ -68,7 +68,7 @@ guest() {
     local t0 t1
     t0=$(date +%s.%N)
     if [ $MON = osbox ]; then
-        timeout 600 "$OSBOX" vm boot --boot-time --mem 256M "$work/disk.img" \
+        timeout 600 "$OSBOX" vm boot --net none --boot-time --mem 256M "$work/disk.img" \
             --cmdline "console=ttyS0 quiet osbox.rawcon $1" </dev/null 2>"$work/stderr"
     else
         timeout 600 qemu-system-x86_64 -M microvm -accel tcg -cpu max -m 256M -nodefaults -no-reboot \
