@@ -236,6 +236,7 @@ static void vnet_irq(void *arg)
     bool merged = v->dev->features & VIRTIO_NET_F_MRG_RXBUF;
     virtio_ack_irq(v->dev);
     bool posted = false;
+    tcp_rx_batch_begin();
     for (u32 n = 0; n < q->num && q->used->idx != q->last_used; n++) {
         u16 first = q->last_used;
         struct vring_used_elem e = q->used->ring[first % q->num];
@@ -262,6 +263,7 @@ static void vnet_irq(void *arg)
         posted = true;
     }
     if (posted) virtio_notify_queue(v->dev, 0);
+    tcp_rx_batch_end();
     reclaim_tx(v);
 }
 

@@ -130,6 +130,9 @@ int net_sleep(void *chan, u64 deadline_ns);     /* flush loopback; sleep_on_time
 void udp_input(u32 src, u32 dst, const u8 *seg, size_t len, bool csum_ok);
 void tcp_input(u32 src, u32 dst, const u8 *seg, size_t len, bool csum_ok);
 void tcp_timer(void);   /* every TCP_TICK_MS: retransmission, TIME_WAIT */
+/* the driver brackets the frames of one interrupt: one ACK per connection */
+void tcp_rx_batch_begin(void);
+void tcp_rx_batch_end(void);
 #define TCP_TICK_MS 20
 
 /* netif.c.  Anything waiting in poll/epoll/select re-checks its files. */

@@ -72,6 +72,7 @@ struct tcb {
     u8 *rbuf;
     u32 rbuf_start, rbuf_len, adv_wnd;
     bool fin_received;
+    bool ack_pending;           /* data arrived in this receive batch: ACK at its end */
 
     /* timers */
     u64 rto, srtt, rttvar, rtx_at, tw_at;
@@ -172,11 +173,31 @@ static void send_segment(struct tcb *t, u32 seq, u8 flags, u32 off, u32 len)
     pkt_l4_checksum(&p, t->laddr, t->raddr, IPPROTO_TCP, 16);
     u32 mss = MIN(MSS, t->peer_mss);
     if (len > mss) p.gso_mss = (u16)mss;
-    if (flags & ACK) t->adv_wnd = wnd;
+    if (flags & ACK) { t->adv_wnd = wnd; t->ack_pending = false; }
     ip_output(t->raddr, IPPROTO_TCP, &p);
 }
 
 static void send_ack(struct tcb *t) { send_segment(t, t->snd_nxt, ACK, 0, 0); }
+
+/* Frames the device delivered together are one receive batch: data in it is
+ * acknowledged once, at the end (tcp_rx_batch_end), not once per frame.
+ * Outside a batch (loopback, tests) the ACK goes at once. */
+static bool in_rx_batch;
+
+static void ack_data(struct tcb *t)
+{
+    if (in_rx_batch) t->ack_pending = true;
+    else send_ack(t);
+}
+
+void tcp_rx_batch_begin(void) { in_rx_batch = true; }
+
+void tcp_rx_batch_end(void)
+{
+    in_rx_batch = false;
+    for (struct tcb *t = tcbs; t; t = t->next)
+        if (t->ack_pending) send_ack(t);    /* clears it */
+}
 
 /* A RST for a segment that belongs to no connection (RFC 793 "reset generation"). */
 static void send_reset(u32 src, u32 dst, const struct tcp_hdr *in, u32 dlen)
@@ -478,7 +499,7 @@ void tcp_input(u32 src, u32 dst, const u8 *seg, size_t len, bool csum_ok)
         else if (t->state == CLOSING) enter_time_wait(t);
         else if (t->state == LAST_ACK) { tcb_closed(t, 0); return; }
     }
-    if (data_input(t, &h, data, dlen)) send_ack(t);
+    if (data_input(t, &h, data, dlen)) ack_data(t);
     tcp_output(t);
 }
 

@@ -386,6 +386,34 @@ static void test_nagle_and_nodelay(void **state)
     tcp_close(l); free(l);
 }
 
+/* Data delivered in one receive batch is acknowledged once, at its end;
+ * outside a batch each segment is acknowledged at once. */
+static void test_one_ack_per_receive_batch(void **state)
+{
+    (void)state;
+    struct socket *l = listener(8006, 4);
+    u32 iss;
+    struct socket *c = connect_in(l, 40070, &iss);
+    nout = 0;
+    tcp_rx_batch_begin();
+    seg(40070, 8006, 1001, iss + 1, ACK, "aaaa");
+    seg(40070, 8006, 1005, iss + 1, ACK, "bbbb");
+    seg(40070, 8006, 1009, iss + 1, ACK, "cccc");
+    assert_int_equal(nout, 0);
+    tcp_rx_batch_end();
+    assert_int_equal(nout, 1);
+    assert_int_equal(ntohl(hdr_of(0).ack), 1013);
+    tcp_rx_batch_end();                         /* nothing pending: nothing sent */
+    assert_int_equal(nout, 1);
+    seg(40070, 8006, 1013, iss + 1, ACK, "dddd");
+    assert_int_equal(nout, 2);
+    char buf[32];
+    assert_int_equal(tcp_recv(c, buf, sizeof buf, 0, true, false), 16);
+    assert_memory_equal(buf, "aaaabbbbccccdddd", 16);
+    tcp_close(c); free(c);
+    tcp_close(l); free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -398,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_partial_checksum_over_pieces),
         cmocka_unit_test(test_tso_segments_and_deferred_free),
         cmocka_unit_test(test_nagle_and_nodelay),
+        cmocka_unit_test(test_one_ack_per_receive_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
