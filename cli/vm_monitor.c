@@ -49,20 +49,6 @@ char *vm_monitor_path(struct osbox_err *err)
     return osbox_strdup_printf("%s/osbox-vmm", exe);
 }
 
-static bool write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w, len -= (size_t)w;
-    }
-    return true;
-}
-
 /* Give the monitor src as its next fd; returns that number. */
 static int pass_fd(struct launch *l, int src, bool owned)
 {
@@ -80,7 +66,7 @@ static int memfd_with(const char *name, const void *buf, size_t len, struct osbo
 
     if (fd < 0)
         return osbox_error(err, errno, "memfd for the %s", name);
-    if (!write_all(fd, buf, len) || lseek(fd, 0, SEEK_SET) < 0) {
+    if (osbox_write_all(fd, buf, len) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
         osbox_error(err, errno, "write the %s to a memfd", name);
         close(fd);
         return -1;
@@ -124,7 +110,7 @@ static int prepare(const struct vmm_config *cfg, struct launch *l, int *result_r
     }
     if (vmm_launch_encode(cfg, &fds, &msg, &len, err) < 0)
         return -1;
-    if (!write_all(msg_fd, msg, len) || lseek(msg_fd, 0, SEEK_SET) < 0)
+    if (osbox_write_all(msg_fd, msg, len) < 0 || lseek(msg_fd, 0, SEEK_SET) < 0)
         return osbox_error(err, errno, "write the launch message");
     return 0;
 }

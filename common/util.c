@@ -198,7 +198,7 @@ int osbox_read_file(const char *path, char **out, size_t *len, struct osbox_err 
     return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
+int osbox_write_all(int fd, const void *buf, size_t len)
 {
     const char *p = buf;
     while (len) {
@@ -219,7 +219,7 @@ int osbox_write_file(const char *path, const void *buf, size_t len, mode_t mode,
     _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0)
         return osbox_error(err, errno, "open %s", path);
-    if (write_all(fd, buf, len) < 0)
+    if (osbox_write_all(fd, buf, len) < 0)
         return osbox_error(err, errno, "write %s", path);
     return 0;
 }
@@ -235,7 +235,7 @@ int osbox_write_file_atomic(const char *path, const void *buf, size_t len, mode_
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0)
         return osbox_error(err, errno, "open %s", tmp);
-    if (write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+    if (osbox_write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
         int e = errno;
         close(fd);
         unlink(tmp);

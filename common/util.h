@@ -30,6 +30,8 @@ int osbox_read_file(const char *path, char **out, size_t *len, struct osbox_err 
 int osbox_write_file(const char *path, const void *buf, size_t len, mode_t mode,
                      struct osbox_err *err);
 /* Write via temp + fsync + rename + fsync(dir): readers see old or new, never half. */
+/* write(2) all of buf, retrying short writes and EINTR: 0, or -1 with errno */
+int osbox_write_all(int fd, const void *buf, size_t len);
 int osbox_write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode,
                             struct osbox_err *err);
 

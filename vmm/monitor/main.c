@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util.h"
 #include "vmm/launch.h"
 
 static const char usage[] =
@@ -124,20 +125,6 @@ static int setup(struct vmm_config *cfg, struct vmm_net *net, struct osbox_err *
     return 0;
 }
 
-static bool write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w, len -= (size_t)w;
-    }
-    return true;
-}
-
 int main(int argc, char **argv)
 {
     static struct vmm_outcome o = { .magic = VMM_OUTCOME_MAGIC, .version = VMM_LAUNCH_VERSION };
@@ -167,7 +154,7 @@ int main(int argc, char **argv)
         o.rc = vmm_run(&cfg, &o.res, &o.err);
     /* The result goes to the CLI; run by hand (no pipe on fd 4), to stderr. */
     if (fstat(VMM_RESULT_FD, &st) < 0 || !S_ISFIFO(st.st_mode) ||
-        !write_all(VMM_RESULT_FD, &o, sizeof o)) {
+        osbox_write_all(VMM_RESULT_FD, &o, sizeof o) < 0) {
         if (o.rc < 0)
             fprintf(stderr, "osbox-vmm: %s\n", o.err.msg);
         else if (o.res.detail[0])
