@@ -1,6 +1,7 @@
 /* osbox exec: run a command inside a running container, with the same
  * namespaces, cgroup, capabilities, seccomp filter, no_new_privs and
- * default user/env/workdir as the container's own command. */
+ * default user/env/workdir as the container's own command. -d starts it and
+ * returns: the container's init adopts it (runtime_exec_detached). */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@
 #include "util.h"
 
 struct exec_opts {
-    bool tty, interactive;
+    bool tty, interactive, detach;
     const char *user, *workdir;
     char **env;
 };
@@ -24,6 +25,11 @@ static void usage(void)
            "Run CMD in a running container: every namespace and the cgroup of its init,\n"
            "its capabilities, seccomp filter and no_new_privs. Exits with CMD's status\n"
            "(126 not executable, 127 not found, 125 osbox failed).\n\n"
+           "  -d, --detach           start CMD and return at once (exit 0, nothing printed);\n"
+           "                         CMD runs on as a child of the container's init, its\n"
+           "                         output discarded, until it ends or the container stops.\n"
+           "                         Not with -t or -i: no daemon would keep its terminal or\n"
+           "                         stdin (Docker's would), so they are refused (exit 2)\n"
            "  -t, --tty              allocate a pseudo-terminal\n"
            "  -i, --interactive      keep stdin open\n"
            "  -e, --env K=V          set an environment variable\n"
@@ -78,6 +84,10 @@ static int exec_in(const char *id, struct exec_opts *o, char **cmd, struct osbox
     spec.process.stdin_open = o->interactive;
     if ((status = osbox_security_prepare(&spec.security, err)) < 0)
         goto out;
+    if (o->detach) {
+        status = runtime_exec_detached(l.pid, l.pid_start, &spec, err);
+        goto out;
+    }
     if ((status = runtime_exec_into(l.pid, l.pid_start, &spec, &c, err)) < 0)
         goto out;
     status = runtime_wait(c, err);
@@ -90,6 +100,7 @@ out:
 static int exec_main(int argc, char **argv)
 {
     static const struct option opts[] = {
+        { "detach", no_argument, NULL, 'd' },
         { "tty", no_argument, NULL, 't' },
         { "interactive", no_argument, NULL, 'i' },
         { "env", required_argument, NULL, 'e' },
@@ -108,8 +119,9 @@ static int exec_main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+tie:u:w:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+dtie:u:w:h", opts, NULL)) != -1) {
         switch (c) {
+        case 'd': o.detach = true; break;
         case 't': o.tty = true; break;
         case 'i': o.interactive = true; break;
         case 'e':
@@ -131,6 +143,11 @@ static int exec_main(int argc, char **argv)
     if (argc - optind < 2) {
         osbox_strv_free(o.env);
         return cli_failf(OSBOX_EXIT_USAGE, "exec: give a container and a command (see 'osbox exec --help')");
+    }
+    if (o.detach && (o.tty || o.interactive)) {
+        osbox_strv_free(o.env);
+        return cli_failf(OSBOX_EXIT_USAGE, "exec: -d excludes -t and -i (nothing would serve the "
+                                           "terminal or stdin once osbox returns)");
     }
     if (container_lookup(argv[optind], id, &err) < 0)
         status = -1;

@@ -1,4 +1,4 @@
-/* osbox logs: a detached container's stdout+stderr. */
+/* osbox logs: a detached container's stdout and stderr, each to its own. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,11 +14,11 @@ static int logs_main(int argc, char **argv)
     static const struct option opts[] = {
         { "follow", no_argument, NULL, 'f' },
         { "tail", required_argument, NULL, 'n' },
+        { "timestamps", no_argument, NULL, 't' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
-    bool follow = false;
-    long tail = -1;
+    struct logs_opts lo = { .tail = -1 };
     long long n;
     struct osbox_err err;
     char id[65];
@@ -27,23 +27,27 @@ static int logs_main(int argc, char **argv)
     osbox_err_clear(&err);
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+fn:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+fn:th", opts, NULL)) != -1) {
         switch (c) {
-        case 'f': follow = true; break;
+        case 'f': lo.follow = true; break;
+        case 't': lo.timestamps = true; break;
         case 'n':
             if (!strcmp(optarg, "all"))
-                tail = -1;
+                lo.tail = -1;
             else if (osbox_parse_int(optarg, 0, 1000000000, &n, &err) < 0)
                 return cli_failf(OSBOX_EXIT_USAGE, "logs: invalid --tail '%s'", optarg);
             else
-                tail = (long)n;
+                lo.tail = (long)n;
             break;
         case 'h':
-            printf("Usage: osbox logs [-f] [--tail N] CONTAINER\n\n"
-                   "Print what a detached container wrote to stdout and stderr (one stream;\n"
-                   "the log is capped, see run --log-opt).\n"
-                   "  -f, --follow   keep printing while the container runs\n"
-                   "  -n, --tail N   only the last N lines (default all)\n");
+            printf("Usage: osbox logs [-f] [-t] [--tail N] CONTAINER\n\n"
+                   "Print what a detached container wrote: its stdout to stdout, its stderr\n"
+                   "to stderr, in the order it was written (a -t container has one stream,\n"
+                   "its terminal, shown as stdout). The log is capped, see run --log-opt.\n"
+                   "  -f, --follow       keep printing while the container runs\n"
+                   "  -n, --tail N       only the last N lines of both streams (default all)\n"
+                   "  -t, --timestamps   prefix each line with the time it was logged\n"
+                   "                     (RFC 3339, UTC, nanoseconds)\n");
             return 0;
         default:
             return cli_failf(OSBOX_EXIT_USAGE, "logs: unknown option or missing value '%s'",
@@ -55,7 +59,7 @@ static int logs_main(int argc, char **argv)
     if (container_lookup(argv[optind], id, &err) < 0)
         return cli_fail(&err);
     signal(SIGPIPE, SIG_IGN);
-    if (logs_copy(id, tail, follow, STDOUT_FILENO, &err) < 0)
+    if (logs_copy(id, &lo, STDOUT_FILENO, STDERR_FILENO, &err) < 0)
         return cli_fail(&err);
     return 0;
 }

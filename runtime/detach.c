@@ -322,7 +322,7 @@ int container_inspect_json(const char *ref, json_t **out, struct osbox_err *err)
         json_object_set_new(o, "restart_policy", json_pack("{s:s, s:i}", "name",
                             restart_name(lc.restart.policy), "maximum_retry_count", lc.restart.max_retries));
         json_object_set_new(o, "restart_count", json_integer(lc.restart_count));
-        _cleanup_free_ char *log = osbox_strdup_printf("%s/container.log", dir);
+        _cleanup_free_ char *log = osbox_strdup_printf("%s/" LOG_FILE, dir);
         json_object_set_new(o, "log_path", json_string(log));
         lifecycle_free(&lc);
     }

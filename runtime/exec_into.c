@@ -3,7 +3,13 @@
  * runs anything, then joins the other namespaces of the container's init
  * (setns with a pidfd: all at once) and takes the same path to execve as the
  * container's command (exec_command: stdio, caps bounding set,
- * no_new_privs, credentials, seccomp last). */
+ * no_new_privs, credentials, seccomp last).
+ *
+ * Detached (`exec -d`): the child forks once more inside the container's pid
+ * namespace and exits, so the command is an orphan there and the container's
+ * init adopts and reaps it (had osbox's own child been the command, it would
+ * be re-parented to osbox's reaper outside the container). Its stdio is
+ * /dev/null; it dies with the container like every process of its pid ns. */
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -145,7 +151,8 @@ static int exec_pty(int *master, int *slave, struct osbox_err *err)
     return 0;
 }
 
-static __attribute__((noreturn)) void exec_child(int pidfd, int sock, const struct osbox_spec *spec)
+static __attribute__((noreturn)) void exec_child(int pidfd, int sock, const struct osbox_spec *spec,
+                                                 bool detach)
 {
     struct exec_ctx x = { .process = &spec->process, .sock = sock, .pty_slave = -1,
                           .security = &spec->security };
@@ -155,6 +162,13 @@ static __attribute__((noreturn)) void exec_child(int pidfd, int sock, const stru
     osbox_err_clear(&err);
     prctl(PR_SET_DUMPABLE, 0); /* nothing in the container may ptrace us before execve */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (detach) { /* output goes nowhere, as with docker exec -d */
+        int nul = open("/dev/null", O_RDWR);
+        for (int fd = 0; fd < 3 && nul >= 0; fd++)
+            dup2(nul, fd);
+        if (nul > 2)
+            close(nul);
+    }
     if (setns(pidfd, ns_flags()) < 0) {
         osbox_error(&err, errno, "join the container's namespaces");
         goto fail;
@@ -180,6 +194,15 @@ static __attribute__((noreturn)) void exec_child(int pidfd, int sock, const stru
     if (user_resolve(&spec->process, &x.user, &err) < 0)
         goto fail;
     x.env = command_env(&spec->process, &x.user);
+    if (detach) {
+        pid_t gc = fork(); /* the grandchild is the command; we go, init adopts it */
+        if (gc < 0) {
+            osbox_error(&err, errno, "fork the detached process");
+            goto fail;
+        }
+        if (gc > 0)
+            _exit(0);
+    }
     if (x.pty_slave < 0)
         setsid(); /* with a pty, exec_command makes the session (and the controlling tty) */
     exec_command(&x);
@@ -217,8 +240,8 @@ static int await_exec(struct osbox_container *c, struct osbox_err *err)
     }
 }
 
-int runtime_exec_into(pid_t pid, unsigned long long pid_start, const struct osbox_spec *spec,
-                      struct osbox_container **out, struct osbox_err *err)
+static int exec_into(pid_t pid, unsigned long long pid_start, const struct osbox_spec *spec,
+                     bool detach, struct osbox_container **out, struct osbox_err *err)
 {
     struct osbox_container *c;
     struct sync_msg go = { .type = SYNC_GO };
@@ -268,7 +291,7 @@ int runtime_exec_into(pid_t pid, unsigned long long pid_start, const struct osbo
     c->pid = fork();
     if (c->pid == 0) {
         close(sv[0]);
-        exec_child(pidfd, sv[1], spec);
+        exec_child(pidfd, sv[1], spec, detach);
     }
     close(sv[1]);
     close(pidfd);
@@ -291,4 +314,28 @@ int runtime_exec_into(pid_t pid, unsigned long long pid_start, const struct osbo
 fail:
     runtime_destroy(c, NULL);
     return -1;
+}
+
+int runtime_exec_into(pid_t pid, unsigned long long pid_start, const struct osbox_spec *spec,
+                      struct osbox_container **out, struct osbox_err *err)
+{
+    return exec_into(pid, pid_start, spec, false, out, err);
+}
+
+int runtime_exec_detached(pid_t pid, unsigned long long pid_start, const struct osbox_spec *spec,
+                          struct osbox_err *err)
+{
+    struct osbox_container *c;
+
+    if (spec->process.terminal || spec->process.stdin_open)
+        return osbox_error(err, EINVAL, "exec: a detached process has no terminal nor stdin");
+    /* Returns once the command has exec'd (or with its error): the socket's
+     * EOF needs both the exited child and the command's close-on-exec. */
+    if (exec_into(pid, pid_start, spec, true, &c, err) < 0)
+        return -1;
+    while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    c->exited = true;
+    runtime_destroy(c, NULL);
+    return 0;
 }

@@ -6,8 +6,11 @@
  *   $OSBOX_ROOT/containers/<id>/lifecycle.json  the `osbox run` arguments (start and
  *        exec rebuild the spec from them), restart policy and count, the monitor's
  *        pid + start time, start/finish times
- *   $OSBOX_ROOT/containers/<id>/container.log[.1]  stdout+stderr of a detached
- *        container, rotated once at the size cap (so at most twice the cap)
+ *   $OSBOX_ROOT/containers/<id>/ctr.log[.1]  stdout and stderr of a detached
+ *        container, one k8s-file record per line (logs.c), rotated once at the
+ *        size cap (so at most twice the cap)
+ *   $OSBOX_ROOT/containers/<id>/container.log[.1]  the same before the record
+ *        format (raw bytes, streams mixed): still read, as stdout
  *   $OSBOX_ROOT/containers/<id>/stop-requested  `stop`/`kill`/`rm` ask the monitor
  *        not to restart
  * Commands that change a container hold flock(LOCK_EX) on its directory. */
@@ -76,11 +79,23 @@ struct monitor_opts {
 int monitor_start(const struct osbox_spec *spec, const struct osbox_record *rec,
                   const struct monitor_opts *mo, struct osbox_err *err);
 
-/* Logs (logs.c). The logger process: copy in to the capped log until EOF. */
-__attribute__((noreturn)) void logs_logger_main(int in, const char *id, uint64_t max);
-/* Write the last `tail` lines (-1: all) to out; follow while the container's
- * monitor lives (follow). */
-int logs_copy(const char *id, long tail, bool follow, int out, struct osbox_err *err);
+/* Logs (logs.c, logs_read.c). */
+#define LOG_FILE "ctr.log"              /* records: "TIMESTAMP stdout|stderr F|P text" */
+#define LOG_LEGACY_FILE "container.log" /* raw bytes, before the record format */
+#define LOG_TS_LEN 30                   /* 2026-11-24T09:16:03.123456789Z */
+#define LOG_CHUNK_MAX 16384             /* longest text of one record */
+/* The logger process: records from the out and err pipes (err -1: a pty,
+ * one stream) into the capped log until both reach EOF. */
+__attribute__((noreturn)) void logs_logger_main(int out, int err, const char *id, uint64_t max);
+struct logs_opts {
+    long tail;            /* the last N lines (over both streams); -1 all */
+    bool follow;          /* and then what comes, while the container's holder lives */
+    bool timestamps;      /* each line prefixed with its record's time and a space */
+};
+/* The container's stdout records to out_fd, its stderr records to err_fd, in
+ * their logged order. Memory stays bounded whatever the log's size. */
+int logs_copy(const char *id, const struct logs_opts *o, int out_fd, int err_fd,
+              struct osbox_err *err);
 
 /* Control (control.c). The caller holds the lock where it says so. */
 int container_kill(const char *id, int sig, struct osbox_err *err);
@@ -101,6 +116,11 @@ json_t *container_summary_json(const char *id); /* ps; NULL if unreadable */
  * reaps that process). */
 int runtime_exec_into(pid_t pid, unsigned long long pid_start, const struct osbox_spec *spec,
                       struct osbox_container **out, struct osbox_err *err);
+/* The same, detached: returns once the command runs (0) or with its error
+ * (exit_status 126/127/125). The command is a child of the container's init,
+ * with /dev/null as stdio; no terminal, no stdin. */
+int runtime_exec_detached(pid_t pid, unsigned long long pid_start, const struct osbox_spec *spec,
+                          struct osbox_err *err);
 
 /* sd_notify (notify.c): send msg to $NOTIFY_SOCKET; 0 without one. */
 int sd_notify_send(const char *msg, struct osbox_err *err);

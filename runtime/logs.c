@@ -1,17 +1,41 @@
-/* A detached container's stdout+stderr: the logger process writes them to
- * container.log and, when that reaches the cap, renames it to container.log.1
- * (dropping the older one) and starts afresh; so the log never holds more
- * than twice the cap. `osbox logs` reads both, and follows the current one. */
+/* The logger of a detached container: one process draining two pipes (the
+ * container's stdout and stderr) into ctr.log, one record per line:
+ *
+ *     2026-11-24T09:16:03.123456789Z stdout F hello
+ *     2026-11-24T09:16:03.123460000Z stderr P partial-without-newline
+ *
+ * This is Podman's k8s-file format (also the CRI log format): a text line
+ * per record, so a huge log is read and tailed with bounded memory, the two
+ * streams keep their order (the order in which the logger read them) in one
+ * file, and no index is needed to merge two files. "F" means the text ended
+ * with a newline (stripped here), "P" that it did not: a reader joins P
+ * records of a stream to the next record of that stream, so a line split
+ * across reads, or a last line without a newline, is kept byte-exact. The
+ * timestamp is UTC, always 9 fraction digits (fixed width, sorts as text).
+ * A TTY container has one stream, the pty, recorded as stdout.
+ *
+ * At the size cap ctr.log is renamed to ctr.log.1 (dropping the older one)
+ * between two records, so the log never holds more than twice the cap.
+ * Logs written before this format (container.log[.1], raw bytes, both
+ * streams mixed) are still read by logs_read.c, as stdout. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runtime/internal.h"
 #include "runtime/lifecycle.h"
 #include "util.h"
+
+struct logger {
+    char *log, *old;
+    int fd;
+    uint64_t size, max;
+    size_t chunk;         /* most text bytes in one record */
+};
 
 static int write_all(int fd, const char *p, size_t n)
 {
@@ -27,151 +51,105 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-void logs_logger_main(int in, const char *id, uint64_t max)
+static void log_open(struct logger *g, bool truncate)
+{
+    struct stat st;
+
+    g->fd = open(g->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0600);
+    g->size = g->fd >= 0 && fstat(g->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* One record, written whole (one write with O_APPEND): readers never see
+ * two records interleaved, and rotation falls between records. */
+static void put_record(struct logger *g, const char *ts, int stream, bool full,
+                       const char *text, size_t len)
+{
+    static char rec[LOG_TS_LEN + 16 + LOG_CHUNK_MAX + 2];
+    size_t n;
+
+    n = (size_t)snprintf(rec, sizeof rec, "%s %s %c ", ts, stream ? "stderr" : "stdout",
+                         full ? 'F' : 'P');
+    memcpy(rec + n, text, len);
+    n += len;
+    rec[n++] = '\n';
+    if (g->size && g->size + n > g->max) {
+        rename(g->log, g->old);
+        if (g->fd >= 0)
+            close(g->fd);
+        log_open(g, true);
+    }
+    if (g->fd >= 0 && write_all(g->fd, rec, n) == 0)
+        g->size += n;
+}
+
+/* A chunk read from one stream: its lines as F records, the rest as P. */
+static void put_chunk(struct logger *g, int stream, const char *p, size_t n)
+{
+    char ts[LOG_TS_LEN + 1];
+    struct timespec now;
+    struct tm tm;
+
+    clock_gettime(CLOCK_REALTIME, &now);
+    gmtime_r(&now.tv_sec, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(ts + 19, sizeof ts - 19, ".%09ldZ", now.tv_nsec);
+    while (n) {
+        const char *nl = memchr(p, '\n', n < g->chunk ? n : g->chunk);
+        size_t len = nl ? (size_t)(nl - p) : (n < g->chunk ? n : g->chunk);
+        put_record(g, ts, stream, nl != NULL, p, len);
+        len += nl != NULL;
+        p += len;
+        n -= len;
+    }
+}
+
+void logs_logger_main(int out, int err, const char *id, uint64_t max)
 {
     _cleanup_free_ char *dir = runtime_container_dir(id);
-    char *log = osbox_strdup_printf("%s/container.log", dir);
-    char *old = osbox_strdup_printf("%s/container.log.1", dir);
+    struct logger g = { .max = max };
     static char buf[65536];
-    int fd, nul = open("/dev/null", O_RDWR);
-    struct stat st;
-    uint64_t size = 0;
+    struct pollfd pf[2];
+    int nul = open("/dev/null", O_RDWR);
 
-    /* Hold nothing else: the pipe's EOF must come when the container's side closes. */
+    g.log = osbox_strdup_printf("%s/" LOG_FILE, dir);
+    g.old = osbox_strdup_printf("%s/" LOG_FILE ".1", dir);
+    /* Records stay well under the cap (>= 4 KiB), so a file never exceeds it. */
+    g.chunk = max / 2 < LOG_CHUNK_MAX ? (size_t)(max / 2) : LOG_CHUNK_MAX;
+    /* Hold nothing else: each pipe's EOF must come when the container's side closes. */
+    out = fcntl(out, F_DUPFD, 10);
+    err = err >= 0 ? fcntl(err, F_DUPFD, 10) : -1;
     if (nul >= 0) {
         dup2(nul, 0);
         dup2(nul, 1);
         dup2(nul, 2);
     }
-    if (in != 3) {
-        dup2(in, 3);
-        in = 3;
-    }
-    close_range(4, ~0U, 0);
-    fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd >= 0 && fstat(fd, &st) == 0)
-        size = (uint64_t)st.st_size;
-    for (;;) {
-        ssize_t n = read(in, buf, sizeof buf);
-        char *p = buf;
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
+    dup2(out, 3);
+    if (err >= 0)
+        dup2(err, 4);
+    close_range(err >= 0 ? 5 : 4, ~0U, 0);
+    pf[0] = (struct pollfd){ .fd = 3, .events = POLLIN };
+    pf[1] = (struct pollfd){ .fd = err >= 0 ? 4 : -1, .events = POLLIN };
+    log_open(&g, false);
+    while (pf[0].fd >= 0 || pf[1].fd >= 0) {
+        if (poll(pf, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
             break;
-        while (n > 0 && fd >= 0) {
-            if (size >= max) {
-                rename(log, old);
-                close(fd);
-                fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-                size = 0;
+        }
+        /* stdout first when both are ready: the order seen is all there is. */
+        for (int s = 0; s < 2; s++) {
+            if (pf[s].fd < 0 || !(pf[s].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            ssize_t n = read(pf[s].fd, buf, sizeof buf);
+            if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                continue;
+            if (n <= 0) {
+                close(pf[s].fd);
+                pf[s].fd = -1;
                 continue;
             }
-            size_t w = (size_t)n < max - size ? (size_t)n : (size_t)(max - size);
-            if (write_all(fd, p, w) < 0)
-                break;
-            size += w;
-            p += w;
-            n -= (ssize_t)w;
+            put_chunk(&g, s, buf, (size_t)n);
         }
     }
     _exit(0);
-}
-
-/* Append the whole file at path to *buf. */
-static void slurp(int fd, char **buf, size_t *len)
-{
-    char tmp[65536];
-    ssize_t n;
-
-    while ((n = read(fd, tmp, sizeof tmp)) > 0) {
-        char *nb = realloc(*buf, *len + (size_t)n + 1);
-        if (!nb)
-            return;
-        *buf = nb;
-        memcpy(*buf + *len, tmp, (size_t)n);
-        *len += (size_t)n;
-    }
-}
-
-static size_t tail_start(const char *buf, size_t len, long tail)
-{
-    size_t i = len;
-    long lines = 0;
-
-    if (tail < 0)
-        return 0;
-    if (tail == 0)
-        return len;
-    if (i && buf[i - 1] == '\n')
-        i--; /* the final newline ends the last line, it does not start one */
-    while (i > 0) {
-        if (buf[i - 1] == '\n' && ++lines == tail)
-            return i;
-        i--;
-    }
-    return 0;
-}
-
-static bool holder_alive(const char *id)
-{
-    struct container_live l;
-    container_live_read(id, &l);
-    return l.holder_alive || l.running;
-}
-
-int logs_copy(const char *id, long tail, bool follow, int out, struct osbox_err *err)
-{
-    _cleanup_free_ char *dir = runtime_container_dir(id);
-    _cleanup_free_ char *log = osbox_strdup_printf("%s/container.log", dir);
-    _cleanup_free_ char *old = osbox_strdup_printf("%s/container.log.1", dir);
-    _cleanup_free_ char *buf = NULL;
-    size_t len = 0, start;
-    int fd, ofd;
-    struct stat st, now;
-
-    /* Current first: what the logger appends from here on is read by following. */
-    fd = open(log, O_RDONLY | O_CLOEXEC);
-    ofd = open(old, O_RDONLY | O_CLOEXEC);
-    if (ofd >= 0) {
-        slurp(ofd, &buf, &len);
-        close(ofd);
-    }
-    if (fd >= 0)
-        slurp(fd, &buf, &len);
-    start = tail_start(buf, len, tail);
-    if (len > start && write_all(out, buf + start, len - start) < 0) {
-        if (fd >= 0)
-            close(fd);
-        return osbox_error(err, errno, "write the log");
-    }
-    if (!follow) {
-        if (fd >= 0)
-            close(fd);
-        return 0;
-    }
-    for (bool last = false;;) {
-        char tmp[65536];
-        ssize_t n;
-        while (fd >= 0 && (n = read(fd, tmp, sizeof tmp)) > 0)
-            if (write_all(out, tmp, (size_t)n) < 0) {
-                close(fd);
-                return 0; /* reader gone */
-            }
-        /* Rotated (or created): continue with the new file from its start. */
-        if (stat(log, &now) == 0 && (fd < 0 || (fstat(fd, &st) == 0 && st.st_ino != now.st_ino))) {
-            if (fd >= 0)
-                close(fd);
-            fd = open(log, O_RDONLY | O_CLOEXEC);
-            continue;
-        }
-        if (last)
-            break;
-        if (!holder_alive(id))
-            last = true; /* one more pass for the final bytes */
-        else
-            poll(NULL, 0, 100);
-    }
-    if (fd >= 0)
-        close(fd);
-    return 0;
 }

@@ -73,25 +73,35 @@ static void set_status(struct osbox_record *rec, const char *status, int code)
         state_write_record(rec, NULL);
 }
 
-/* stdout/stderr -> a pipe the logger process drains into the capped log. */
+/* stdout and stderr -> two pipes the logger process drains into the capped
+ * log, keeping which stream each line came from (a pty container writes
+ * only the first). */
 static pid_t start_logger(const char *id, uint64_t max)
 {
-    int p[2];
+    int p[2], q[2];
     pid_t pid;
 
     if (pipe2(p, O_CLOEXEC) < 0)
         return -1;
+    if (pipe2(q, O_CLOEXEC) < 0) {
+        close(p[0]);
+        close(p[1]);
+        return -1;
+    }
     pid = fork();
     if (pid == 0) {
         close(p[1]);
-        logs_logger_main(p[0], id, max);
+        close(q[1]);
+        logs_logger_main(p[0], q[0], id, max);
     }
     close(p[0]);
+    close(q[0]);
     if (pid > 0) {
         dup2(p[1], 1);
-        dup2(p[1], 2);
+        dup2(q[1], 2);
     }
     close(p[1]);
+    close(q[1]);
     return pid;
 }
 

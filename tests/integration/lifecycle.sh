@@ -56,7 +56,7 @@ wait_for() {
     done
     return 1
 }
-logs_have() { oc logs "$1" 2>/dev/null | grep -q -- "$2"; }
+logs_have() { oc logs "$1" 2>&1 | grep -q -- "$2"; } # either stream
 now_ms() { date +%s%3N; }
 # Nothing of this test's containers stays: mounts, cgroups, processes, state.
 # Other suites on this machine run containers too: judge only this test's
@@ -100,6 +100,8 @@ test_detached_run_survives_and_logs() {
     assert_eq osbox-monitor "$(cat /proc/"$mon"/comm)" "monitor name"
     wait_for 50 logs_have web hello-out || fail "stdout not in the log: $(oc logs web)"
     logs_have web hello-err || fail "stderr not in the log"
+    assert_eq hello-out "$(oc logs web 2>/dev/null)" "stdout of logs"
+    assert_eq hello-err "$(oc logs web 2>&1 >/dev/null)" "stderr of logs"
     oc ps | grep -q ' web$' || fail "ps does not list web: $(oc ps)"
     sleep 1
     assert_eq running "$(inspect_get "${id:0:12}" status)" "still running after 1 s"
@@ -111,7 +113,7 @@ test_logs_capped_and_tail() {
     id=$(rund --log-opt max-size=16k sh -c 'i=0; while [ $i -lt 3000 ]; do echo "line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; i=$((i+1)); done')
     assert_eq 0 "$(oc wait "$id")" "exit code"
     dir=$OSBOX_ROOT/containers/$id
-    size=$(cat "$dir"/container.log* | wc -c)
+    size=$(cat "$dir"/ctr.log* | wc -c)
     [ "$size" -le 32768 ] || fail "log holds $size bytes, cap is 2 x 16k"
     [ "$size" -ge 16384 ] || fail "log holds only $size bytes"
     assert_eq "line-2999-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" "$(oc logs --tail 1 "$id")" "last line"
@@ -128,11 +130,102 @@ test_logs_capped_and_tail() {
 test_logs_follow() {
     lc_setup
     local id out st=0
-    id=$(rund sh -c 'echo first; sleep 1; echo second; sleep 0.3')
-    out=$(timeout 15 "$OSBOX" logs -f "$id") || st=$?
+    id=$(rund sh -c 'echo first; sleep 1; echo err-a >&2; echo second; sleep 0.3; echo err-b >&2; sleep 0.3')
+    out=$(timeout 15 "$OSBOX" logs -f "$id" 2>"$T/err") || st=$?
     assert_eq 0 "$st" "logs -f ends when the container does"
     assert_eq "first
-second" "$out" "followed output"
+second" "$out" "followed stdout"
+    assert_eq "err-a
+err-b" "$(cat "$T/err")" "followed stderr"
+}
+
+# stdout records to stdout, stderr records to stderr, in the written order.
+test_logs_streams_separated_in_order() {
+    lc_setup
+    local id
+    id=$(rund sh -c 'echo o1; sleep 0.1; echo e1 >&2; sleep 0.1; echo o2; sleep 0.1; echo e2 >&2; sleep 0.1; printf o-last')
+    assert_eq 0 "$(oc wait "$id")" "exit code"
+    oc logs "$id" >"$T/out" 2>"$T/err"
+    printf 'o1\no2\no-last' >"$T/want-out"
+    printf 'e1\ne2\n' >"$T/want-err"
+    cmp "$T/out" "$T/want-out" || fail "stdout: $(od -c "$T/out")"
+    cmp "$T/err" "$T/want-err" || fail "stderr: $(od -c "$T/err")"
+    assert_eq "o1
+o2
+o-last" "$(oc logs "$id" 2>/dev/null)" "2>/dev/null keeps stdout only"
+    # Both streams into one pipe: the order they were written in.
+    assert_eq "o1 e1 o2 e2 o-last" "$(oc logs "$id" 2>&1 | tr '\n' ' ')" "merged order"
+    # -t: one RFC 3339 UTC timestamp per line, never going back across streams.
+    oc logs -t "$id" >"$T/ts" 2>&1
+    assert_eq 5 "$(grep -cE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{9}Z (o1|e1|o2|e2|o-last)$' "$T/ts")" "-t lines: $(cat "$T/ts")"
+    assert_eq "$(cut -d' ' -f1 "$T/ts")" "$(cut -d' ' -f1 "$T/ts" | sort)" "timestamps in order"
+    assert_eq "o1 e1 o2 e2 o-last" "$(cut -d' ' -f2 "$T/ts" | paste -sd' ')" "-t content order"
+    # --tail counts lines of both streams; each still goes to its own fd.
+    oc logs --tail 2 "$id" >"$T/out" 2>"$T/err"
+    assert_eq "o-last" "$(cat "$T/out")" "--tail 2 stdout"
+    assert_eq "e2" "$(cat "$T/err")" "--tail 2 stderr"
+    assert_eq "o2 e2 o-last" "$(oc logs --tail 3 "$id" 2>&1 | tr '\n' ' ')" "--tail 3"
+    oc rm "$id" >/dev/null
+    assert_all_gone
+    assert_no_leftovers
+}
+
+# A partial line (no newline) stays exact, also when a line spans several
+# writes on both streams; a fast writer on both streams loses nothing.
+test_logs_partial_lines_and_fast_writers() {
+    lc_setup
+    local id
+    id=$(rund sh -c 'printf "ab"; printf "X" >&2; sleep 0.1; printf "cd\n"; printf "Y\nZ" >&2; sleep 0.1; printf "tail-no-nl"')
+    assert_eq 0 "$(oc wait "$id")" "exit code"
+    oc logs "$id" >"$T/out" 2>"$T/err"
+    printf 'abcd\ntail-no-nl' >"$T/w1"
+    printf 'XY\nZ' >"$T/w2"
+    cmp "$T/out" "$T/w1" || fail "stdout: $(od -c "$T/out")"
+    cmp "$T/err" "$T/w2" || fail "stderr: $(od -c "$T/err")"
+    # --tail 1: the last line is the unfinished one (stdout's), nothing else.
+    assert_eq "tail-no-nl" "$(oc logs --tail 1 "$id" 2>/dev/null)" "--tail 1 partial"
+    id=$(rund sh -c 'for s in o e; do (i=0; while [ $i -lt 3000 ]; do if [ $s = o ]; then echo "o$i"; else echo "e$i" >&2; fi; i=$((i+1)); done) & done; wait')
+    assert_eq 0 "$(oc wait "$id")" "exit code"
+    oc logs "$id" >"$T/out" 2>"$T/err"
+    seq 0 2999 | sed 's/^/o/' >"$T/w1"
+    seq 0 2999 | sed 's/^/e/' >"$T/w2"
+    cmp "$T/out" "$T/w1" || fail "stdout lost or reordered lines: $(diff "$T/out" "$T/w1" | head -5)"
+    cmp "$T/err" "$T/w2" || fail "stderr lost or reordered lines: $(diff "$T/err" "$T/w2" | head -5)"
+}
+
+# Logs written before the record format (raw container.log[.1]) still show,
+# before the records, as stdout; a container with only them too.
+test_logs_old_format_still_read() {
+    lc_setup
+    local id dir
+    id=$(rund sh -c 'echo new-out; echo new-err >&2')
+    assert_eq 0 "$(oc wait "$id")" "exit code"
+    dir=$OSBOX_ROOT/containers/$id
+    [ -s "$dir/ctr.log" ] || fail "no ctr.log"
+    printf 'old-1\n' >"$dir/container.log.1"
+    printf 'old-2\nold-3\n' >"$dir/container.log"
+    oc logs "$id" >"$T/out" 2>"$T/err"
+    assert_eq "old-1 old-2 old-3 new-out " "$(tr '\n' ' ' <"$T/out")" "old then new stdout"
+    assert_eq "new-err" "$(cat "$T/err")" "new stderr"
+    assert_eq "old-3 new-out new-err " "$(oc logs --tail 3 "$id" 2>&1 | tr '\n' ' ')" "--tail over old and new"
+    rm "$dir/ctr.log"
+    printf 'old-2\nno-newline' >"$dir/container.log"
+    oc logs "$id" >"$T/out"
+    printf 'old-1\nold-2\nno-newline' >"$T/want"
+    cmp "$T/out" "$T/want" || fail "old-only log: $(od -c "$T/out")"
+    assert_eq "no-newline" "$(timeout 10 "$OSBOX" logs -f --tail 1 "$id")" "-f on an old log of a stopped container"
+}
+
+# A -t container has one stream, its terminal: all of it is stdout.
+test_logs_tty_one_stream() {
+    lc_setup
+    local id
+    id=$(rund -t sh -c 'echo to-out; echo to-err >&2')
+    assert_eq 0 "$(oc wait "$id")" "exit code"
+    oc logs "$id" >"$T/out" 2>"$T/err"
+    assert_contains "$(cat "$T/out")" "to-out"
+    assert_contains "$(cat "$T/out")" "to-err"
+    assert_eq "" "$(cat "$T/err")" "no stderr for a tty container"
 }
 
 test_stop_grace_then_kill() {
@@ -317,6 +410,54 @@ test_exec_exit_codes_and_bad_input() {
     # Exec'd processes do not outlive the container, nor keep its cgroup.
     assert_no_mounts_of_ours
     wait_for 50 eval 'assert_no_cgroups_of_ours 2>/dev/null' || assert_no_cgroups_of_ours
+}
+
+# exec -d: returns at once with nothing printed; the command runs on as a
+# child of the container's init (reaped by it), with -e/-w/-u applied and
+# its output discarded, and dies with the container.
+test_exec_detach() {
+    lc_setup
+    local t0 t1 sp
+    rund --name d sh -c 'while :; do sleep 0.1; done' >/dev/null
+    t0=$(now_ms)
+    capture timeout 30 "$OSBOX" exec -d d sh -c 'echo should-be-discarded; echo discarded-err >&2; exec sleep 41.3'
+    t1=$(now_ms)
+    assert_eq 0 "$STATUS" "exec -d status"
+    assert_eq "" "$OUT" "exec -d prints nothing"
+    [ $((t1 - t0)) -lt 5000 ] || fail "exec -d took $((t1 - t0)) ms"
+    # osbox has returned; the command runs on, adopted by the container's init.
+    wait_for 50 eval 'oc exec d ps -o ppid,args | grep -q "^ *1 sleep 41.3$"' ||
+        fail "not a running child of init: $(oc exec d ps -o pid,ppid,stat,args)"
+    sp=$(pgrep -f '^sleep 41.3$' | head -1)
+    [ -n "$sp" ] || fail "no detached sleep on the host"
+    assert_eq "$(readlink /proc/"$(inspect_get d pid)"/ns/pid)" "$(readlink /proc/"$sp"/ns/pid)" "pid namespace"
+    ! oc logs d 2>&1 | grep -q discarded || fail "exec -d output reached the log"
+    # -e -w -u apply; a command that exits is reaped (no zombie stays).
+    oc exec -d -u nobody -w /tmp -e FOO=bar d sh -c 'echo "$FOO $(pwd) $(id -u)" > /tmp/res'
+    wait_for 50 eval '[ "$(oc exec d cat /tmp/res 2>/dev/null)" = "bar /tmp 65534" ]' ||
+        fail "-e/-w/-u: $(oc exec d cat /tmp/res)"
+    oc exec -d d sh -c 'exit 3'
+    sleep 0.3
+    assert_eq "" "$(oc exec d ps -o stat,args | awk '$1 ~ /^Z/')" "zombies"
+    # Errors of the command itself still come back; bad combinations are usage errors.
+    assert_status 127 oc exec -d d nosuchcommand
+    assert_status 126 oc exec -d d /etc
+    for bad in -dt -di "-d -t" "--detach --interactive"; do
+        # shellcheck disable=SC2086
+        capture "$OSBOX" exec $bad d true
+        assert_eq 2 "$STATUS" "exec $bad"
+        assert_eq 1 "$(printf '%s\n' "$OUT" | wc -l)" "one-line error for $bad"
+        assert_contains "$OUT" "-d excludes -t and -i"
+    done
+    assert_contains "$("$OSBOX" exec --help)" "--detach"
+    # It dies with the container, and nothing of it stays.
+    oc stop -t 1 d >/dev/null
+    wait_for 50 eval '! kill -0 '"$sp"' 2>/dev/null' || fail "detached process outlived the container"
+    capture "$OSBOX" exec -d d true
+    assert_eq 125 "$STATUS" "exec -d into a stopped container"
+    oc rm d >/dev/null
+    assert_all_gone "$sp"
+    assert_no_leftovers
 }
 
 test_ps_inspect_json_and_prefix_lookup() {
