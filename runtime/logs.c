@@ -37,20 +37,6 @@ struct logger {
     size_t chunk;         /* most text bytes in one record */
 };
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static void log_open(struct logger *g, bool truncate)
 {
     struct stat st;
@@ -78,7 +64,7 @@ static void put_record(struct logger *g, const char *ts, int stream, bool full,
             close(g->fd);
         log_open(g, true);
     }
-    if (g->fd >= 0 && write_all(g->fd, rec, n) == 0)
+    if (g->fd >= 0 && osbox_write_all(g->fd, rec, n) == 0)
         g->size += n;
 }
 

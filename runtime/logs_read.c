@@ -134,23 +134,9 @@ struct out {
     char buf[65536];
 };
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static void out_flush(struct out *o)
 {
-    if (o->len && !o->err && write_all(o->fd[o->cur], o->buf, o->len) < 0)
+    if (o->len && !o->err && osbox_write_all(o->fd[o->cur], o->buf, o->len) < 0)
         o->err = errno ? errno : EIO;
     o->len = 0;
 }
@@ -166,7 +152,7 @@ static void out_put(struct out *o, int stream, const char *p, size_t n)
     if (n > sizeof o->buf - o->len)
         out_flush(o);
     if (n > sizeof o->buf) {
-        if (!o->err && write_all(o->fd[stream], p, n) < 0)
+        if (!o->err && osbox_write_all(o->fd[stream], p, n) < 0)
             o->err = errno ? errno : EIO;
         return;
     }

@@ -139,6 +139,22 @@ second" "$out" "followed stdout"
 err-b" "$(cat "$T/err")" "followed stderr"
 }
 
+# -f follows both streams across rotations of a small log: nothing lost.
+test_logs_follow_across_rotation() {
+    lc_setup
+    local id st=0
+    id=$(rund --log-opt max-size=16k sh -c 'i=0; while [ $i -lt 1000 ]; do
+        if [ $((i % 2)) = 0 ]; then echo "line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; else echo "line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" >&2; fi
+        [ $((i % 50)) = 0 ] && sleep 0.1; i=$((i+1)); done')
+    timeout 30 "$OSBOX" logs -f "$id" >"$T/out" 2>"$T/err" || st=$?
+    assert_eq 0 "$st" "logs -f status"
+    seq 0 2 999 | sed 's/.*/line-&-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx/' >"$T/w1"
+    seq 1 2 999 | sed 's/.*/line-&-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx/' >"$T/w2"
+    cmp "$T/out" "$T/w1" || fail "followed stdout: $(diff "$T/out" "$T/w1" | head -5)"
+    cmp "$T/err" "$T/w2" || fail "followed stderr: $(diff "$T/err" "$T/w2" | head -5)"
+    [ -f "$OSBOX_ROOT/containers/$id/ctr.log.1" ] || fail "the log was never rotated"
+}
+
 # stdout records to stdout, stderr records to stderr, in the written order.
 test_logs_streams_separated_in_order() {
     lc_setup
