@@ -45,27 +45,39 @@ static void log_open(struct logger *g, bool truncate)
     g->size = g->fd >= 0 && fstat(g->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
-/* One record, written whole (one write with O_APPEND): readers never see
- * two records interleaved, and rotation falls between records. */
+/* Records are gathered per chunk read and written with one write
+ * (O_APPEND), so a fast writer costs a syscall per 64 KiB, not per line;
+ * a reader waits for a record's newline, so it never takes half of one. */
+static char pend[256 * 1024];
+static size_t pend_len;
+
+static void flush(struct logger *g)
+{
+    if (pend_len && g->fd >= 0 && osbox_write_all(g->fd, pend, pend_len) == 0)
+        g->size += pend_len;
+    pend_len = 0;
+}
+
+/* Rotation falls between records: a file never holds half of one. */
 static void put_record(struct logger *g, const char *ts, int stream, bool full,
                        const char *text, size_t len)
 {
-    static char rec[LOG_TS_LEN + 16 + LOG_CHUNK_MAX + 2];
-    size_t n;
+    size_t n = LOG_TS_LEN + 10 + len + 1;
 
-    n = (size_t)snprintf(rec, sizeof rec, "%s %s %c ", ts, stream ? "stderr" : "stdout",
-                         full ? 'F' : 'P');
-    memcpy(rec + n, text, len);
-    n += len;
-    rec[n++] = '\n';
-    if (g->size && g->size + n > g->max) {
+    if (g->size + pend_len && g->size + pend_len + n > g->max) {
+        flush(g);
         rename(g->log, g->old);
         if (g->fd >= 0)
             close(g->fd);
         log_open(g, true);
     }
-    if (g->fd >= 0 && osbox_write_all(g->fd, rec, n) == 0)
-        g->size += n;
+    if (pend_len + n > sizeof pend)
+        flush(g);
+    pend_len += (size_t)snprintf(pend + pend_len, sizeof pend - pend_len, "%s %s %c ", ts,
+                                 stream ? "stderr" : "stdout", full ? 'F' : 'P');
+    memcpy(pend + pend_len, text, len);
+    pend_len += len;
+    pend[pend_len++] = '\n';
 }
 
 /* A chunk read from one stream: its lines as F records, the rest as P. */
@@ -87,6 +99,7 @@ static void put_chunk(struct logger *g, int stream, const char *p, size_t n)
         p += len;
         n -= len;
     }
+    flush(g);
 }
 
 void logs_logger_main(int out, int err, const char *id, uint64_t max)
