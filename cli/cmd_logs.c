@@ -47,7 +47,8 @@ static int logs_main(int argc, char **argv)
                    "  -f, --follow       keep printing while the container runs\n"
                    "  -n, --tail N       only the last N lines of both streams (default all)\n"
                    "  -t, --timestamps   prefix each line with the time it was logged\n"
-                   "                     (RFC 3339, UTC, nanoseconds)\n");
+                   "                     (RFC 3339, UTC, nanoseconds; lines logged before\n"
+                   "                     osbox kept the streams apart have none)\n");
             return 0;
         default:
             return cli_failf(OSBOX_EXIT_USAGE, "logs: unknown option or missing value '%s'",

@@ -159,7 +159,8 @@ test_logs_follow_across_rotation() {
 test_logs_streams_separated_in_order() {
     lc_setup
     local id
-    id=$(rund sh -c 'echo o1; sleep 0.1; echo e1 >&2; sleep 0.1; echo o2; sleep 0.1; echo e2 >&2; sleep 0.1; printf o-last')
+    # Two pipes tell only the order of reads: the pauses let the logger read each write alone.
+    id=$(rund sh -c 'echo o1; sleep 0.3; echo e1 >&2; sleep 0.3; echo o2; sleep 0.3; echo e2 >&2; sleep 0.3; printf o-last')
     assert_eq 0 "$(oc wait "$id")" "exit code"
     oc logs "$id" >"$T/out" 2>"$T/err"
     printf 'o1\no2\no-last' >"$T/want-out"
@@ -191,7 +192,7 @@ o-last" "$(oc logs "$id" 2>/dev/null)" "2>/dev/null keeps stdout only"
 test_logs_partial_lines_and_fast_writers() {
     lc_setup
     local id
-    id=$(rund sh -c 'printf "ab"; printf "X" >&2; sleep 0.1; printf "cd\n"; printf "Y\nZ" >&2; sleep 0.1; printf "tail-no-nl"')
+    id=$(rund sh -c 'printf "ab"; printf "X" >&2; sleep 0.1; printf "cd\n"; printf "Y\nZ" >&2; sleep 0.3; printf "tail-no-nl"')
     assert_eq 0 "$(oc wait "$id")" "exit code"
     oc logs "$id" >"$T/out" 2>"$T/err"
     printf 'abcd\ntail-no-nl' >"$T/w1"
