@@ -1,7 +1,8 @@
 /* Unit tests for the lifecycle pieces that need no container: restart
  * policies, container lookup (name, id, unique prefix, ambiguous prefix)
- * on a fake store, the lifecycle file, and the log's --tail arithmetic
- * (runtime/logs.c is compiled in for its static helper). */
+ * on a fake store, the lifecycle file, and `osbox logs` over crafted log
+ * files: streams apart, partial lines, --tail across interleaved streams,
+ * timestamps, and the raw log of before the record format. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,7 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/logs.c"
+#include <fcntl.h>
+
+#include "runtime/lifecycle.h"
+#include "util.h"
 
 static void test_restart_parse(void **state)
 {
@@ -104,19 +108,100 @@ static void test_lookup(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
-static void test_tail(void **state)
+/* Run logs_copy for container id with out and err to two files (or one). */
+static void run_logs(const char *id, long tail, bool ts, bool merged, char *out, char *err_out)
 {
-    const char *s = "a\nb\nc\n";
+    struct logs_opts o = { .tail = tail, .timestamps = ts };
+    struct osbox_err err;
+    char po[] = "/tmp/osbox-unit-lo.XXXXXX", pe[] = "/tmp/osbox-unit-le.XXXXXX";
+    int fo = mkstemp(po), fe = merged ? fo : mkstemp(pe);
+    ssize_t n;
+
+    assert_true(fo >= 0 && fe >= 0);
+    assert_int_equal(logs_copy(id, &o, fo, fe, &err), 0);
+    n = pread(fo, out, 4095, 0);
+    out[n > 0 ? n : 0] = '\0';
+    n = merged ? 0 : pread(fe, err_out, 4095, 0);
+    err_out[n > 0 ? n : 0] = '\0';
+    close(fo);
+    unlink(po);
+    if (!merged) {
+        close(fe);
+        unlink(pe);
+    }
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    assert_int_equal(osbox_write_file(path, text, strlen(text), 0600, NULL), 0);
+}
+
+static void test_logs(void **state)
+{
+    const char *id = "1090000000000000000000000000000000000000000000000000000000000001";
+    char dir[256], out[4096], err[4096], cmd[512];
     (void)state;
 
-    assert_int_equal(tail_start(s, 6, -1), 0);
-    assert_int_equal(tail_start(s, 6, 0), 6);
-    assert_int_equal(tail_start(s, 6, 1), 4);
-    assert_int_equal(tail_start(s, 6, 2), 2);
-    assert_int_equal(tail_start(s, 6, 3), 0);
-    assert_int_equal(tail_start(s, 6, 10), 0);
-    assert_int_equal(tail_start("a\nb", 3, 1), 2); /* no final newline */
-    assert_int_equal(tail_start("", 0, 1), 0);
+    snprintf(root, sizeof root, "/tmp/osbox-unit-lc.XXXXXX");
+    assert_non_null(mkdtemp(root));
+    setenv("OSBOX_ROOT", root, 1);
+    snprintf(dir, sizeof dir, "%s/containers", root);
+    mkdir(dir, 0700);
+    snprintf(dir, sizeof dir, "%s/containers/%s", root, id);
+    mkdir(dir, 0700);
+    /* Lines by where they end: e1, e2, "ab", "x" (unfinished), "c". */
+    put(dir, LOG_FILE ".1", "2026-01-01T00:00:00.000000000Z stdout P a\n"
+                            "2026-01-01T00:00:01.000000000Z stderr F e1\n");
+    put(dir, LOG_FILE, "2026-01-01T00:00:02.000000000Z stderr F e2\n"
+                       "2026-01-01T00:00:03.000000000Z stdout F b\n"
+                       "2026-01-01T00:00:04.000000000Z stderr P x\n"
+                       "2026-01-01T00:00:05.000000000Z stdout F c\n"
+                       "2026-01-01T00:00:06.000000000Z stdout P d"); /* being written: not yet */
+    run_logs(id, -1, false, false, out, err);
+    assert_string_equal(out, "ab\nc\n");
+    assert_string_equal(err, "e1\ne2\nx");
+    run_logs(id, -1, false, true, out, err);
+    assert_string_equal(out, "ae1\ne2\nb\nxc\n");
+    run_logs(id, 0, false, false, out, err);
+    assert_string_equal(out, "");
+    assert_string_equal(err, "");
+    run_logs(id, 1, false, false, out, err);
+    assert_string_equal(out, "c\n");
+    assert_string_equal(err, "");
+    run_logs(id, 2, false, false, out, err);
+    assert_string_equal(out, "c\n");
+    assert_string_equal(err, "x");
+    run_logs(id, 3, false, false, out, err);
+    assert_string_equal(out, "ab\nc\n");
+    assert_string_equal(err, "x");
+    run_logs(id, 4, false, true, out, err); /* "ab" began before e2 */
+    assert_string_equal(out, "ae2\nb\nxc\n");
+    run_logs(id, 5, false, false, out, err);
+    assert_string_equal(err, "e1\ne2\nx");
+    /* -t: one timestamp per line, that of its first record. */
+    run_logs(id, 3, true, true, out, err);
+    assert_string_equal(out, "2026-01-01T00:00:00.000000000Z ab\n"
+                             "2026-01-01T00:00:04.000000000Z x"
+                             "2026-01-01T00:00:05.000000000Z c\n");
+    /* Raw logs of before: first, as stdout, exact, no timestamp. */
+    put(dir, LOG_LEGACY_FILE ".1", "old-1\n");
+    put(dir, LOG_LEGACY_FILE, "old-2\nold-3-");
+    run_logs(id, -1, true, false, out, err);
+    assert_string_equal(out, "old-1\nold-2\nold-3-ab\n" /* a line's timestamp: its first part's */
+                             "2026-01-01T00:00:05.000000000Z c\n");
+    run_logs(id, 6, false, false, out, err);
+    assert_string_equal(out, "old-2\nold-3-ab\nc\n");
+    /* Not a record: kept as a stdout line. */
+    put(dir, LOG_FILE, "garbage line\n");
+    snprintf(cmd, sizeof cmd, "%s/" LOG_FILE ".1", dir);
+    unlink(cmd);
+    run_logs(id, 1, false, false, out, err);
+    assert_string_equal(out, "old-3-garbage line\n"); /* the raw partial line goes on */
+
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    assert_int_equal(system(cmd), 0);
 }
 
 int main(void)
@@ -124,7 +209,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_restart_parse),
         cmocka_unit_test(test_lookup),
-        cmocka_unit_test(test_tail),
+        cmocka_unit_test(test_logs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
