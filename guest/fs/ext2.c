@@ -53,10 +53,13 @@ static int sb_write(void)
     return 0;
 }
 
+static void itable_reset(void);
+
 int ext2_mount(void)
 {
     struct blkdev *d = blk_get(0);
     if (!d) return -ENODEV;
+    itable_reset();
     u8 *tmp = kmalloc(1024);
     if (d->rw(d, 2, tmp, 1024, false)) return -EIO;
     memcpy(&sb, tmp, sizeof sb);
@@ -110,22 +113,61 @@ void iupdate(struct inode *ip)
     brelse(b);
 }
 
+/* In-use inodes are found through a hash on their number (a scan of all
+ * NINODE slots cost ~1500 emulated instructions per lookup); unused slots
+ * wait on a free list. */
+#define IHASH 64
+static struct inode *ihash[IHASH], *ifree_slots;
+
+static struct inode *ihash_find(u32 ino)
+{
+    for (struct inode *ip = ihash[ino % IHASH]; ip; ip = ip->hnext)
+        if (ip->ino == ino) return ip;
+    return NULL;
+}
+
+static void ihash_remove(struct inode *ip)
+{
+    for (struct inode **pp = &ihash[ip->ino % IHASH]; *pp; pp = &(*pp)->hnext)
+        if (*pp == ip) { *pp = ip->hnext; break; }
+}
+
+/* at mount: every slot unused */
+static void itable_reset(void)
+{
+    memset(ihash, 0, sizeof ihash);
+    ifree_slots = NULL;
+    for (int i = NINODE - 1; i >= 0; i--) {
+        inodes[i].refs = 0;
+        inodes[i].hnext = ifree_slots;
+        ifree_slots = &inodes[i];
+    }
+}
+
 struct inode *iget(u32 ino)
 {
-    struct inode *freeslot = NULL;
-    for (int i = 0; i < NINODE; i++) {
-        if (inodes[i].refs && inodes[i].ino == ino) { inodes[i].refs++; return &inodes[i]; }
-        if (!inodes[i].refs && !freeslot) freeslot = &inodes[i];
-    }
-    if (!freeslot) return NULL;
+    struct inode *ip = ihash_find(ino);
+    if (ip) { ip->refs++; return ip; }
+    struct inode *slot = ifree_slots;
+    if (!slot) return NULL;
+    ifree_slots = slot->hnext;
     struct buf *b;
     u32 off;
-    if (inode_loc(ino, &b, &off)) return NULL;
-    memcpy(&freeslot->d, b->data + off, sizeof freeslot->d);
+    if (inode_loc(ino, &b, &off)) { slot->hnext = ifree_slots; ifree_slots = slot; return NULL; }
+    memcpy(&slot->d, b->data + off, sizeof slot->d);
     brelse(b);
-    freeslot->ino = ino;
-    freeslot->refs = 1;
-    return freeslot;
+    /* the read may have slept: someone else may have loaded it meanwhile */
+    if ((ip = ihash_find(ino))) {
+        slot->hnext = ifree_slots;
+        ifree_slots = slot;
+        ip->refs++;
+        return ip;
+    }
+    slot->ino = ino;
+    slot->refs = 1;
+    slot->hnext = ihash[ino % IHASH];
+    ihash[ino % IHASH] = slot;
+    return slot;
 }
 
 struct inode *idup(struct inode *ip) { if (ip) ip->refs++; return ip; }
@@ -364,6 +406,10 @@ void iput(struct inode *ip)
         ifree(ip->ino, dir);
         sb_write();
     }
+    if (ip->refs > 0) return;       /* taken again while the writes above slept */
+    ihash_remove(ip);
+    ip->hnext = ifree_slots;
+    ifree_slots = ip;
 }
 
 /* ---- directories ---- */

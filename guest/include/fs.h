@@ -46,6 +46,7 @@ struct ext2_dinode {
 struct inode {
     u32 ino;
     int refs;
+    struct inode *hnext;        /* in-use: the hash chain; unused: the free list */
     struct ext2_dinode d;
 };
 
