@@ -6,6 +6,15 @@ BENCH_SRC=${BENCH_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 
 bench_note() { echo "bench: $*" >&2; }
 
+# bench_remove_workdir DIR: unmount whatever is still mounted under DIR
+# (deepest first; a killed container can leave its overlay) and remove it.
+bench_remove_workdir() {
+    grep -F " $1" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
+        umount -l "$m" 2>/dev/null
+    done
+    rm -rf --one-file-system "$1"
+}
+
 # bench_deps PKG... : install the Debian packages a benchmark needs (benchmarks
 # only, so they are not in scripts/deps.sh). Returns 1 if some stay missing.
 bench_deps() {

@@ -34,10 +34,7 @@ unset OSBOX_NETWORK OSBOX_SUBNET
 cleanup() {
     [ -n "${srv:-}" ] && kill "$srv" 2>/dev/null
     wait 2>/dev/null
-    grep -F " $work" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
-        umount -l "$m" 2>/dev/null
-    done
-    rm -rf --one-file-system "$work"
+    bench_remove_workdir "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

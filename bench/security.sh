@@ -23,10 +23,7 @@ SYSCALL=$BENCH_SRC/build/workloads/syscall
 work=$(mktemp -d /var/tmp/osbox-bench-security.XXXXXX)
 export OSBOX_ROOT=$work/root OSBOX_RUN=$work/run
 cleanup() {
-    grep -F " $work" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
-        umount -l "$m" 2>/dev/null
-    done
-    rm -rf --one-file-system "$work"
+    bench_remove_workdir "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

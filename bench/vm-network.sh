@@ -96,10 +96,7 @@ cleanup() {
     stop "$cur"; stop "$vm"; stop "$srv"
     "$OSBOX" gc >/dev/null 2>&1          # cgroups of anything that had to be killed
     "$OSBOX" network prune >/dev/null 2>&1
-    grep -F " $work" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
-        umount -l "$m" 2>/dev/null
-    done
-    rm -rf --one-file-system "$work"
+    bench_remove_workdir "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
