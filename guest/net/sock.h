@@ -41,6 +41,18 @@ struct socket {
     struct tcb *tcb;            /* TCP: the connection or the listener */
 };
 
+/* A free port from the ephemeral range 49152-65535, taking turns from
+ * *next; 0 when all are taken. */
+static inline u16 ephemeral_port(u16 *next, bool (*taken)(u16 port))
+{
+    for (int i = 0; i < 16384; i++) {
+        u16 p = (*next)++;
+        if (*next < 49152) *next = 49152;
+        if (!taken(p)) return p;
+    }
+    return 0;
+}
+
 /* how long a blocking call may sleep: sleep_on_timeout's deadline */
 u64 sock_deadline(u64 timeo_ns);
 

@@ -560,16 +560,14 @@ static bool port_in_use(u32 addr, u16 port, bool reuse)
     return false;
 }
 
+static bool port_taken(u16 port) { return port_in_use(0, port, false); }
+
 int tcp_bind(struct socket *s, u32 addr, u16 port)
 {
     if (s->lport) return -EINVAL;
     if (addr && !ip_is_local(addr)) return -EADDRNOTAVAIL;
     if (!port) {
-        for (int i = 0; i < 16384 && !port; i++) {
-            u16 p = next_ephemeral++;
-            if (next_ephemeral < 49152) next_ephemeral = 49152;
-            if (!port_in_use(0, p, false)) port = p;
-        }
+        port = ephemeral_port(&next_ephemeral, port_taken);
         if (!port) return -EADDRINUSE;
     } else if (port_in_use(addr, port, s->reuseaddr)) {
         return -EADDRINUSE;

@@ -20,16 +20,14 @@ static struct socket *find(u32 addr, u16 port)
     return NULL;
 }
 
+static bool port_taken(u16 port) { return find(0, port) != NULL; }
+
 int udp_bind(struct socket *s, u32 addr, u16 port)
 {
     if (s->lport) return -EINVAL;
     if (addr && !ip_is_local(addr)) return -EADDRNOTAVAIL;
     if (!port) {
-        for (int i = 0; i < 16384 && !port; i++) {
-            u16 p = next_ephemeral++;
-            if (next_ephemeral < 49152) next_ephemeral = 49152;
-            if (!find(0, p)) port = p;
-        }
+        port = ephemeral_port(&next_ephemeral, port_taken);
         if (!port) return -EADDRINUSE;
     } else if (find(addr, port)) {
         return -EADDRINUSE;
