@@ -131,3 +131,48 @@ bench_hyperfine() {
 bench_mean() {
     awk -F, -v n="$2" '$1 == n { print $2 }' "$1" 2>/dev/null
 }
+
+# bench_big_oci OCI_DIR MB WORK: an OCI layout at OCI_DIR with four gzip layers
+# of Debian's own files, about MB megabytes unpacked in all, named big:latest;
+# WORK holds temporary tars. Prints the manifest digest (hex).
+bench_pick_dirs() { # SHARE_KB DIR... -> whole directories, biggest first, up to the share
+    local share=$1 sum=0 d kb
+    shift
+    for d in $(du -sk "$@" 2>/dev/null | sort -rn | awk '{print $2}'); do
+        kb=$(du -sk "$d" | cut -f1)
+        [ $((sum + kb)) -gt $((share * 12 / 10)) ] && continue
+        echo "${d#/}"
+        sum=$((sum + kb))
+        [ "$sum" -ge "$share" ] && break
+    done
+}
+bench_big_oci() {
+    local oci=$1 mb=$2 work=$3 share ids= layers= n=0 src paths diff dig cfg man
+    share=$((mb * 1024 / 4))
+    mkdir -p "$oci/blobs/sha256"
+    for src in "/usr/lib/x86_64-linux-gnu/*" "/usr/share/*" "/usr/bin/*" "/usr/lib/gcc/* /usr/include/* /usr/libexec/*"; do
+        n=$((n + 1))
+        # shellcheck disable=SC2086
+        paths=$(bench_pick_dirs "$share" $src)
+        [ -n "$paths" ] || { bench_note "no files for layer $n"; return 1; }
+        # shellcheck disable=SC2086
+        tar -C / --numeric-owner -cf "$work/l$n.tar" $paths 2>/dev/null
+        diff=$(sha256sum "$work/l$n.tar" | cut -d' ' -f1)
+        gzip -1 -c "$work/l$n.tar" > "$work/l$n.tgz"
+        dig=$(sha256sum "$work/l$n.tgz" | cut -d' ' -f1)
+        mv "$work/l$n.tgz" "$oci/blobs/sha256/$dig"
+        ids="$ids${ids:+,}\"sha256:$diff\""
+        layers="$layers${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$dig\",\"size\":$(stat -c %s "$oci/blobs/sha256/$dig")}"
+        rm -f "$work/l$n.tar"
+    done
+    printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":[%s]}}' "$ids" > "$work/c.json"
+    cfg=$(sha256sum "$work/c.json" | cut -d' ' -f1); mv "$work/c.json" "$oci/blobs/sha256/$cfg"
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
+        "$cfg" "$(stat -c %s "$oci/blobs/sha256/$cfg")" "$layers" > "$work/m.json"
+    man=$(sha256sum "$work/m.json" | cut -d' ' -f1)
+    printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"big:latest"}}]}' \
+        "$man" "$(stat -c %s "$work/m.json")" > "$oci/index.json"
+    mv "$work/m.json" "$oci/blobs/sha256/$man"
+    printf '{"imageLayoutVersion":"1.0.0"}' > "$oci/oci-layout"
+    echo "$man"
+}

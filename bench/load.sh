@@ -31,47 +31,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- the image: four layers of Debian files, about MB megabytes in all ----
-# Whole directories, biggest first, until each layer reaches its share.
-pick() { # SHARE_KB DIR... -> paths (relative to /) on stdout
-    local share=$1 sum=0 d kb
-    shift
-    for d in $(du -sk "$@" 2>/dev/null | sort -rn | awk '{print $2}'); do
-        kb=$(du -sk "$d" | cut -f1)
-        [ $((sum + kb)) -gt $((share * 12 / 10)) ] && continue
-        echo "${d#/}"
-        sum=$((sum + kb))
-        [ "$sum" -ge "$share" ] && break
-    done
-}
-share=$((MB * 1024 / 4))
 oci=$work/big.oci
-mkdir -p "$oci/blobs/sha256"
-ids= layers=
-n=0
-for src in "/usr/lib/x86_64-linux-gnu/*" "/usr/share/*" "/usr/bin/*" "/usr/lib/gcc/* /usr/include/* /usr/libexec/*"; do
-    n=$((n + 1))
-    # shellcheck disable=SC2086
-    paths=$(pick "$share" $src)
-    [ -n "$paths" ] || { bench_note "no files for layer $n"; exit 0; }
-    # shellcheck disable=SC2086
-    tar -C / --numeric-owner -cf "$work/l$n.tar" $paths 2>/dev/null
-    diff=$(sha256sum "$work/l$n.tar" | cut -d' ' -f1)
-    gzip -1 -c "$work/l$n.tar" > "$work/l$n.tgz"
-    dig=$(sha256sum "$work/l$n.tgz" | cut -d' ' -f1)
-    mv "$work/l$n.tgz" "$oci/blobs/sha256/$dig"
-    ids="$ids${ids:+,}\"sha256:$diff\""
-    layers="$layers${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$dig\",\"size\":$(stat -c %s "$oci/blobs/sha256/$dig")}"
-    rm -f "$work/l$n.tar"
-done
-printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":[%s]}}' "$ids" > "$work/c.json"
-cfg=$(sha256sum "$work/c.json" | cut -d' ' -f1); mv "$work/c.json" "$oci/blobs/sha256/$cfg"
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
-    "$cfg" "$(stat -c %s "$oci/blobs/sha256/$cfg")" "$layers" > "$work/m.json"
-man=$(sha256sum "$work/m.json" | cut -d' ' -f1)
-printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"big:latest"}}]}' \
-    "$man" "$(stat -c %s "$work/m.json")" > "$oci/index.json"
-mv "$work/m.json" "$oci/blobs/sha256/$man"
-printf '{"imageLayoutVersion":"1.0.0"}' > "$oci/oci-layout"
+man=$(bench_big_oci "$oci" "$MB" "$work") || { bench_note "could not build the image"; exit 0; }
 unpacked=$(for f in "$oci"/blobs/sha256/*; do gzip -dc "$f" 2>/dev/null | wc -c; done | awk '{s+=$1} END {printf "%.0f", s/1048576}')
 blobs=$(du -sm "$oci/blobs" | cut -f1)
 echo "image: 4 gzip layers, $unpacked MB unpacked, $blobs MB of blobs ($work)"

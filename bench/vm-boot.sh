@@ -11,12 +11,20 @@
 #      < 5 MiB; osbox's target is < 2 MiB);
 #   4. virtio-blk sequential read: the test guest reads 64 MiB in 64 KiB
 #      requests (run time minus an idle boot) against dd on the host, both
-#      from the page cache.
+#      from the page cache;
+#   5. a stock Linux guest: the installed Debian kernel (bzImage) and the
+#      initramfs of tests/kvm/linux/ (busybox + virtio modules), process
+#      start to its /init's first line and to the line it prints just
+#      before it runs the command, under osbox (Linux boot protocol, ACPI)
+#      and QEMU -M microvm with the same kernel, initrd and command line;
+#      target: osbox <= 0.5x QEMU to init. kvm-pvm cannot run Linux, so
+#      there this part alone runs inside the nested-KVM harness.
 #
 # osbox's VMs run with --net none, as QEMU's with -nic none.
 # Without /dev/kvm it re-runs itself inside the nested-KVM harness. Never
 # fails: what cannot be measured is said and skipped.
-#   BENCH_RUNS=20 BENCH_WARMUP=3
+#   BENCH_RUNS=20 BENCH_WARMUP=3 BENCH_LINUX_RUNS=3
+#   BENCH_PARTS=12345 (the parts to run)
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -27,7 +35,7 @@ cd "$src" || exit 0
 if ! [ -w /dev/kvm ]; then
     if [ -z "${OSBOX_HARNESS:-}" ] && [ -x tests/kvm/run-in-kvm-vm.sh ]; then
         bench_note "no /dev/kvm: running inside the nested-KVM harness (software-emulated; expect large numbers)"
-        HARNESS_ENV="BENCH_RUNS BENCH_WARMUP" tests/kvm/run-in-kvm-vm.sh bench/vm-boot.sh
+        HARNESS_ENV="BENCH_RUNS BENCH_WARMUP BENCH_LINUX_RUNS BENCH_PARTS" tests/kvm/run-in-kvm-vm.sh bench/vm-boot.sh
         exit 0
     fi
     bench_note "no /dev/kvm: nothing measured"
@@ -38,6 +46,8 @@ OSBOX=$src/build/osbox
 GUEST=$src/build/tests/kvm/guest-pvh.elf
 IMG=$src/build/images/guest.img
 RUNS=${BENCH_RUNS:-20}
+PARTS=${BENCH_PARTS:-12345}
+part() { case $PARTS in *"$1"*) return 0 ;; esac; return 1; }
 WARMUP=${BENCH_WARMUP:-3}
 [ -x "$OSBOX" ] && [ -f "$GUEST" ] || { bench_note "build first: make && make test-progs"; exit 0; }
 bench_deps hyperfine qemu-system-x86 || true
@@ -50,7 +60,9 @@ QEMU=(qemu-system-x86_64 -M microvm -accel kvm -m 64M -no-user-config -display n
       -global virtio-mmio.force-legacy=false)
 
 echo "== 1. trivial PVH kernel, start to exit (mean of $RUNS runs)"
-if command -v hyperfine >/dev/null; then
+if ! part 1; then
+    echo "(skipped)"
+elif command -v hyperfine >/dev/null; then
     hyperfine -N -i --style basic --warmup "$WARMUP" --runs "$RUNS" --export-csv "$work/trivial.csv" \
         -n osbox "$OSBOX vm boot --net none --mem 64M --kernel $GUEST --cmdline mode=hello" \
         -n qemu-microvm "${QEMU[*]} -serial null -kernel $GUEST -append mode=hello" >"$work/trivial.log" 2>&1 ||
@@ -94,7 +106,9 @@ PY
 }
 
 echo "== 2. osbox guest kernel, start to its init banner (median of 5 runs)"
-if [ -f "$IMG" ]; then
+if ! part 2; then
+    echo "(skipped)"
+elif [ -f "$IMG" ]; then
     for who in osbox qemu; do
         times=()
         for _ in 1 2 3 4 5; do
@@ -121,6 +135,7 @@ else
 fi
 
 echo "== 3. monitor memory while the guest idles (RSS minus guest RAM)"
+if part 3; then
 # rss_outside_ram PID MEM_KIB : KiB of RSS outside mappings at least as large as guest RAM.
 rss_outside_ram() {
     python3 - "$@" <<'PY'
@@ -161,8 +176,12 @@ pid=$!
 sleep 1
 [ -d /proc/$pid ] && echo "qemu microvm $(rss_outside_ram $pid 65536)"
 kill $pid 2>/dev/null; wait $pid 2>/dev/null
+else
+    echo "(skipped)"
+fi
 
 echo "== 4. virtio-blk sequential read, 64 MiB from the page cache (median of 5)"
+if part 4; then
 head -c 64M /dev/urandom >"$work/data.img"
 cat "$work/data.img" >/dev/null
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
@@ -173,4 +192,88 @@ host=$(for _ in 1 2 3 4 5; do run_s dd if="$work/data.img" of=/dev/null bs=64k; 
 awk -v b="$base" -v r="$read" -v h="$host" 'BEGIN {
     g = r - b; if (g <= 0) g = 1e-6
     printf "guest %.0f MB/s   host dd %.0f MB/s   ratio %.2f\n", 64 * 1.048576 / g, 64 * 1.048576 / h, h / g }'
+else
+    echo "(skipped)"
+fi
+
+echo "== 5. stock Linux guest (Debian's bzImage + initramfs): start to /init, to the command (median of ${BENCH_LINUX_RUNS:-3})"
+linux_part() {
+    local kernel kver initrd runs=${BENCH_LINUX_RUNS:-3} cmdline
+    kernel=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V -r | head -n 1)
+    [ -n "$kernel" ] || { bench_note "no /boot/vmlinuz-*: part 5 skipped"; return; }
+    kver=${kernel#/boot/vmlinuz-}
+    initrd=$src/build/tests/kvm/linux/bench-initramfs-$kver.cpio
+    if [ -z "${OSBOX_HARNESS:-}" ]; then
+        mkdir -p "${initrd%/*}"
+        tests/kvm/linux/build-initramfs.sh "$kver" "$initrd" || { bench_note "initramfs: part 5 skipped"; return; }
+        if [ -e /sys/module/kvm_pvm ]; then
+            bench_note "kvm-pvm cannot run Linux guests: part 5 runs inside the nested-KVM harness"
+            HARNESS_ENV="BENCH_LINUX_RUNS" BENCH_PARTS=5 HARNESS_TIMEOUT=${HARNESS_TIMEOUT:-1500} \
+                tests/kvm/run-in-kvm-vm.sh bench/vm-boot.sh |
+                sed -u -n '/^== 5/,$p' | sed -u 1d
+            return
+        fi
+    fi
+    [ -s "$initrd" ] || { bench_note "no initramfs $initrd: part 5 skipped"; return; }
+    cmdline='console=ttyS0 quiet panic=-1 reboot=k -- "true"'
+    for who in osbox qemu; do
+        local t_init=() t_cmd=() line
+        for _ in $(seq "$runs"); do
+            if [ $who = osbox ]; then
+                line=$(time_to2 "osbox-linux-init: start" "osbox-linux-init: up" "$OSBOX" vm boot \
+                    --net none --mem 256M --kernel "$kernel" --initrd "$initrd" --cmdline "$cmdline")
+            else
+                line=$(time_to2 "osbox-linux-init: start" "osbox-linux-init: up" "${QEMU[@]/64M/256M}" \
+                    -serial stdio -kernel "$kernel" -initrd "$initrd" -append "$cmdline")
+            fi
+            [ -n "$line" ] || continue
+            t_init+=("${line% *}")
+            t_cmd+=("${line#* }")
+        done
+        if [ ${#t_init[@]} -gt 0 ]; then
+            printf '%s %s\n' "$(printf '%s\n' "${t_init[@]}" | median)" "$(printf '%s\n' "${t_cmd[@]}" | median)" >"$work/linux-$who"
+            awk -v w=$who -v n=${#t_init[@]} '{ printf "%-6s to /init %.0f ms, to the command %.0f ms (%d runs)\n", w, $1 * 1e3, $2 * 1e3, n }' "$work/linux-$who"
+        else
+            echo "$who: the Linux guest never reached /init"
+        fi
+    done
+    if [ -s "$work/linux-osbox" ] && [ -s "$work/linux-qemu" ]; then
+        paste -d' ' "$work/linux-osbox" "$work/linux-qemu" | awk '{ printf "ratio osbox/qemu: to /init %.2f (target <= 0.5), to the command %.2f\n", $1 / $3, $2 / $4 }'
+    fi
+}
+# time_to2 PAT1 PAT2 CMD...: "T1 T2", seconds from start until each pattern
+# appears in the output (then the process group is killed); empty if PAT2
+# never does within 300 s.
+time_to2() {
+    python3 - "$@" <<'PY'
+import os, re, select, signal, subprocess, sys, time
+p1, p2 = re.compile(sys.argv[1].encode()), re.compile(sys.argv[2].encode())
+t0 = time.monotonic()
+p = subprocess.Popen(sys.argv[3:], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                     stderr=subprocess.STDOUT, start_new_session=True)
+buf, t1, t2 = b"", None, None
+while time.monotonic() - t0 < 300:
+    # A guest that stalls silently must not block the read past the limit.
+    if not select.select([p.stdout], [], [], 1)[0]:
+        continue
+    chunk = p.stdout.read1(4096)
+    if not chunk:
+        break
+    buf += chunk
+    if t1 is None and p1.search(buf):
+        t1 = time.monotonic() - t0
+    if p2.search(buf):
+        t2 = time.monotonic() - t0
+        break
+try:
+    os.killpg(p.pid, signal.SIGKILL)
+except ProcessLookupError:
+    pass
+p.wait()
+if t1 is not None and t2 is not None:
+    print("%.4f %.4f" % (t1, t2))
+PY
+}
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+if part 5; then linux_part; else echo "(skipped)"; fi
 exit 0

@@ -34,4 +34,10 @@ bool cli_wants_help(int argc, char **argv);
 
 extern const char *cli_program_name; /* "osbox" or "osbox-oci" */
 
+/* Run op on each container named in argv[first..] (cli/container_each.c),
+ * holding its lock if lock; prints each name done (except for "wait");
+ * returns the exit status of the last failure, 0 if none. */
+typedef int (*container_op)(const char *id, const void *arg, struct osbox_err *err);
+int cli_for_each_container(int argc, char **argv, int first, container_op op, const void *arg, bool lock);
+
 #endif

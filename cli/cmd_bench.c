@@ -1,11 +1,11 @@
 /* osbox bench: run the workloads on the host, in a container and in a VM
- * (`osbox vm run`), several times each, and compare. */
+ * (`osbox vm run`), several times each, and compare (bench/lib/). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench.h"
+#include "bench/lib/bench.h"
 #include "cli.h"
 #include "util.h"
 
@@ -129,16 +129,44 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
     return 0;
 }
 
+static void progress(const char *workload, enum bench_mode m, int run, int runs, void *ctx)
+{
+    if (!*(const bool *)ctx)
+        fprintf(stderr, "bench: %s, %s, run %d/%d\n", workload, bench_mode_names[m], run, runs);
+}
+
+static void failed(const struct osbox_err *err, void *ctx)
+{
+    (void)ctx;
+    cli_fail(err);
+}
+
+/* The table on stdout, the files asked for; the exit status. */
+static int report(const struct bench_opts *o, const struct bench_results *res)
+{
+    struct osbox_err err = { 0 };
+
+    bench_print_table(stdout, res);
+    if (o->json && bench_write_json(o->json, res, &err) < 0) {
+        osbox_error_prefix(&err, "bench: --json");
+        return cli_fail(&err);
+    }
+    if (o->html && bench_write_html(o->html, res, &err) < 0) {
+        osbox_error_prefix(&err, "bench: --html");
+        return cli_fail(&err);
+    }
+    if (res->failures)
+        return cli_failf(OSBOX_EXIT_FAILED, "bench: %d invocation%s failed", res->failures,
+                         res->failures == 1 ? "" : "s");
+    return 0;
+}
+
 static int bench_main(int argc, char **argv)
 {
     struct bench_opts o = { 0 };
     struct bench_results res = { 0 };
     struct osbox_err err = { 0 };
-    char **names = NULL, ***args = NULL, ***vm_args = NULL, *wl_dir = NULL, *tmpdir = NULL,
-         *rootfs = NULL;
-    struct bench_vm_env vm = { 0 };
-    size_t n_wl = 0;
-    int rc = 0;
+    int rc;
 
     if (cli_wants_help(argc, argv)) {
         usage(stdout);
@@ -146,115 +174,12 @@ static int bench_main(int argc, char **argv)
     }
     if ((rc = parse_opts(argc, argv, &o)))
         return rc < 0 ? 0 : rc;
-    if (o.modes[BENCH_VM] && bench_vm_detect(o.image, &vm, &err) < 0)
-        return cli_fail(&err);
-    wl_dir = o.wl_dir ? osbox_xstrdup(o.wl_dir) : bench_default_workload_dir();
-    o.wl_dir = wl_dir;
-
-    n_wl = optind < argc ? (size_t)(argc - optind) : bench_n_workloads();
-    names = osbox_xcalloc(n_wl + 1, sizeof *names);
-    args = osbox_xcalloc(n_wl + 1, sizeof *args);
-    vm_args = osbox_xcalloc(n_wl + 1, sizeof *vm_args);
-    for (size_t i = 0; i < n_wl; i++) {
-        const char *spec = optind < argc ? argv[optind + (int)i] : bench_workload_name(i);
-        if (bench_parse_workload(spec, wl_dir, &names[i], &args[i], &err) < 0) {
-            rc = cli_fail(&err);
-            goto out;
-        }
-        if (vm.slow && !strchr(spec, ':'))
-            vm_args[i] = bench_small_args(names[i]);
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(names[j], names[i])) { /* rows are keyed by workload and metric */
-                rc = cli_failf(OSBOX_EXIT_USAGE, "bench: workload '%s' given twice", names[i]);
-                goto out;
-            }
-    }
-
-    memcpy(res.modes, o.modes, sizeof res.modes);
-    res.runs = (int)o.runs;
-    osbox_strv_push(&res.notes, "Start-up: wall clock from osbox launching the program to the "
-                                "workload's first instruction (a constructor reads the clock).");
-    if (o.modes[BENCH_VM]) {
-        osbox_strv_push(&res.notes, "VM: `osbox vm run` of the image (a private copy of its "
-                                    "ext2 disk, the osbox guest kernel); memory is the monitor's "
-                                    "RSS, guest pages it touched included. The guest's "
-                                    "CLOCK_REALTIME comes from KVM's pvclock, in step with the "
-                                    "host's.");
-        if (vm.note) {
-            char *n = osbox_strdup_printf("VM mode: %s", vm.note);
-            osbox_strv_push(&res.notes, n);
-            free(n);
-            res.vm_note = osbox_xstrdup(vm.note);
-        }
-    }
-    osbox_strv_push(&res.notes, "Memory: peak RSS summed over the launched process tree, "
-                                "sampled every 10 ms (a page shared by several processes counts in each).");
-    if (o.modes[BENCH_CONTAINER]) {
-        if (!o.image && bench_make_rootfs(wl_dir, &tmpdir, &rootfs, &err) < 0) {
-            rc = cli_fail(&err);
-            goto out;
-        }
-        osbox_strv_push(&res.notes, o.image ? "Container: `osbox run --rm` of the given image."
-                                            : "Container: `osbox run --rm --rootfs` of a "
-                                              "directory holding only the static workloads.");
-    }
-
-    struct bench_launch launch = { .wl_dir = wl_dir, .rootfs = rootfs, .image = o.image,
-                                   .image_dir = o.image_dir, .vm_image = o.image,
-                                   .harness = vm.harness, .harness_oci = vm.harness_oci };
-    /* Modes interleaved run by run, so drift on a busy machine hits all alike. */
-    for (size_t i = 0; i < n_wl; i++) {
-        bool failed[BENCH_NMODES] = { false }; /* a failure is not retried in that mode */
-        for (int run = 0; run < o.runs; run++) {
-            for (int m = 0; m < BENCH_NMODES; m++) {
-                struct bench_invocation inv = { .workload = names[i], .mode = (enum bench_mode)m,
-                                                .timeout_s = (int)o.timeout };
-                if (!o.modes[m] || failed[m])
-                    continue;
-                if (!o.quiet)
-                    fprintf(stderr, "bench: %s, %s, run %d/%lld\n", names[i],
-                            bench_mode_names[m], run + 1, o.runs);
-                inv.startup_from_output = m == BENCH_VM && vm.harness;
-                inv.argv = bench_mode_argv((enum bench_mode)m, &launch, names[i],
-                                           m == BENCH_VM && vm_args[i] ? vm_args[i] : args[i]);
-                osbox_err_clear(&err);
-                if (bench_exec(&inv, &res, &err) < 0) {
-                    res.failures++;
-                    failed[m] = true;
-                    cli_fail(&err);
-                }
-                osbox_strv_free(inv.argv);
-            }
-        }
-    }
-
-    bench_print_table(stdout, &res);
-    if (o.json && bench_write_json(o.json, &res, &err) < 0) {
-        osbox_error_prefix(&err, "bench: --json");
-        rc = cli_fail(&err);
-    }
-    if (!rc && o.html && bench_write_html(o.html, &res, &err) < 0) {
-        osbox_error_prefix(&err, "bench: --html");
-        rc = cli_fail(&err);
-    }
-    if (!rc && res.failures)
-        rc = cli_failf(OSBOX_EXIT_FAILED, "bench: %d invocation%s failed", res.failures,
-                       res.failures == 1 ? "" : "s");
-out:
-    if (tmpdir)
-        osbox_rm_rf(tmpdir, &(struct osbox_err){ 0 });
-    for (size_t i = 0; i < n_wl; i++) {
-        free(names[i]);
-        osbox_strv_free(args[i]);
-        osbox_strv_free(vm_args[i]);
-    }
-    free(vm_args);
-    bench_vm_env_free(&vm);
-    free(names);
-    free(args);
-    free(tmpdir);
-    free(rootfs);
-    free(wl_dir);
+    struct bench_config cfg = { .runs = (int)o.runs, .timeout_s = (int)o.timeout,
+                                .workloads = optind < argc ? argv + optind : NULL,
+                                .wl_dir = o.wl_dir, .image = o.image, .image_dir = o.image_dir,
+                                .progress = progress, .failed = failed, .ctx = &o.quiet };
+    memcpy(cfg.modes, o.modes, sizeof cfg.modes);
+    rc = bench_run(&cfg, &res, &err) < 0 ? cli_fail(&err) : report(&o, &res);
     bench_results_free(&res);
     return rc;
 }

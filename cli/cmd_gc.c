@@ -3,7 +3,7 @@
 
 #include "cli.h"
 #include "images/images.h"
-#include "runtime/runtime.h"
+#include "runtime/core/runtime.h"
 
 static int gc_main(int argc, char **argv)
 {
@@ -27,7 +27,7 @@ static int gc_main(int argc, char **argv)
         return cli_fail(&err);
     printf("gc: cleaned up %d container%s\n", n, n == 1 ? "" : "s");
     /* After the containers: a layer only a dead container held is free now. */
-    if (images_gc(&st, &err) < 0)
+    if (images_gc(runtime_images_in_use, &st, &err) < 0)
         return cli_fail(&err);
     printf("gc: removed %lu unfinished import%s, %lu unused blob%s, %lu unused layer%s\n",
            st.temp, st.temp == 1 ? "" : "s", st.blobs, st.blobs == 1 ? "" : "s", st.layers,

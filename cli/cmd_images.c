@@ -20,6 +20,30 @@ static void human_size(long long n, char *buf, size_t len)
     snprintf(buf, len, u ? "%.1f%s" : "%.0f%s", v, units[u]);
 }
 
+static void print_table(json_t *list, bool quiet)
+{
+    json_t *row;
+    size_t i;
+
+    if (!quiet)
+        printf("%-30s %-15s %-14s %-22s %s\n", "NAME", "TAG", "IMAGE ID", "CREATED", "SIZE");
+    json_array_foreach(list, i, row) {
+        const char *id = json_string_value(json_object_get(row, "id"));
+        const char *created = json_string_value(json_object_get(row, "created"));
+        char size[32], short_id[13];
+
+        snprintf(short_id, sizeof short_id, "%s", id ? id + 7 : "?");
+        if (quiet) {
+            puts(short_id);
+            continue;
+        }
+        human_size(json_integer_value(json_object_get(row, "size")), size, sizeof size);
+        printf("%-30s %-15s %-14s %-22s %s\n", json_string_value(json_object_get(row, "name")),
+               json_string_value(json_object_get(row, "tag")), short_id,
+               created ? created : "-", id ? size : "(broken)");
+    }
+}
+
 static int images_main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -31,8 +55,7 @@ static int images_main(int argc, char **argv)
     const char *format = "table";
     bool quiet = false;
     struct osbox_err err;
-    json_t *list, *row;
-    size_t i;
+    json_t *list;
     int c;
 
     osbox_err_clear(&err);
@@ -63,23 +86,7 @@ static int images_main(int argc, char **argv)
         json_decref(list);
         return 0;
     }
-    if (!quiet)
-        printf("%-30s %-15s %-14s %-22s %s\n", "NAME", "TAG", "IMAGE ID", "CREATED", "SIZE");
-    json_array_foreach(list, i, row) {
-        const char *id = json_string_value(json_object_get(row, "id"));
-        const char *created = json_string_value(json_object_get(row, "created"));
-        char size[32], short_id[13];
-
-        snprintf(short_id, sizeof short_id, "%s", id ? id + 7 : "?");
-        if (quiet) {
-            puts(short_id);
-            continue;
-        }
-        human_size(json_integer_value(json_object_get(row, "size")), size, sizeof size);
-        printf("%-30s %-15s %-14s %-22s %s\n", json_string_value(json_object_get(row, "name")),
-               json_string_value(json_object_get(row, "tag")), short_id,
-               created ? created : "-", id ? size : "(broken)");
-    }
+    print_table(list, quiet);
     json_decref(list);
     return 0;
 }

@@ -8,7 +8,7 @@
 
 #include "cli.h"
 #include "images/images.h"
-#include "runtime/lifecycle.h"
+#include "runtime/lifecycle/lifecycle.h"
 
 struct inspector {
     const char *type;

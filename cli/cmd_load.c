@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cli/rootless.h"
+#include "runtime/userns/userns.h"
 #include "images/images.h"
 #include "progress.h"
 #include "util.h"
@@ -65,6 +65,8 @@ static int load_main(int argc, char **argv)
     bool rootless;
     if (rootless_enter(&rootless, &err) < 0)
         return cli_fail(&err);
+    if (rootless_note())
+        fprintf(stderr, "osbox: note: %s\n", rootless_note());
     cli_progress_install(quiet);
     if (file && !strcmp(file, "-"))
         file = "/dev/stdin";

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "runtime/lifecycle.h"
+#include "runtime/lifecycle/lifecycle.h"
 #include "util.h"
 
 static int logs_main(int argc, char **argv)

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "runtime/runtime.h"
+#include "runtime/core/runtime.h"
 
 static void usage(FILE *out)
 {

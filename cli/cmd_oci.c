@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "cli/oci.h"
@@ -18,14 +17,11 @@ struct oci_globals oci_g;
 static void log_line(const char *level, const char *msg)
 {
     FILE *f;
-    char ts[64];
-    time_t now = time(NULL);
-    struct tm tm;
+    char ts[OSBOX_RFC3339_LEN + 1];
 
     if (!oci_g.log || !(f = fopen(oci_g.log, "ae")))
         return;
-    gmtime_r(&now, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    osbox_rfc3339_now(ts);
     if (oci_g.log_json) {
         json_t *o = json_pack("{s:s, s:s, s:s}", "level", level, "msg", msg, "time", ts);
         char *s = json_dumps(o, JSON_COMPACT);
@@ -70,6 +66,13 @@ void oci_warn(const char *fmt, ...)
     log_line("warning", msg);
 }
 
+void oci_warn_all(char **warnings)
+{
+    for (size_t i = 0; warnings && warnings[i]; i++)
+        oci_warn("%s", warnings[i]);
+    osbox_strv_free(warnings);
+}
+
 static const struct {
     const char *name;
     int (*main)(int, char **);
@@ -86,6 +89,9 @@ static const struct {
     { "list", oci_list_main, "list containers" },
     { "features", oci_features_main, "print what this runtime supports as JSON" },
     { "spec", oci_spec_main, "write a default config.json" },
+    { "pause", oci_pause_main, "freeze every process of the container" },
+    { "resume", oci_pause_main, "thaw a paused container" },
+    { "update", oci_update_main, "new limits from --resources FILE|- (linux.resources)" },
 };
 
 static void usage(FILE *out)
@@ -172,7 +178,7 @@ static int oci_main(int argc, char **argv)
         if (!strcmp(argv[i], verbs[k].name))
             return verbs[k].main(argc - i, argv + i);
     /* runc verbs engines may try: a clear "not supported", not "unknown". */
-    static const char *const unsupported[] = { "pause", "resume", "update", "events",
+    static const char *const unsupported[] = { "events",
                                                "checkpoint", "restore", NULL };
     for (int k = 0; unsupported[k]; k++)
         if (!strcmp(argv[i], unsupported[k]))

@@ -1,5 +1,4 @@
 /* osbox ps: the containers of this store, a table or JSON. */
-#include <dirent.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -7,56 +6,16 @@
 #include <string.h>
 
 #include "cli.h"
-#include "runtime/lifecycle.h"
+#include "runtime/lifecycle/lifecycle.h"
 #include "util.h"
-
-static int by_created_desc(const void *a, const void *b)
-{
-    const char *ca = json_string_value(json_object_get(*(json_t *const *)a, "created"));
-    const char *cb = json_string_value(json_object_get(*(json_t *const *)b, "created"));
-    return strcmp(cb ? cb : "", ca ? ca : "");
-}
-
-/* Every container, newest first. */
-static json_t *list_containers(bool all)
-{
-    _cleanup_free_ char *parent = osbox_strdup_printf("%s/containers", osbox_root_dir());
-    json_t *arr = json_array(), **v = NULL;
-    size_t n = 0;
-    DIR *d = opendir(parent);
-    struct dirent *e;
-
-    while (d && (e = readdir(d))) {
-        if (strlen(e->d_name) != 64)
-            continue;
-        json_t *o = container_summary_json(e->d_name);
-        if (!o)
-            continue;
-        const char *st = json_string_value(json_object_get(o, "status"));
-        if (!all && strcmp(st, "running") && strcmp(st, "restarting")) {
-            json_decref(o);
-            continue;
-        }
-        v = realloc(v, (n + 1) * sizeof *v);
-        v[n++] = o;
-    }
-    if (d)
-        closedir(d);
-    if (n)
-        qsort(v, n, sizeof *v, by_created_desc);
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, v[i]);
-    free(v);
-    return arr;
-}
 
 static void print_table(json_t *arr)
 {
     size_t i;
     json_t *o;
 
-    printf("%-12s  %-16s  %-24s  %-19s  %-16s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND",
-           "CREATED", "STATUS", "NAMES");
+    printf("%-12s  %-16s  %-24s  %-19s  %-16s  %-20s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND",
+           "CREATED", "STATUS", "PORTS", "NAMES");
     json_array_foreach(arr, i, o) {
         char cmd[25] = "", status[32], created[20] = "";
         size_t k;
@@ -69,49 +28,65 @@ static void print_table(json_t *arr)
         }
         if (!strcmp(st, "running"))
             snprintf(status, sizeof status, "Up");
+        else if (!strcmp(st, "paused"))
+            snprintf(status, sizeof status, "Up (Paused)");
         else
             snprintf(status, sizeof status, "%s (%d)", st,
                      (int)json_integer_value(json_object_get(o, "exit_code")));
         if (cr)
             snprintf(created, sizeof created, "%.19s", cr);
-        printf("%-12.12s  %-16.16s  %-24s  %-19s  %-16s  %s\n",
+        printf("%-12.12s  %-16.16s  %-24s  %-19s  %-16s  %-20s  %s\n",
                json_string_value(json_object_get(o, "id")),
                json_string_value(json_object_get(o, "image")) ?: "", cmd, created, status,
+               json_string_value(json_object_get(o, "ports")) ?: "",
                json_string_value(json_object_get(o, "name")));
     }
 }
+
+static const char ps_usage[] =
+    "Usage: osbox ps [-a] [-q] [--filter K=V]... [--format table|json]\n\n"
+    "List containers: running ones (and paused, restarting), with -a also stopped ones.\n"
+    "  -a, --all          include stopped containers\n"
+    "  -q, --quiet        print only full ids\n"
+    "  -f, --filter K=V   label=KEY[=VALUE], status=running|exited|..., name=PART,\n"
+    "                     id=PREFIX (several of a key: any; of different keys: all)\n"
+    "      --format json  a JSON array (id, name, image, command, created,\n"
+    "                     status, exit_code, pid)\n";
 
 static int ps_main(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "all", no_argument, NULL, 'a' },
         { "quiet", no_argument, NULL, 'q' },
-        { "format", required_argument, NULL, 'f' },
+        { "format", required_argument, NULL, 'J' },
+        { "filter", required_argument, NULL, 'f' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
     bool all = false, quiet = false, json = false;
+    char **filters = NULL; /* freed at exit: a CLI process */
     json_t *arr;
     int c;
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+aqh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+aqf:h", opts, NULL)) != -1) {
         switch (c) {
         case 'a': all = true; break;
         case 'q': quiet = true; break;
         case 'f':
+            if (!container_filter_valid(optarg))
+                return cli_failf(OSBOX_EXIT_USAGE, "ps: --filter '%s': expected label=K[=V], "
+                                 "status=S, name=NAME or id=ID", optarg);
+            osbox_strv_push(&filters, optarg);
+            break;
+        case 'J':
             if (strcmp(optarg, "json") && strcmp(optarg, "table"))
                 return cli_failf(OSBOX_EXIT_USAGE, "ps: --format is json or table, not '%s'", optarg);
             json = !strcmp(optarg, "json");
             break;
         case 'h':
-            printf("Usage: osbox ps [-a] [-q] [--format table|json]\n\n"
-                   "List containers: running ones (and restarting), with -a also stopped ones.\n"
-                   "  -a, --all          include stopped containers\n"
-                   "  -q, --quiet        print only full ids\n"
-                   "      --format json  a JSON array (id, name, image, command, created,\n"
-                   "                     status, exit_code, pid)\n");
+            fputs(ps_usage, stdout);
             return 0;
         default:
             return cli_failf(OSBOX_EXIT_USAGE, "ps: unknown option '%s'", argv[optind - 1]);
@@ -119,7 +94,7 @@ static int ps_main(int argc, char **argv)
     }
     if (optind < argc)
         return cli_failf(OSBOX_EXIT_USAGE, "ps: unexpected argument '%s'", argv[optind]);
-    arr = list_containers(all);
+    arr = container_list_filtered_json(all, filters);
     if (json) {
         char *s = json_dumps(arr, JSON_INDENT(2));
         puts(s);
@@ -133,6 +108,7 @@ static int ps_main(int argc, char **argv)
         print_table(arr);
     }
     json_decref(arr);
+    osbox_strv_free(filters);
     return 0;
 }
 

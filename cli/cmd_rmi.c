@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "images/images.h"
+#include "runtime/core/runtime.h"
 #include "util.h"
 
 static int rmi_main(int argc, char **argv)
@@ -37,7 +38,7 @@ static int rmi_main(int argc, char **argv)
         char **untagged = NULL, *deleted = NULL;
 
         osbox_err_clear(&err);
-        if (images_remove(argv[optind], force, &untagged, &deleted, &err) < 0) {
+        if (images_remove(argv[optind], force, runtime_images_in_use, &untagged, &deleted, &err) < 0) {
             status = cli_fail(&err);
             continue;
         }

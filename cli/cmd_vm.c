@@ -7,10 +7,7 @@
 
 #include "cli.h"
 #include "util.h"
-#include "vm_console.h"
-#include "vm_net.h"
 #include "vm_run.h"
-#include "vmm/vmm.h"
 
 #define GUEST_KERNEL_PATH "/boot/osbox-kernel"
 
@@ -34,35 +31,64 @@ static const char vm_usage[] =
     "  -p, --publish [HOSTIP:]HOSTPORT:GUESTPORT[/tcp|/udp]\n"
     "                    publish a guest port on the host (bridge; repeatable)\n"
     "  --cmdline STR     kernel command line (default 'console=ttyS0')\n"
-    "  --kernel ELF      boot this kernel file instead of the one in guest.img\n"
-    "  --initrd FILE     pass FILE as PVH module 0\n"
+    "  --kernel FILE     boot this kernel instead of the one in guest.img: an ELF\n"
+    "                    (PVH or ELF64) or a Linux bzImage\n"
+    "  --initrd FILE     an initrd: PVH module 0, or the bzImage's ramdisk\n"
     "  --boot-time       print times to kernel entry and to init on stderr\n"
     "  --no-seccomp      do not confine the monitor with its seccomp allow-list\n"
     "\n"
     "Kernels: an ELF with a PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY) starts in\n"
     "32-bit protected mode with ebx = hvm_start_info; an ELF64 without it starts\n"
     "in 64-bit mode at e_entry with rsi = hvm_start_info (identity-mapped 4 GiB).\n"
+    "A bzImage (Linux) goes through Linux's own 64-bit boot protocol: zero page\n"
+    "with e820 map, command line and initrd; a stock Linux guest wants e.g.\n"
+    "--cmdline 'console=ttyS0 reboot=k panic=-1' and ends with exit 0 on reboot\n"
+    "or power-off. ACPI tables describe the vCPUs, COM1, the virtio-mmio devices\n"
+    "(also named by virtio_mmio.device= on the command line) and an S5 power-off.\n"
     "The guest sets the exit status with a 32-bit OUT to port 0x501; port 0x502\n"
     "takes boot-time marks (1 = kernel entry, 2 = init).\n"
     "\n"
-    "Exit status: the guest's (port 0x501, low 8 bits; 0 after an i8042 reset\n"
-    "without one); 121 guest triple fault; 122 KVM internal error, failed VM entry\n"
-    "or unhandled exit (with a register dump); 130 stopped by a signal or Ctrl-A x;\n"
-    "125 osbox failed (no /dev/kvm, bad kernel, bad disk); 2 usage error.\n";
+    "Exit status: the guest's (port 0x501, low 8 bits; 0 after an i8042 reset or\n"
+    "ACPI power-off without one); 121 guest triple fault; 122 KVM internal error,\n"
+    "failed VM entry or unhandled exit (with a register dump); 130 stopped by a\n"
+    "signal or Ctrl-A x; 125 osbox failed (no /dev/kvm, bad kernel, bad disk);\n"
+    "2 usage error.\n";
 
-static void log_line(void *ctx, const char *msg)
+int vm_cli_run(const struct vm_spec *spec, bool boot_time)
 {
-    (void)ctx;
-    fprintf(stderr, "osbox: vm: %s\n", msg);
+    struct osbox_err err = { 0 };
+    struct vmm_result res = { 0 };
+    struct vm_backend *vb;
+    int rc;
+
+    if (vm_backend_create(spec, &vb, &err) < 0)
+        return cli_fail(&err);
+    rc = vm_backend_wait(vb, &res, &err);
+    vm_backend_destroy(vb);
+    if (rc < 0)
+        return cli_fail(&err);
+    if (boot_time) {
+        fprintf(stderr, "boot-time: setup %.2f ms", res.setup_ms);
+        if (res.entry_ms >= 0)
+            fprintf(stderr, ", kernel entry %.2f ms", res.entry_ms);
+        if (res.init_ms >= 0)
+            fprintf(stderr, ", init %.2f ms", res.init_ms);
+        fputc('\n', stderr);
+    }
+    if (res.reason == VMM_STOP_TRIPLE_FAULT || res.reason == VMM_STOP_INTERNAL ||
+        res.reason == VMM_STOP_SIGNAL)
+        fprintf(stderr, "osbox: vm: %s\n", res.detail[0] ? res.detail : "stopped");
+    return rc;
 }
 
-static int parse_disk(const char *arg, struct vmm_config *cfg)
+/* FILE[,ro|,rw] as the next disk. */
+static int parse_disk(const char *arg, struct vm_spec *spec)
 {
     size_t n = strlen(arg);
 
-    if (cfg->ndisks >= VMM_MAX_DISKS)
+    if (spec->ndisks >= VMM_MAX_DISKS)
         return cli_failf(OSBOX_EXIT_USAGE, "vm boot: at most %d disks", VMM_MAX_DISKS);
-    struct vmm_disk *d = &cfg->disks[cfg->ndisks++];
+    struct vmm_disk *d = &spec->disks[spec->ndisks++];
     if (n > 3 && !strcmp(arg + n - 3, ",ro")) {
         d->path = strndup(arg, n - 3);
         d->read_only = true;
@@ -76,103 +102,86 @@ static int parse_disk(const char *arg, struct vmm_config *cfg)
     return 0;
 }
 
+struct boot_opts {
+    struct vm_spec *spec;
+    bool boot_time;
+};
+
+static int parse_boot_opt(int c, struct boot_opts *o)
+{
+    struct vm_spec *spec = o->spec;
+    struct osbox_err err = { 0 };
+    long long v;
+
+    switch (c) {
+    case 'm':
+        if (osbox_parse_size(optarg, &spec->mem_size, &err) < 0)
+            return cli_failf(OSBOX_EXIT_USAGE, "vm boot: --mem: %s", err.msg);
+        return 0;
+    case 'c':
+        if (osbox_parse_int(optarg, 1, VMM_MAX_CPUS, &v, &err) < 0)
+            return cli_failf(OSBOX_EXIT_USAGE, "vm boot: --cpus: %s", err.msg);
+        spec->ncpus = (int)v;
+        return 0;
+    case 'd': return parse_disk(optarg, spec) < 0 ? OSBOX_EXIT_USAGE : 0;
+    case 'n':
+    case 'p':
+        if ((c == 'n' ? vm_spec_set_net(spec, optarg, &err) : vm_spec_publish(spec, optarg, &err)) < 0)
+            return cli_failf(OSBOX_EXIT_USAGE, "vm boot: %s", err.msg);
+        return 0;
+    case 'l': spec->cmdline = optarg; return 0;
+    case 'k': spec->kernel = optarg; return 0;
+    case 'i': spec->initrd = optarg; return 0;
+    case 'b': o->boot_time = true; return 0;
+    case 's': spec->seccomp = false; return 0;
+    case 'h': fputs(vm_usage, stdout); return -1;
+    default: return OSBOX_EXIT_USAGE;
+    }
+}
+
+/* The guest image is the first disk (and holds the kernel unless --kernel); --disk ones follow. */
+static int add_guest_image(struct vm_spec *spec, const char *image)
+{
+    if (spec->ndisks >= VMM_MAX_DISKS)
+        return cli_failf(OSBOX_EXIT_USAGE, "vm boot: at most %d disks", VMM_MAX_DISKS);
+    memmove(spec->disks + 1, spec->disks, sizeof(spec->disks[0]) * (size_t)spec->ndisks);
+    spec->disks[0] = (struct vmm_disk){ .path = image };
+    spec->ndisks++;
+    if (!spec->kernel)
+        spec->kernel_in_disk = GUEST_KERNEL_PATH;
+    return 0;
+}
+
 static int vm_boot(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "mem", required_argument, NULL, 'm' },
-        { "cpus", required_argument, NULL, 'c' },
-        { "disk", required_argument, NULL, 'd' },
-        { "net", required_argument, NULL, 'n' },
-        { "publish", required_argument, NULL, 'p' },
-        { "cmdline", required_argument, NULL, 'l' },
-        { "kernel", required_argument, NULL, 'k' },
-        { "initrd", required_argument, NULL, 'i' },
-        { "boot-time", no_argument, NULL, 'b' },
-        { "no-seccomp", no_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { 0 },
+        { "mem", required_argument, NULL, 'm' },  { "cpus", required_argument, NULL, 'c' },
+        { "disk", required_argument, NULL, 'd' }, { "net", required_argument, NULL, 'n' },
+        { "publish", required_argument, NULL, 'p' }, { "cmdline", required_argument, NULL, 'l' },
+        { "kernel", required_argument, NULL, 'k' }, { "initrd", required_argument, NULL, 'i' },
+        { "boot-time", no_argument, NULL, 'b' },  { "no-seccomp", no_argument, NULL, 's' },
+        { "help", no_argument, NULL, 'h' },       { 0 },
     };
-    struct vmm_config cfg = { .mem_size = 256ULL << 20, .ncpus = 1, .seccomp = true,
-                              .console_in = STDIN_FILENO, .console_out = STDOUT_FILENO,
-                              .cmdline = "console=ttyS0", .log = log_line };
-    struct vmm_disk extra[VMM_MAX_DISKS];
-    int nextra = 0;
-    const char *kernel_path = NULL, *initrd_path = NULL;
-    _cleanup_free_ char *kernel = NULL, *initrd = NULL;
-    size_t kernel_len = 0, initrd_len = 0;
-    bool boot_time = false;
+    __attribute__((cleanup(vm_spec_free))) struct vm_spec spec;
+    struct boot_opts o = { .spec = &spec };
     struct osbox_err err = { 0 };
-    __attribute__((cleanup(vm_net_teardown))) struct vm_net net;
-    long long v;
-    int c;
+    int c, r;
 
-    vm_net_init(&net);
+    vm_spec_init(&spec);
+    spec.cmdline = "console=ttyS0";
     optind = 1;
-    while ((c = getopt_long(argc, argv, "hp:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'm':
-            if (osbox_parse_size(optarg, &cfg.mem_size, &err) < 0)
-                return cli_failf(OSBOX_EXIT_USAGE, "vm boot: --mem: %s", err.msg);
-            break;
-        case 'c':
-            if (osbox_parse_int(optarg, 1, VMM_MAX_CPUS, &v, &err) < 0)
-                return cli_failf(OSBOX_EXIT_USAGE, "vm boot: --cpus: %s", err.msg);
-            cfg.ncpus = (int)v;
-            break;
-        case 'd':
-            if (parse_disk(optarg, &cfg) < 0)
-                return OSBOX_EXIT_USAGE;
-            break;
-        case 'n':
-            if (vm_net_set_mode(&net, optarg, &err) < 0)
-                return cli_failf(OSBOX_EXIT_USAGE, "vm boot: %s", err.msg);
-            break;
-        case 'p':
-            if (vm_net_publish(&net, optarg, &err) < 0)
-                return cli_failf(OSBOX_EXIT_USAGE, "vm boot: %s", err.msg);
-            break;
-        case 'l': cfg.cmdline = optarg; break;
-        case 'k': kernel_path = optarg; break;
-        case 'i': initrd_path = optarg; break;
-        case 'b': boot_time = true; break;
-        case 's': cfg.seccomp = false; break;
-        case 'h': fputs(vm_usage, stdout); return 0;
-        default: return OSBOX_EXIT_USAGE;
-        }
-    }
+    while ((c = getopt_long(argc, argv, "hp:", opts, NULL)) != -1)
+        if ((r = parse_boot_opt(c, &o)))
+            return r < 0 ? 0 : r;
     if (argc - optind > 1)
         return cli_failf(OSBOX_EXIT_USAGE, "vm boot: unexpected argument '%s'", argv[optind + 1]);
-    if (argc == optind && !kernel_path)
+    if (argc == optind && !spec.kernel)
         return cli_failf(OSBOX_EXIT_USAGE, "vm boot: give a guest image or --kernel");
-
-    /* The guest image is the first disk; --disk ones follow. */
-    if (argc > optind) {
-        const char *image = argv[optind];
-        memcpy(extra, cfg.disks, sizeof(cfg.disks[0]) * (size_t)cfg.ndisks);
-        nextra = cfg.ndisks;
-        if (nextra >= VMM_MAX_DISKS)
-            return cli_failf(OSBOX_EXIT_USAGE, "vm boot: at most %d disks", VMM_MAX_DISKS);
-        cfg.disks[0] = (struct vmm_disk){ .path = image };
-        memcpy(cfg.disks + 1, extra, sizeof(extra[0]) * (size_t)nextra);
-        cfg.ndisks = nextra + 1;
-        if (!kernel_path &&
-            vmm_read_ext2_file(image, GUEST_KERNEL_PATH, (void **)&kernel, &kernel_len, &err) < 0)
-            return cli_fail(&err);
-    }
-    if (kernel_path && osbox_read_file(kernel_path, &kernel, &kernel_len, &err) < 0)
-        return cli_fail(&err);
-    if (initrd_path && osbox_read_file(initrd_path, &initrd, &initrd_len, &err) < 0)
-        return cli_fail(&err);
-    cfg.kernel = kernel;
-    cfg.kernel_len = kernel_len;
-    cfg.initrd = initrd;
-    cfg.initrd_len = initrd_len;
-    if (vm_net_validate(&net, &err) < 0)
+    if (argc > optind && add_guest_image(&spec, argv[optind]) < 0)
+        return OSBOX_EXIT_USAGE;
+    if (vm_spec_validate(&spec, &err) < 0)
         return cli_failf(OSBOX_EXIT_USAGE, "vm boot: %s", err.msg);
-    if (vm_net_setup(&net, &cfg, &err) < 0)
-        return cli_fail(&err);
-
-    return vm_run_attached(&cfg, boot_time);
+    return vm_cli_run(&spec, o.boot_time);
 }
 
 static int vm_main(int argc, char **argv)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/rootless.h"
+#include "runtime/userns/userns.h"
 #include "cli.h"
 
 #define MAX_COMMANDS 64

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 
 #include "osbox_err.h"
-#include "runtime/oci.h"
+#include "runtime/oci/oci.h"
 
 struct oci_globals {
     const char *root;   /* state dir (--root) */
@@ -33,16 +33,10 @@ int oci_ps_main(int argc, char **argv);
 int oci_features_main(int argc, char **argv);
 int oci_spec_main(int argc, char **argv);
 int oci_exec_main(int argc, char **argv);
+int oci_pause_main(int argc, char **argv);  /* pause, resume */
+int oci_update_main(int argc, char **argv);
 
-/* Helpers shared by the verbs (oci_create.c). */
-char *oci_state_string(const struct oci_state *s); /* state JSON for hooks */
-/* Load the config saved in the state dir at create. */
-int oci_saved_config(const struct oci_state *s, struct oci_config *c, struct osbox_err *err);
-/* Open the start gate and let the container run (start). */
-int oci_do_start(const struct oci_state *s, struct osbox_err *err);
-/* poststop hooks (warnings only) then cleanup. */
-int oci_do_delete(const struct oci_state *s, struct osbox_err *err);
-/* Pids (host view) in the pid namespace of the container's init. */
-int oci_container_pids(pid_t init, int **pids, size_t *n);
+/* Print each warning (oci_warn) and free them. */
+void oci_warn_all(char **warnings);
 
 #endif

@@ -1,4 +1,5 @@
-/* osbox-oci state / kill / delete / list / ps / features / spec. */
+/* osbox-oci state / kill / delete / list / ps / features / spec: options
+ * and output; kill and delete are runtime/oci/ (oci_kill.c, oci_lifecycle.c). */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -45,66 +46,11 @@ int oci_state_main(int argc, char **argv)
     return 0;
 }
 
-static int parse_signal(const char *s)
-{
-    long long n;
-    struct osbox_err err;
-
-    if (isdigit((unsigned char)s[0]))
-        return osbox_parse_int(s, 1, 64, &n, &err) < 0 ? -1 : (int)n;
-    if (!strncasecmp(s, "SIG", 3))
-        s += 3;
-    for (int i = 1; i < NSIG; i++) {
-        const char *name = sigabbrev_np(i);
-        if (name && !strcasecmp(name, s))
-            return i;
-    }
-    return -1;
-}
-
-/* The pid namespace's processes, as the host sees them. */
-int oci_container_pids(pid_t init, int **pids, size_t *n)
-{
-    char path[300], want[64], got[64];
-    DIR *d;
-    struct dirent *e;
-    ssize_t len;
-
-    *pids = NULL;
-    *n = 0;
-    snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)init);
-    len = readlink(path, want, sizeof want - 1);
-    if (len <= 0)
-        return -1;
-    want[len] = '\0';
-    if (!(d = opendir("/proc")))
-        return -1;
-    while ((e = readdir(d))) {
-        if (!isdigit((unsigned char)e->d_name[0]))
-            continue;
-        snprintf(path, sizeof path, "/proc/%s/ns/pid", e->d_name);
-        len = readlink(path, got, sizeof got - 1);
-        if (len <= 0)
-            continue;
-        got[len] = '\0';
-        if (strcmp(got, want))
-            continue;
-        *pids = realloc(*pids, (*n + 1) * sizeof **pids);
-        if (!*pids)
-            abort();
-        (*pids)[(*n)++] = atoi(e->d_name);
-    }
-    closedir(d);
-    return 0;
-}
-
 int oci_kill_main(int argc, char **argv)
 {
-    struct oci_state st;
     struct osbox_err err;
     bool all = false;
     int sig = SIGTERM, first = 1;
-    const char *status;
 
     if (cli_wants_help(argc, argv)) {
         printf("Usage: %s kill [--all] ID [SIGNAL]\n", cli_program_name);
@@ -116,41 +62,18 @@ int oci_kill_main(int argc, char **argv)
     }
     if (argc - first < 1 || argc - first > 2)
         return cli_failf(OSBOX_EXIT_USAGE, "kill: usage: kill [--all] ID [SIGNAL]");
-    if (argc - first == 2 && (sig = parse_signal(argv[first + 1])) < 0)
+    if (argc - first == 2 && (sig = osbox_parse_signal(argv[first + 1])) < 0)
         return oci_failf("kill: unknown signal '%s'", argv[first + 1]);
-    if (oci_state_read(oci_g.root, argv[first], &st, &err) < 0)
-        return oci_fail(&err);
-    status = oci_state_status(oci_g.root, &st);
-    if (strcmp(status, "created") && strcmp(status, "running")) {
-        oci_state_free(&st);
-        return oci_failf("container %s is %s: nothing to signal", argv[first], status);
-    }
-    if (all) {
-        int *pids;
-        size_t n;
-        if (oci_container_pids(st.pid, &pids, &n) == 0) {
-            for (size_t i = 0; i < n; i++)
-                if (pids[i] != st.pid)
-                    kill(pids[i], sig);
-            free(pids);
-        }
-    }
-    if (kill(st.pid, sig) < 0) {
-        osbox_error(&err, errno, "kill %s", argv[first]);
-        oci_state_free(&st);
-        return oci_fail(&err);
-    }
-    oci_state_free(&st);
-    return 0;
+    osbox_err_clear(&err);
+    return oci_kill(oci_g.root, argv[first], sig, all, &err) < 0 ? oci_fail(&err) : 0;
 }
 
 int oci_delete_main(int argc, char **argv)
 {
-    struct oci_state st;
     struct osbox_err err;
+    char **warnings = NULL;
     bool force = false;
     int first = 1, rc;
-    const char *status;
 
     if (cli_wants_help(argc, argv)) {
         printf("Usage: %s delete [--force] ID\n", cli_program_name);
@@ -163,35 +86,20 @@ int oci_delete_main(int argc, char **argv)
     if (argc - first != 1)
         return cli_failf(OSBOX_EXIT_USAGE, "delete: exactly one container ID is required");
     osbox_err_clear(&err);
-    if (oci_state_read(oci_g.root, argv[first], &st, &err) < 0) {
-        _cleanup_free_ char *dir = NULL;
-        /* A create killed halfway leaves a dir without state: --force removes it. */
-        if (force && oci_state_dir(oci_g.root, argv[first], &dir, NULL) == 0 && access(dir, F_OK) == 0)
-            return osbox_rm_rf(dir, &err) < 0 ? oci_fail(&err) : 0;
-        return oci_fail(&err);
-    }
-    status = oci_state_status(oci_g.root, &st);
-    if (!force && !strcmp(status, "running")) {
-        oci_state_free(&st);
-        return oci_failf("cannot delete container %s: it is running (stop it, or use --force)",
-                         argv[first]);
-    }
-    rc = oci_do_delete(&st, &err);
-    oci_state_free(&st);
+    rc = oci_delete(oci_g.root, argv[first], force, &warnings, &err);
+    oci_warn_all(warnings);
     return rc < 0 ? oci_fail(&err) : 0;
 }
 
 int oci_list_main(int argc, char **argv)
 {
     bool json = false, quiet = false;
-    DIR *d;
-    struct dirent *e;
-    json_t *arr = json_array();
+    json_t *arr, *o;
+    size_t k;
 
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("Usage: %s list [--format table|json] [-q]\n", cli_program_name);
-            json_decref(arr);
             return 0;
         } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
             quiet = true;
@@ -199,34 +107,26 @@ int oci_list_main(int argc, char **argv)
                    (!strcmp(argv[i], "--format") && i + 1 < argc && !strcmp(argv[++i], "json"))) {
             json = true;
         } else if (strcmp(argv[i], "--format=table") && strcmp(argv[i], "table")) {
-            json_decref(arr);
             return cli_failf(OSBOX_EXIT_USAGE, "list: unknown option '%s'", argv[i]);
         }
     }
-    if (!json && !quiet)
-        printf("%-20s %-8s %-8s %-40s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED");
-    d = opendir(oci_g.root);
-    while (d && (e = readdir(d))) {
-        struct oci_state st;
-        struct osbox_err err;
-        if (e->d_name[0] == '.' || oci_state_read(oci_g.root, e->d_name, &st, &err) < 0)
-            continue;
-        if (json) {
-            json_array_append_new(arr, oci_state_json(oci_g.root, &st));
-        } else if (quiet) {
-            printf("%s\n", st.id);
-        } else {
-            const char *status = oci_state_status(oci_g.root, &st);
-            printf("%-20s %-8d %-8s %-40s %s\n", st.id, strcmp(status, "stopped") ? (int)st.pid : 0,
-                   status, st.bundle, st.created);
-        }
-        oci_state_free(&st);
-    }
-    if (d)
-        closedir(d);
+    arr = oci_list_json(oci_g.root);
     if (json) {
         json_dumpf(arr, stdout, JSON_INDENT(2));
         putchar('\n');
+    } else {
+        if (!quiet)
+            printf("%-20s %-8s %-8s %-40s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED");
+        json_array_foreach(arr, k, o) {
+            const char *id = json_string_value(json_object_get(o, "id"));
+            if (quiet)
+                printf("%s\n", id);
+            else
+                printf("%-20s %-8d %-8s %-40s %s\n", id, (int)json_integer_value(json_object_get(o, "pid")),
+                       json_string_value(json_object_get(o, "status")),
+                       json_string_value(json_object_get(o, "bundle")),
+                       json_string_value(json_object_get(o, "created")));
+        }
     }
     json_decref(arr);
     return 0;
@@ -259,7 +159,7 @@ int oci_ps_main(int argc, char **argv)
         return cli_failf(OSBOX_EXIT_USAGE, "ps: a container ID is required");
     if (oci_state_read(oci_g.root, id, &st, &err) < 0)
         return oci_fail(&err);
-    if (!oci_pid_alive(st.pid, st.pid_start) || oci_container_pids(st.pid, &pids, &n) < 0) {
+    if (oci_container_pids(&st, &pids, &n) < 0) {
         oci_state_free(&st);
         return oci_failf("container %s is not running", id);
     }

@@ -1,4 +1,4 @@
-/* A one-line progress bar on stderr for image imports, shown only on a terminal. */
+/* Progress bars on stderr for image imports and pulls (one line per layer), shown only on a terminal. */
 #ifndef OSBOX_CLI_PROGRESS_H
 #define OSBOX_CLI_PROGRESS_H
 

@@ -21,12 +21,14 @@
     X(archive_entry_pathname) \
     X(archive_entry_rdev) \
     X(archive_entry_set_filetype) \
+    X(archive_entry_set_hardlink) \
     X(archive_entry_set_mtime) \
     X(archive_entry_set_pathname) \
     X(archive_entry_set_perm) \
     X(archive_entry_set_size) \
     X(archive_entry_size) \
     X(archive_entry_size_is_set) \
+    X(archive_entry_sourcepath) \
     X(archive_entry_symlink) \
     X(archive_entry_uid) \
     X(archive_entry_xattr_next) \
@@ -34,10 +36,18 @@
     X(archive_error_string) \
     X(archive_filter_bytes) \
     X(archive_read_data_block) \
+    X(archive_read_disk_descend) \
+    X(archive_read_disk_new) \
+    X(archive_read_disk_open) \
+    X(archive_read_disk_set_behavior) \
+    X(archive_read_disk_set_standard_lookup) \
+    X(archive_read_disk_set_symlink_hybrid) \
     X(archive_read_free) \
     X(archive_read_new) \
     X(archive_read_next_header) \
+    X(archive_read_next_header2) \
     X(archive_read_open) \
+    X(archive_read_open_fd) \
     X(archive_read_open_filename) \
     X(archive_read_support_filter_bzip2) \
     X(archive_read_support_filter_gzip) \
@@ -48,9 +58,14 @@
     X(archive_read_support_format_tar) \
     X(archive_write_close) \
     X(archive_write_data) \
+    X(archive_write_data_block) \
+    X(archive_write_disk_new) \
+    X(archive_write_disk_set_options) \
+    X(archive_write_finish_entry) \
     X(archive_write_free) \
     X(archive_write_header) \
     X(archive_write_new) \
+    X(archive_write_open_fd) \
     X(archive_write_open_filename) \
     X(archive_write_set_format_pax_restricted)
 
@@ -76,12 +91,14 @@ int lazy_archive_load(struct osbox_err *err);
 #define archive_entry_pathname (*osbox_archive.archive_entry_pathname)
 #define archive_entry_rdev (*osbox_archive.archive_entry_rdev)
 #define archive_entry_set_filetype (*osbox_archive.archive_entry_set_filetype)
+#define archive_entry_set_hardlink (*osbox_archive.archive_entry_set_hardlink)
 #define archive_entry_set_mtime (*osbox_archive.archive_entry_set_mtime)
 #define archive_entry_set_pathname (*osbox_archive.archive_entry_set_pathname)
 #define archive_entry_set_perm (*osbox_archive.archive_entry_set_perm)
 #define archive_entry_set_size (*osbox_archive.archive_entry_set_size)
 #define archive_entry_size (*osbox_archive.archive_entry_size)
 #define archive_entry_size_is_set (*osbox_archive.archive_entry_size_is_set)
+#define archive_entry_sourcepath (*osbox_archive.archive_entry_sourcepath)
 #define archive_entry_symlink (*osbox_archive.archive_entry_symlink)
 #define archive_entry_uid (*osbox_archive.archive_entry_uid)
 #define archive_entry_xattr_next (*osbox_archive.archive_entry_xattr_next)
@@ -89,10 +106,18 @@ int lazy_archive_load(struct osbox_err *err);
 #define archive_error_string (*osbox_archive.archive_error_string)
 #define archive_filter_bytes (*osbox_archive.archive_filter_bytes)
 #define archive_read_data_block (*osbox_archive.archive_read_data_block)
+#define archive_read_disk_descend (*osbox_archive.archive_read_disk_descend)
+#define archive_read_disk_new (*osbox_archive.archive_read_disk_new)
+#define archive_read_disk_open (*osbox_archive.archive_read_disk_open)
+#define archive_read_disk_set_behavior (*osbox_archive.archive_read_disk_set_behavior)
+#define archive_read_disk_set_standard_lookup (*osbox_archive.archive_read_disk_set_standard_lookup)
+#define archive_read_disk_set_symlink_hybrid (*osbox_archive.archive_read_disk_set_symlink_hybrid)
 #define archive_read_free (*osbox_archive.archive_read_free)
 #define archive_read_new (*osbox_archive.archive_read_new)
 #define archive_read_next_header (*osbox_archive.archive_read_next_header)
+#define archive_read_next_header2 (*osbox_archive.archive_read_next_header2)
 #define archive_read_open (*osbox_archive.archive_read_open)
+#define archive_read_open_fd (*osbox_archive.archive_read_open_fd)
 #define archive_read_open_filename (*osbox_archive.archive_read_open_filename)
 #define archive_read_support_filter_bzip2 (*osbox_archive.archive_read_support_filter_bzip2)
 #define archive_read_support_filter_gzip (*osbox_archive.archive_read_support_filter_gzip)
@@ -103,9 +128,14 @@ int lazy_archive_load(struct osbox_err *err);
 #define archive_read_support_format_tar (*osbox_archive.archive_read_support_format_tar)
 #define archive_write_close (*osbox_archive.archive_write_close)
 #define archive_write_data (*osbox_archive.archive_write_data)
+#define archive_write_data_block (*osbox_archive.archive_write_data_block)
+#define archive_write_disk_new (*osbox_archive.archive_write_disk_new)
+#define archive_write_disk_set_options (*osbox_archive.archive_write_disk_set_options)
+#define archive_write_finish_entry (*osbox_archive.archive_write_finish_entry)
 #define archive_write_free (*osbox_archive.archive_write_free)
 #define archive_write_header (*osbox_archive.archive_write_header)
 #define archive_write_new (*osbox_archive.archive_write_new)
+#define archive_write_open_fd (*osbox_archive.archive_write_open_fd)
 #define archive_write_open_filename (*osbox_archive.archive_write_open_filename)
 #define archive_write_set_format_pax_restricted (*osbox_archive.archive_write_set_format_pax_restricted)
 #endif

@@ -3,6 +3,16 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Messages often quote what a user or a server sent (a reference, a media
+ * type, a registry's error text): control characters become '?' so an error
+ * stays one line and cannot carry terminal escapes. */
+static void printable(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}
+
 int osbox_error(struct osbox_err *err, int errnum, const char *fmt, ...)
 {
     va_list ap;
@@ -18,6 +28,7 @@ int osbox_error(struct osbox_err *err, int errnum, const char *fmt, ...)
         n = strlen(err->msg);
         snprintf(err->msg + n, sizeof err->msg - n, ": %s", strerror(errnum));
     }
+    printable(err->msg);
     return -1;
 }
 
@@ -41,6 +52,7 @@ int osbox_error_prefix(struct osbox_err *err, const char *fmt, ...)
     memcpy(err->msg, prefix, n);
     memcpy(err->msg + n, ": ", 3);
     strncat(err->msg, old, sizeof err->msg - n - 3);
+    printable(err->msg);
     return -1;
 }
 

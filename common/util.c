@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -275,6 +276,27 @@ int osbox_random_id(char out[65], struct osbox_err *err)
     for (size_t i = 0; i < sizeof raw; i++)
         sprintf(out + 2 * i, "%02x", raw[i]);
     return 0;
+}
+
+bool osbox_is_hex(const char *s, size_t len)
+{
+    size_t n = 0;
+
+    for (; s[n]; n++)
+        if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+            return false;
+    return n > 0 && (!len || n == len);
+}
+
+void osbox_rfc3339_now(char out[OSBOX_RFC3339_LEN + 1])
+{
+    struct timespec ts;
+    struct tm tm;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(out, OSBOX_RFC3339_LEN + 1, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + 19, OSBOX_RFC3339_LEN + 1 - 19, ".%09ldZ", ts.tv_nsec);
 }
 
 char *osbox_strdup_printf(const char *fmt, ...)

@@ -2,6 +2,7 @@
 #ifndef OSBOX_UTIL_H
 #define OSBOX_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -19,6 +20,8 @@ int osbox_parse_size(const char *s, uint64_t *out, struct osbox_err *err);
 /* Strict decimal integer in [min, max]. */
 int osbox_parse_int(const char *s, long long min, long long max, long long *out,
                     struct osbox_err *err);
+/* "TERM", "SIGTERM", "sigterm" or "15" (signal_name.c); -1 unknown. */
+int osbox_parse_signal(const char *s);
 
 int osbox_mkdir_p(const char *path, mode_t mode, struct osbox_err *err);
 /* Remove a tree without crossing mount points; missing path is success. */
@@ -37,6 +40,14 @@ int osbox_write_file_atomic(const char *path, const void *buf, size_t len, mode_
 
 /* 64 lowercase hex characters from getrandom(), NUL-terminated (65 bytes). */
 int osbox_random_id(char out[65], struct osbox_err *err);
+/* s is lowercase hex ([0-9a-f], as ids and sha256 digests are written),
+ * non-empty, and exactly len characters long unless len is 0. */
+bool osbox_is_hex(const char *s, size_t len);
+
+/* The time now in RFC 3339, UTC, with nanoseconds, as container records,
+ * logs, OCI state and image configs write it ("2026-11-24T09:16:03.123456789Z"). */
+#define OSBOX_RFC3339_LEN 30
+void osbox_rfc3339_now(char out[OSBOX_RFC3339_LEN + 1]);
 
 /* asprintf that aborts on ENOMEM (allocation failure is not recoverable here). */
 char *osbox_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

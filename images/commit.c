@@ -92,6 +92,69 @@ int images_pending_add_blob_fd(struct images_pending *p, int fd, const char *dig
     return 0;
 }
 
+bool images_pending_has_blob(struct images_pending *p, const char *digest)
+{
+    return strv_has(p->blob_digests, digest) || images_blob_exists(p->store, digest);
+}
+
+int images_pending_blob_open(struct images_pending *p, const char *digest, int *fd,
+                             char **path_out, struct osbox_err *err)
+{
+    _cleanup_free_ char *part = NULL;
+
+    if (!images_digest_valid(digest))
+        return osbox_error(err, 0, "invalid digest '%s'", digest);
+    if (ensure_staging(p, err) < 0)
+        return -1;
+    part = osbox_strdup_printf("%s/blobs/%s.part", p->staging, images_digest_hex(digest));
+    *fd = open(part, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (*fd < 0)
+        return osbox_error(err, errno, "create %s", part);
+    if (path_out) {
+        *path_out = part;
+        part = NULL;
+    }
+    return 0;
+}
+
+int images_pending_layer_claim(struct images_pending *p, const char *diff_id, char **dir,
+                               struct osbox_err *err)
+{
+    _cleanup_free_ char *stored = images_layer_path(p->store, diff_id);
+    char *d;
+
+    *dir = NULL;
+    if (strv_has(p->layer_ids, diff_id) || access(stored, F_OK) == 0)
+        return 0;
+    if (ensure_staging(p, err) < 0)
+        return -1;
+    d = osbox_strdup_printf("%s/layers/%s", p->staging, images_digest_hex(diff_id));
+    if (mkdir(d, 0755) < 0) {
+        int e = errno;
+        free(d);
+        return e == EEXIST ? 0 : osbox_error(err, e, "mkdir staged layer %s", diff_id);
+    }
+    *dir = d;
+    return 0;
+}
+
+void images_pending_layer_adopt(struct images_pending *p, const char *diff_id)
+{
+    osbox_strv_push(&p->layer_ids, diff_id);
+}
+
+int images_pending_blob_adopt(struct images_pending *p, const char *digest, struct osbox_err *err)
+{
+    _cleanup_free_ char *part = osbox_strdup_printf("%s/blobs/%s.part", p->staging,
+                                                    images_digest_hex(digest));
+    _cleanup_free_ char *dst = staged_blob(p, digest);
+
+    if (rename(part, dst) < 0)
+        return osbox_error(err, errno, "rename %s", part);
+    osbox_strv_push(&p->blob_digests, digest);
+    return 0;
+}
+
 int images_pending_add_blob_buf(struct images_pending *p, const void *buf, size_t len,
                                 char digest[72], struct osbox_err *err)
 {

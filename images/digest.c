@@ -5,6 +5,7 @@
 
 #include "dl_crypto.h"
 #include "internal.h"
+#include "util.h"
 
 int images_hash_init(struct images_hash *h, struct osbox_err *err)
 {
@@ -62,10 +63,5 @@ void images_sha256_buf(const void *buf, size_t len, char out[72])
 
 bool images_digest_valid(const char *d)
 {
-    if (!d || strncmp(d, "sha256:", 7) != 0 || strlen(d) != 7 + IMAGES_SHA256_HEX)
-        return false;
-    for (const char *p = d + 7; *p; p++)
-        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-            return false;
-    return true;
+    return d && strncmp(d, "sha256:", 7) == 0 && osbox_is_hex(d + 7, IMAGES_SHA256_HEX);
 }

@@ -27,6 +27,7 @@ struct osbox_image {
     char *workdir;
     char *user;
     char **exposed_ports; /* "80/tcp" */
+    char **volumes;       /* VOLUME paths ("/data"): anonymous volumes at run */
 };
 
 /* Look up NAME[:TAG], a full "sha256:<hex>" digest or a unique id prefix.
@@ -60,12 +61,18 @@ int images_list_json(struct json_t **out, struct osbox_err *err);
  * size, layers [{digest, diff_id, media_type, size, path}], config. */
 int images_inspect_json(const char *ref, struct json_t **out, struct osbox_err *err);
 
+/* Which images containers use: {"sha256:<manifest digest>": "container name
+ * or id"}, a new reference. The store does not read container records: the
+ * container runtime answers (runtime_images_in_use) and the caller passes
+ * its function; NULL means no container uses any image. */
+typedef struct json_t *(*images_users_fn)(void);
+
 /* Remove a name (or, by id/digest, all of an image's names). The image's blobs
  * and layers go once no name and no container uses them; refused while a
  * container uses the image unless force. *untagged gets the names removed,
  * *deleted the manifest digest if the image itself was deleted. */
-int images_remove(const char *ref, bool force, char ***untagged, char **deleted,
-                  struct osbox_err *err);
+int images_remove(const char *ref, bool force, images_users_fn users, char ***untagged,
+                  char **deleted, struct osbox_err *err);
 /* Give the image src the additional name dst. */
 int images_tag(const char *src, const char *dst, struct osbox_err *err);
 
@@ -79,11 +86,79 @@ int images_save(char *const *refs, const char *out, struct osbox_err *err);
 int images_ext2_disk(const char *ref, unsigned long long extra_bytes, char **path_out,
                      struct osbox_err *err);
 
+/* ---- registries (images/registry/) ---- */
+
+/* What a pull did. */
+struct images_pull_result {
+    char *name;          /* the store name, e.g. "alpine:latest", "127.0.0.1:5000/x:1" */
+    char *digest;        /* manifest digest (the platform's, when the tag is an index) */
+    bool up_to_date;     /* the name already pointed at this manifest: nothing fetched */
+    unsigned layers, layers_fetched;
+    unsigned long long bytes_fetched;
+    unsigned requests;   /* HTTP requests made */
+};
+void images_pull_result_clear(struct images_pull_result *r);
+/* Fetch ref (Docker's normalisation: "alpine" is docker.io/library/alpine:latest)
+ * from its registry into the store: the manifest for platform ("linux/amd64",
+ * NULL: this machine), its config and every layer not stored yet, each
+ * verified against digest and size before anything becomes visible. A
+ * failure leaves the store as it was. */
+int images_pull(const char *ref, const char *platform, struct images_pull_result *res,
+                struct osbox_err *err);
+
+/* What a push did. */
+struct images_push_result {
+    char *dest;          /* the full reference pushed to */
+    char *digest;        /* manifest digest */
+    unsigned blobs, uploaded, mounted; /* config + layers; sent; mounted from another repo */
+    unsigned long long bytes_sent;
+};
+void images_push_result_clear(struct images_push_result *r);
+/* Upload a stored image to dest (a full reference; NULL: the image's own
+ * name): blobs the registry lacks (a HEAD tells), mounted from another
+ * repository of the same registry when one we know of has them, else sent;
+ * then the manifest. Blobs larger than chunk bytes go in chunks (0: one
+ * request each). */
+int images_push(const char *image, const char *dest, unsigned long long chunk,
+                struct images_push_result *res, struct osbox_err *err);
+
+/* Check user/password against registry (a host[:port]), then store them in
+ * auth.json ($REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json).
+ * *path_out gets the file written. */
+int images_login(const char *registry, const char *user, const char *password, char **path_out,
+                 struct osbox_err *err);
+/* Forget registry's credentials; fails with "not logged in to X" when there are none. */
+int images_logout(const char *registry, struct osbox_err *err);
+
+/* `run --pull`: when to fetch an image before resolving it. DEFAULT (no
+ * --pull) is $OSBOX_PULL if set (the tests set never: no test reaches for
+ * docker.io), else missing. */
+enum images_pull_policy {
+    IMAGES_PULL_DEFAULT, IMAGES_PULL_MISSING, IMAGES_PULL_ALWAYS, IMAGES_PULL_NEVER
+};
+int images_pull_policy_parse(const char *s, enum images_pull_policy *out, struct osbox_err *err);
+/* images_resolve(), pulling first as policy says (missing: only if ref is not
+ * in the store; always: pull, then resolve; never: resolve only). A failed
+ * pull of a missing image says both: "image 'X' not found, and pulling it
+ * failed: ...". */
+int images_resolve_pull(const char *ref, enum images_pull_policy policy, struct osbox_image **out,
+                        struct osbox_err *err);
+
 /* Store part of `osbox gc`: remove what killed imports left in tmp/ and every
  * blob and layer that no name and no container uses. */
 struct images_gc_stats {
     unsigned long temp, blobs, layers;
 };
-int images_gc(struct images_gc_stats *stats, struct osbox_err *err);
+int images_gc(images_users_fn users, struct images_gc_stats *stats, struct osbox_err *err);
+
+/* osbox image prune (prune.c): gc, and with all first every image (all its
+ * names) no container uses (users: as for images_remove). *deleted lists names untagged and images deleted. */
+int images_prune(bool all, images_users_fn users, char ***deleted, struct images_gc_stats *gc,
+                 struct osbox_err *err);
+
+/* osbox history (history.c): the image config's history, newest first, each
+ * {created, created_by, comment, empty_layer, size, layer} (size and layer
+ * digest of the layer the step made; 0 and null for empty ones). */
+int images_history_json(const char *ref, struct json_t **out, struct osbox_err *err);
 
 #endif

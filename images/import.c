@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -24,22 +23,12 @@ static const char *media_type_of(int fd)
     return "application/vnd.oci.image.layer.v1.tar";
 }
 
-static char *now_rfc3339(void)
-{
-    char buf[64];
-    time_t t = time(NULL);
-    struct tm tm;
-
-    gmtime_r(&t, &tm);
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return osbox_xstrdup(buf);
-}
-
 int images_import_rootfs(const char *tarball, const char *name, char **digest_out,
                          struct osbox_err *err)
 {
     _cleanup_close_ int fd = open(tarball, O_RDONLY | O_CLOEXEC);
-    _cleanup_free_ char *norm = NULL, *created = NULL, *ctext = NULL, *mtext = NULL;
+    _cleanup_free_ char *norm = NULL, *ctext = NULL, *mtext = NULL;
+    char created[OSBOX_RFC3339_LEN + 1];
     struct images_store s;
     struct images_pending p;
     char blob[72], diff_id[72], cdigest[72], mdigest[72];
@@ -53,19 +42,15 @@ int images_import_rootfs(const char *tarball, const char *name, char **digest_ou
     if (images_ref_normalize(name, &norm, err) < 0)
         return -1;
     mt = media_type_of(fd);
-    if (images_store_open(&s, err) < 0)
+    if (images_store_open_locked(&s, err) < 0)
         return -1;
-    if (images_store_lock(&s, err) < 0) {
-        images_store_close(&s);
-        return -1;
-    }
     images_pending_init(&p, &s);
     images_progress_layer(1, 1, NULL);
     if (images_pending_add_blob_any(&p, fd, blob, err) < 0 ||
         images_pending_add_layer_any(&p, blob, diff_id, err) < 0)
         goto out;
     size = lseek(fd, 0, SEEK_END);
-    created = now_rfc3339();
+    osbox_rfc3339_now(created);
     config = json_pack("{s:s, s:s, s:s, s:{s:[s]}, s:{s:s, s:[s]}, s:[{s:s, s:s}]}",
                        "architecture", "amd64", "os", "linux", "created", created,
                        "config", "Env",

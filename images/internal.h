@@ -33,6 +33,8 @@ static inline const char *images_digest_hex(const char *digest) { return digest 
 /* ---- progress.c ---- */
 void images_progress_layer(unsigned layer, unsigned layers, const char *digest);
 void images_progress_bytes(const char *phase, uint64_t done, uint64_t total, bool force);
+/* Silence progress reports from the calling thread (download workers). */
+void images_progress_mute(bool mute);
 
 /* ---- store.c: paths, lock, staging ---- */
 struct images_store {
@@ -46,6 +48,9 @@ void images_store_open_ro(struct images_store *s);
 void images_store_close(struct images_store *s);
 /* Exclusive writer lock (blocks until other writers finish). */
 int images_store_lock(struct images_store *s, struct osbox_err *err);
+/* images_store_open, then images_store_lock: the start of every writer
+ * (import, load, pull). Closed again on failure. */
+int images_store_open_locked(struct images_store *s, struct osbox_err *err);
 char *images_blob_path(const struct images_store *s, const char *digest);
 char *images_layer_path(const struct images_store *s, const char *diff_id);
 bool images_blob_exists(const struct images_store *s, const char *digest);
@@ -70,6 +75,8 @@ json_t *images_index_refs(json_t *index); /* borrowed */
 /* ---- reference.c ---- */
 /* "name[:tag]" -> normalised "name:tag" (tag defaults to latest). Fails on invalid names. */
 int images_ref_normalize(const char *ref, char **out, struct osbox_err *err);
+/* A tag as the distribution spec allows it: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
+bool images_tag_ok(const char *t);
 
 /* ---- manifest.c: OCI / Docker manifest and config ---- */
 struct images_descriptor {
@@ -125,6 +132,13 @@ int images_pending_add_blob_fd(struct images_pending *p, int fd, const char *dig
                                int64_t size, const char *what, struct osbox_err *err);
 int images_pending_add_blob_buf(struct images_pending *p, const void *buf, size_t len,
                                 char digest_out[72], struct osbox_err *err);
+/* True if the blob is staged or already stored. */
+bool images_pending_has_blob(struct images_pending *p, const char *digest);
+/* A fresh staging/blobs/<hex>.part to download into (the caller verifies it),
+ * then made the staged blob digest by images_pending_blob_adopt. */
+int images_pending_blob_open(struct images_pending *p, const char *digest, int *fd,
+                             char **path_out, struct osbox_err *err);
+int images_pending_blob_adopt(struct images_pending *p, const char *digest, struct osbox_err *err);
 /* Stage a blob of unknown digest from fd; its digest goes to digest_out. */
 int images_pending_add_blob_any(struct images_pending *p, int fd, char digest_out[72],
                                 struct osbox_err *err);
@@ -140,6 +154,13 @@ char *images_pending_blob_path(struct images_pending *p, const char *digest);
  * the uncompressed stream must hash to diff_id. */
 int images_pending_add_layer(struct images_pending *p, const char *blob_digest,
                              const char *diff_id, struct osbox_err *err);
+/* For unpacking off the importer's thread: the (created, empty) staging dir
+ * for layer diff_id in *dir, or NULL when the layer is stored, staged or
+ * already claimed. Fill it with images_extract_layer, check the diff_id, then
+ * images_pending_layer_adopt (on the importer's thread). */
+int images_pending_layer_claim(struct images_pending *p, const char *diff_id, char **dir,
+                               struct osbox_err *err);
+void images_pending_layer_adopt(struct images_pending *p, const char *diff_id);
 /* Point name (normalised) at a staged manifest once committed. */
 void images_pending_set_ref(struct images_pending *p, const char *name, const char *digest);
 /* Move staged content into place, then update the names in one atomic index write. */
@@ -162,14 +183,14 @@ int images_open_image(const struct images_store *s, const char *digest,
                       struct images_manifest *m, struct images_config *c, struct osbox_err *err);
 
 /* ---- usage.c ---- */
-/* {"sha256:<manifest>": "container name or id"} for every container record. */
-json_t *images_containers_using(void);
+/* users(), or an empty object without one (images.h: images_users_fn). */
+json_t *images_containers_using(images_users_fn users);
 /* Add an image's manifest, config and layer blobs to blobs, its diff_ids to layers. */
 int images_mark_image(const struct images_store *s, const char *digest, json_t *blobs,
                       json_t *layers, struct osbox_err *err);
 /* Everything reachable from the index's names and from containers. */
-int images_mark_in_use(const struct images_store *s, json_t *index, json_t *blobs, json_t *layers,
-                       struct osbox_err *err);
+int images_mark_in_use(const struct images_store *s, json_t *index, images_users_fn users,
+                       json_t *blobs, json_t *layers, struct osbox_err *err);
 
 /* ---- load_layout.c ---- */
 /* Stage every image an OCI layout at dirfd holds; given overrides the name. */

@@ -36,12 +36,14 @@ int images_list_json(json_t **out, struct osbox_err *err)
         struct images_manifest m;
         struct images_config c;
         struct osbox_err e2;
-        const char *colon = strrchr(k, ':');
+        /* "name:tag", or "name@sha256:..." for an image pulled by digest (no tag). */
+        const char *at = strchr(k, '@');
+        const char *colon = at ? at : strrchr(k, ':');
         json_t *row = json_object();
 
         json_object_set_new(row, "ref", json_string(k));
         json_object_set_new(row, "name", json_stringn(k, colon ? (size_t)(colon - k) : strlen(k)));
-        json_object_set_new(row, "tag", json_string(colon ? colon + 1 : ""));
+        json_object_set_new(row, "tag", json_string(colon && !at ? colon + 1 : ""));
         json_object_set_new(row, "digest", json_string(digest));
         if (images_open_image(&s, digest, &m, &c, &e2) == 0) {
             json_object_set_new(row, "id", json_string(m.config.digest));

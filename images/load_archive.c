@@ -182,12 +182,8 @@ int images_load_archive(const char *file, const char *name, char ***loaded, stru
         return osbox_error(err, 0, "load %s: not a file", file);
     if (S_ISREG(st.st_mode) && st.st_size == 0)
         return osbox_error(err, 0, "load %s: the archive is empty", file);
-    if (images_store_open(&s, err) < 0)
+    if (images_store_open_locked(&s, err) < 0)
         return -1;
-    if (images_store_lock(&s, err) < 0) {
-        images_store_close(&s);
-        return -1;
-    }
     images_pending_init(&p, &s);
     if (images_pending_scratch(&p, "archive", &dir, err) < 0)
         goto out;

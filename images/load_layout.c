@@ -223,12 +223,8 @@ int images_load_oci_dir(const char *dir, const char *name, char ***loaded, struc
 
     if (dirfd < 0)
         return osbox_error(err, errno, "open %s", dir);
-    if (images_store_open(&s, err) < 0)
+    if (images_store_open_locked(&s, err) < 0)
         return -1;
-    if (images_store_lock(&s, err) < 0) {
-        images_store_close(&s);
-        return -1;
-    }
     images_pending_init(&p, &s);
     rc = images_stage_layout(&p, dirfd, name, fallback, err);
     if (rc == 0)

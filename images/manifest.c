@@ -164,8 +164,10 @@ int images_config_parse(const char *text, size_t len, struct images_config *c,
     for (size_t i = 0; i < c->n_diff_ids; i++) {
         const char *d = json_string_value(json_array_get(ids, i));
         if (!images_digest_valid(d)) {
+            /* d lives in c->json: the message first, then the free. */
+            osbox_error(err, 0, "invalid diff_id '%s'", d ? d : "?");
             images_config_clear(c);
-            return osbox_error(err, 0, "invalid diff_id '%s'", d ? d : "?");
+            return -1;
         }
         c->diff_ids[i] = osbox_xstrdup(d);
     }

@@ -1,4 +1,5 @@
-/* Image references: "name[:tag]" with Docker's grammar, normalised to "name:tag". */
+/* Image references: "name[:tag]" with Docker's grammar, normalised to "name:tag";
+ * "name@sha256:<hex>" (an image pulled by digest) stays "name@sha256:<hex>". */
 #include <string.h>
 
 #include "internal.h"
@@ -10,7 +11,7 @@ static bool name_char_ok(char c)
            c == '-' || c == '/' || c == ':';
 }
 
-static bool tag_ok(const char *t)
+bool images_tag_ok(const char *t)
 {
     size_t n = strlen(t);
 
@@ -29,8 +30,22 @@ int images_ref_normalize(const char *ref, char **out, struct osbox_err *err)
     const char *slash, *colon, *tag = "latest";
     size_t n;
 
-    if (!ref || !*ref || strlen(ref) > 255)
+    if (!ref || !*ref || strlen(ref) > 255 + 72)
         return osbox_error(err, 0, "invalid image reference '%s'", ref ? ref : "");
+    const char *at = strchr(ref, '@');
+    if (at) {
+        /* By digest: the name part must be valid on its own, the tag is dropped. */
+        _cleanup_free_ char *base = strndup(ref, (size_t)(at - ref)), *bn = NULL;
+        if (!base)
+            abort();
+        if (!images_digest_valid(at + 1) || images_ref_normalize(base, &bn, err) < 0)
+            return osbox_error(err, 0, "invalid image reference '%s'", ref);
+        *strrchr(bn, ':') = '\0';
+        *out = osbox_strdup_printf("%s@%s", bn, at + 1);
+        return 0;
+    }
+    if (strlen(ref) > 255)
+        return osbox_error(err, 0, "invalid image reference '%s'", ref);
     /* Docker Hub's implicit prefixes: "docker.io/library/busybox" is "busybox". */
     if (!strncmp(ref, "docker.io/library/", 18) && ref[18])
         ref += 18;
@@ -45,7 +60,7 @@ int images_ref_normalize(const char *ref, char **out, struct osbox_err *err)
     name = strndup(ref, n);
     if (!name)
         abort();
-    if (!*name || !tag_ok(tag) || name[0] == '/' || name[n - 1] == '/' || strstr(name, "//"))
+    if (!*name || !images_tag_ok(tag) || name[0] == '/' || name[n - 1] == '/' || strstr(name, "//"))
         return osbox_error(err, 0, "invalid image reference '%s'", ref);
     for (const char *p = name; *p; p++) {
         if (!name_char_ok(*p))

@@ -84,11 +84,11 @@ static int sweep(const struct images_store *s, json_t *keep_blobs, json_t *keep_
     return 0;
 }
 
-static int sweep_unused(const struct images_store *s, json_t *index,
+static int sweep_unused(const struct images_store *s, json_t *index, images_users_fn users,
                         struct images_gc_stats *st, struct osbox_err *err)
 {
     json_t *blobs = json_object(), *layers = json_object();
-    int rc = images_mark_in_use(s, index, blobs, layers, err);
+    int rc = images_mark_in_use(s, index, users, blobs, layers, err);
 
     if (rc == 0)
         rc = sweep(s, blobs, layers, st, err);
@@ -97,8 +97,8 @@ static int sweep_unused(const struct images_store *s, json_t *index,
     return rc;
 }
 
-int images_remove(const char *ref, bool force, char ***untagged, char **deleted,
-                  struct osbox_err *err)
+int images_remove(const char *ref, bool force, images_users_fn using, char ***untagged,
+                  char **deleted, struct osbox_err *err)
 {
     struct images_store s;
     json_t *index = NULL, *refs, *users = NULL, *v;
@@ -126,7 +126,7 @@ int images_remove(const char *ref, bool force, char ***untagged, char **deleted,
     }
     /* Only the last name makes the image go; refuse while a container uses it. */
     if (!by_name || n_names == 1) {
-        users = images_containers_using();
+        users = images_containers_using(using);
         if ((v = json_object_get(users, target)) && !force) {
             osbox_error(err, 0, "image '%s' is used by container %s (stop and remove it, or use -f)",
                         ref, json_string_value(v));
@@ -154,7 +154,7 @@ int images_remove(const char *ref, bool force, char ***untagged, char **deleted,
     json_object_foreach(refs, k, v)
         still_named |= !strcmp(json_string_value(v), target);
     if (!still_named) {
-        if (sweep_unused(&s, index, NULL, err) < 0)
+        if (sweep_unused(&s, index, using, NULL, err) < 0)
             goto out;
         if (deleted && !images_blob_exists(&s, target))
             *deleted = osbox_xstrdup(target);
@@ -190,7 +190,7 @@ out:
     return rc;
 }
 
-int images_gc(struct images_gc_stats *st, struct osbox_err *err)
+int images_gc(images_users_fn users, struct images_gc_stats *st, struct osbox_err *err)
 {
     struct images_store s;
     json_t *index = NULL;
@@ -239,7 +239,7 @@ int images_gc(struct images_gc_stats *st, struct osbox_err *err)
         }
         closedir(d);
     }
-    rc = sweep_unused(&s, index, st, err);
+    rc = sweep_unused(&s, index, users, st, err);
 out:
     json_decref(index);
     images_store_close(&s);

@@ -7,16 +7,6 @@
 #include "internal.h"
 #include "util.h"
 
-static bool is_hex(const char *s)
-{
-    if (!*s)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-            return false;
-    return true;
-}
-
 /* Which name:tag in the index the reference means; fills *digest (borrowed). */
 int images_lookup(json_t *index, const struct images_store *s, const char *ref,
                   const char **name_out, const char **digest_out, struct osbox_err *err)
@@ -33,7 +23,7 @@ int images_lookup(json_t *index, const struct images_store *s, const char *ref,
     }
     if (!strncmp(prefix, "sha256:", 7))
         prefix += 7;
-    if (strlen(prefix) >= 4 && is_hex(prefix)) {
+    if (strlen(prefix) >= 4 && osbox_is_hex(prefix, 0)) {
         /* A prefix of an image id (config digest) or of a manifest digest. */
         json_object_foreach(refs, name, v) {
             const char *md = json_string_value(v);
@@ -83,7 +73,7 @@ static char **json_strv(json_t *a)
 
 static void fill_config(struct osbox_image *img, json_t *config)
 {
-    json_t *c = json_object_get(config, "config"), *ports;
+    json_t *c = json_object_get(config, "config"), *ports, *vols;
     const char *k;
     json_t *v;
 
@@ -101,6 +91,12 @@ static void fill_config(struct osbox_image *img, json_t *config)
         img->exposed_ports = osbox_xcalloc(1, sizeof(char *));
         json_object_foreach(ports, k, v)
             osbox_strv_push(&img->exposed_ports, k);
+    }
+    vols = json_object_get(c, "Volumes");
+    if (json_is_object(vols)) {
+        img->volumes = osbox_xcalloc(1, sizeof(char *));
+        json_object_foreach(vols, k, v)
+            osbox_strv_push(&img->volumes, k);
     }
 }
 
@@ -189,5 +185,6 @@ void images_image_free(struct osbox_image *img)
     free(img->workdir);
     free(img->user);
     osbox_strv_free(img->exposed_ports);
+    osbox_strv_free(img->volumes);
     free(img);
 }

@@ -41,6 +41,17 @@ void images_store_close(struct images_store *s)
     s->root = NULL;
 }
 
+int images_store_open_locked(struct images_store *s, struct osbox_err *err)
+{
+    if (images_store_open(s, err) < 0)
+        return -1;
+    if (images_store_lock(s, err) < 0) {
+        images_store_close(s);
+        return -1;
+    }
+    return 0;
+}
+
 int images_store_lock(struct images_store *s, struct osbox_err *err)
 {
     _cleanup_free_ char *p = osbox_strdup_printf("%s/lock", s->root);

@@ -1,41 +1,15 @@
 /* What is in use: the blobs and layers reachable from the names in the index
- * and from containers' records ($OSBOX_ROOT/containers/<id>/container.json,
- * field "image_digest"). rmi and gc never delete anything in these sets. */
-#include <dirent.h>
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
+ * and from the images containers use (as the container runtime answers,
+ * through the caller's images_users_fn). rmi and gc never delete anything in
+ * these sets. */
 
 #include "internal.h"
 #include "util.h"
 
-json_t *images_containers_using(void)
+json_t *images_containers_using(images_users_fn users)
 {
-    _cleanup_free_ char *dir = osbox_strdup_printf("%s/containers", osbox_root_dir());
-    json_t *users = json_object();
-    DIR *d = opendir(dir);
-    struct dirent *e;
-
-    if (!d)
-        return users;
-    while ((e = readdir(d))) {
-        _cleanup_free_ char *p = NULL;
-        json_t *rec;
-        const char *digest;
-
-        if (e->d_name[0] == '.')
-            continue;
-        p = osbox_strdup_printf("%s/%s/container.json", dir, e->d_name);
-        rec = json_load_file(p, 0, NULL);
-        digest = json_string_value(json_object_get(rec, "image_digest"));
-        if (digest && !json_object_get(users, digest)) {
-            const char *name = json_string_value(json_object_get(rec, "name"));
-            json_object_set_new(users, digest, json_string(name && *name ? name : e->d_name));
-        }
-        json_decref(rec);
-    }
-    closedir(d);
-    return users;
+    json_t *u = users ? users() : NULL;
+    return u ? u : json_object();
 }
 
 int images_mark_image(const struct images_store *s, const char *digest, json_t *blobs,
@@ -57,10 +31,10 @@ int images_mark_image(const struct images_store *s, const char *digest, json_t *
     return 0;
 }
 
-int images_mark_in_use(const struct images_store *s, json_t *index, json_t *blobs, json_t *layers,
-                       struct osbox_err *err)
+int images_mark_in_use(const struct images_store *s, json_t *index, images_users_fn using,
+                       json_t *blobs, json_t *layers, struct osbox_err *err)
 {
-    json_t *users = images_containers_using(), *v;
+    json_t *users = images_containers_using(using), *v;
     const char *k;
     struct osbox_err ignored;
 

@@ -7,10 +7,10 @@ PACKAGES="
 gcc make pkg-config libc6-dev
 libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libnftables-dev
 libarchive-dev libssl-dev libjansson-dev libext2fs-dev liburing-dev
-libcmocka-dev e2fsprogs musl-tools busybox-static
+libcurl4-openssl-dev libcmocka-dev e2fsprogs musl-tools busybox-static
 iproute2 util-linux procps kmod cpio uidmap
 qemu-system-x86 linux-image-amd64
-skopeo umoci
+skopeo umoci docker-registry apache2-utils python3
 podman conmon
 chromium
 "

@@ -9,7 +9,7 @@
 #define PTE_RW  0x2ULL
 #define PTE_PS  0x80ULL
 
-void boot_write_long_mode_tables(struct guest_mem *gm)
+void boot_write_long_mode_tables(struct guest_mem *gm, bool linux_selectors)
 {
     static const uint64_t gdt[4] = {
         0,
@@ -20,7 +20,10 @@ void boot_write_long_mode_tables(struct guest_mem *gm)
     uint64_t *pml4 = guest_ptr(gm, BOOT_PML4_ADDR, 0x7000);
     uint64_t *pdpt = pml4 + 512, *pd = pml4 + 1024, *pdpt_hi = pml4 + 6 * 512;
 
-    memcpy(guest_ptr(gm, BOOT_GDT_ADDR, sizeof gdt), gdt, sizeof gdt);
+    /* Linux's 64-bit protocol wants code at 0x10 and data at 0x18. */
+    static const uint64_t gdt_linux[4] = { 0, 0, 0x00af9b000000ffffULL, 0x00cf93000000ffffULL };
+
+    memcpy(guest_ptr(gm, BOOT_GDT_ADDR, sizeof gdt), linux_selectors ? gdt_linux : gdt, sizeof gdt);
     memset(pml4, 0, 0x7000);
     pml4[0] = (BOOT_PML4_ADDR + 0x1000) | PTE_P | PTE_RW;
     pml4[511] = (BOOT_PML4_ADDR + 0x6000) | PTE_P | PTE_RW;

@@ -1,3 +1,13 @@
+# build/libvmbackend.a: vmm/backend/, the host side of a VM for osbox
+# (vm_backend.h). It links runtime and images, so it is an archive of its
+# own: the monitor below never links it.
+VMB_SRCS := $(sort $(wildcard vmm/backend/*.c))
+VMB_OBJS := $(VMB_SRCS:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/libvmbackend.a: $(VMB_OBJS)
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
 # build/osbox-vmm: the KVM monitor as its own program (vmm/launch.h), which
 # `osbox vm boot|run` fork+execs from the directory of the osbox binary.
 # Statically linked: no shared libraries mapped, so its memory outside guest

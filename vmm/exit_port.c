@@ -3,6 +3,7 @@
  * Port 0x80 (POST codes, used by guests as an I/O delay) is swallowed. */
 #include <string.h>
 
+#include "guest/include/osbox_guest_abi.h"
 #include "vm.h"
 
 static void port_read(void *opaque, uint64_t off, void *data, uint32_t len)
@@ -36,9 +37,9 @@ static void boot_time_write(void *opaque, uint64_t off, const void *data, uint32
 
     (void)off;
     pthread_mutex_lock(&vm->lock);
-    if (mark == VMM_BOOT_MARK_ENTRY && vm->res->entry_ms < 0)
+    if (mark == OSBOX_BOOT_KERNEL_ENTRY && vm->res->entry_ms < 0)
         vm->res->entry_ms = now;
-    else if (mark == VMM_BOOT_MARK_INIT && vm->res->init_ms < 0)
+    else if (mark == OSBOX_BOOT_INIT_EXEC && vm->res->init_ms < 0)
         vm->res->init_ms = now;
     pthread_mutex_unlock(&vm->lock);
 }
@@ -49,8 +50,8 @@ static const struct bus_ops post_ops = { port_read, NULL };
 
 int exit_port_setup(struct vm *vm, struct osbox_err *err)
 {
-    if (bus_register(&vm->pio, VMM_EXIT_PORT, 1, &exit_ops, vm) < 0 ||
-        bus_register(&vm->pio, VMM_BOOT_TIME_PORT, 1, &boot_time_ops, vm) < 0 ||
+    if (bus_register(&vm->pio, OSBOX_EXIT_PORT, 1, &exit_ops, vm) < 0 ||
+        bus_register(&vm->pio, OSBOX_BOOT_PORT, 1, &boot_time_ops, vm) < 0 ||
         bus_register(&vm->pio, 0x80, 1, &post_ops, vm) < 0)
         return osbox_error(err, 0, "exit/boot-time ports are taken");
     return 0;

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "virtio.h"
+#include "virtio_blk.h"
+#include "virtio_mmio.h"
+#include "virtio_net.h"
 #include "vm.h"
 
 static int check_config(const struct vmm_config *cfg, struct osbox_err *err)
@@ -25,22 +27,23 @@ static int check_config(const struct vmm_config *cfg, struct osbox_err *err)
     return 0;
 }
 
-/* The user's command line plus one virtio_mmio.device= per device. */
+/* The user's command line with one virtio_mmio.device= per device, placed
+ * before init's arguments (vmm_cmdline_insert). */
 static char *full_cmdline(const struct vm *vm)
 {
-    const char *user = vm->cfg->cmdline ? vm->cfg->cmdline : "";
-    size_t cap = strlen(user) + 64 * (size_t)(vm->nvirtio + 1);
-    char *s = malloc(cap), *p = s;
+    _cleanup_free_ char *devs = NULL;
+    size_t cap = 64 * (size_t)(vm->nvirtio + 1);
+    char *p;
 
-    if (!s)
+    if (!(devs = p = malloc(cap)))
         return NULL;
-    p += snprintf(p, cap, "%s", user);
+    *p = 0;
     for (int i = 0; i < vm->nvirtio; i++)
-        p += snprintf(p, cap - (size_t)(p - s), "%svirtio_mmio.device=%u@0x%llx:%d",
-                      p == s ? "" : " ", VMM_VIRTIO_MMIO_SIZE,
+        p += snprintf(p, cap - (size_t)(p - devs), "%svirtio_mmio.device=%u@0x%llx:%d",
+                      i ? " " : "", VMM_VIRTIO_MMIO_SIZE,
                       VMM_VIRTIO_MMIO_BASE + (unsigned long long)i * VMM_VIRTIO_MMIO_SIZE,
                       VMM_VIRTIO_IRQ_BASE + i);
-    return s;
+    return vmm_cmdline_insert(vm->cfg->cmdline, devs);
 }
 
 static int setup(struct vm *vm, struct osbox_err *err)
@@ -55,7 +58,8 @@ static int setup(struct vm *vm, struct osbox_err *err)
         if (vcpu_create(vm, i, err) < 0)
             return -1;
     }
-    if (serial_setup(vm, err) < 0 || i8042_setup(vm, err) < 0 || exit_port_setup(vm, err) < 0)
+    if (serial_setup(vm, err) < 0 || i8042_setup(vm, err) < 0 || exit_port_setup(vm, err) < 0 ||
+        acpi_setup(vm, err) < 0)
         return -1;
     for (int i = 0; i < vm->cfg->ndisks; i++)
         if (virtio_blk_attach(vm, &vm->cfg->disks[i], err) < 0)
@@ -90,6 +94,14 @@ static void wait_for_stop(struct vm *vm, int sfd)
             }
         }
     }
+}
+
+static int start_vcpus(struct vm *vm, struct osbox_err *err)
+{
+    for (int i = 0; i < vm->ncpus; i++)
+        if (vcpu_start(&vm->vcpus[i], err) < 0)
+            return -1;
+    return 0;
 }
 
 static int exit_status_of(struct vm *vm)
@@ -135,23 +147,18 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct osbox_e
     if (setup(vm, err) < 0)
         goto out;
     res->setup_ms = vm_elapsed_ms(vm);
-    for (int i = 0; i < vm->ncpus; i++)
-        if (vcpu_start(&vm->vcpus[i], err) < 0) {
-            vm_stop(vm, VMM_STOP_INTERNAL, err->msg);
-            break;
-        }
-    if (cfg->seccomp && !atomic_load(&vm->stopping) && seccomp_vmm_install(err) < 0) {
-        vm_stop(vm, VMM_STOP_INTERNAL, err->msg);
-        goto join;
+    /* A vCPU thread that cannot start, or a filter that cannot be
+     * installed, is the host's failure (osbox's 125), not a guest stop. */
+    if (start_vcpus(vm, err) == 0 && (!cfg->seccomp || vmm_syscall_filter_install(err) == 0)) {
+        wait_for_stop(vm, sfd);
+        ret = 0;
     }
-    wait_for_stop(vm, sfd);
-join:
     vm_stop(vm, VMM_STOP_INTERNAL, "stopped"); /* no-op unless nothing stopped it yet */
     for (int i = 0; i < vm->ncpus; i++)
         if (vm->vcpus[i].started)
             pthread_join(vm->vcpus[i].thread, NULL);
-    res->exit_status = exit_status_of(vm);
-    ret = 0;
+    if (ret == 0)
+        res->exit_status = exit_status_of(vm);
 out:
     if (ret < 0)
         vm_stop(vm, VMM_STOP_INTERNAL, NULL); /* release device threads */

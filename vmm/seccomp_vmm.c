@@ -29,7 +29,7 @@ static const unsigned long allowed_ioctls[] = {
     TUNSETOFFLOAD, /* virtio-net, each time a driver negotiates features */
 };
 
-int seccomp_vmm_install(struct osbox_err *err)
+int vmm_syscall_filter_install(struct osbox_err *err)
 {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
     int r = 0;

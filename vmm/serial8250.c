@@ -7,10 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "guest/include/osbox_guest_abi.h"
 #include "vm.h"
 
-#define COM1_BASE 0x3f8
-#define COM1_IRQ  4
 #define RX_FIFO   256
 
 enum { IER_RDI = 1, IER_THRI = 2 };
@@ -48,7 +47,7 @@ static void update_irq(struct serial *s)
 
     if (level != s->irq_level) {
         s->irq_level = level;
-        vm_irq_line(s->vm, COM1_IRQ, level);
+        vm_irq_line(s->vm, OSBOX_COM1_IRQ, level);
     }
 }
 
@@ -220,7 +219,7 @@ int serial_setup(struct vm *vm, struct osbox_err *err)
     s->vm = vm;
     pthread_mutex_init(&s->lock, NULL);
     vm->serial = s;
-    if (bus_register(&vm->pio, COM1_BASE, 8, &serial_ops, s) < 0)
+    if (bus_register(&vm->pio, OSBOX_COM1_PORT, 8, &serial_ops, s) < 0)
         return osbox_error(err, 0, "COM1 ports are taken");
     if (vm->cfg->console_in >= 0) {
         s->tty = isatty(vm->cfg->console_in);

@@ -15,7 +15,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "virtio.h"
+#include "virtio_net.h"
 #include "vmm.h"
 
 /* VERSION_1 headers are little-endian. The TAP reads its header in the

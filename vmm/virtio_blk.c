@@ -14,7 +14,9 @@
 
 #include "cleanup.h"
 #include "util.h"
-#include "virtio.h"
+#include "virtio_blk.h"
+#include "virtio_mmio.h"
+#include "vm.h"
 
 #define VIRTIO_ID_BLOCK 2
 #define VIRTIO_BLK_F_SEG_MAX  (1ULL << 2)
@@ -285,4 +287,16 @@ struct virtio_dev *virtio_blk_new(const char *path, bool read_only, struct osbox
     int fd = vmm_disk_open(path, read_only, err);
 
     return fd < 0 ? NULL : virtio_blk_new_fd(fd, path, read_only, err);
+}
+
+int virtio_blk_attach(struct vm *vm, const struct vmm_disk *disk, struct osbox_err *err)
+{
+    struct virtio_dev *dev;
+    int fd = fcntl(disk->fd, F_DUPFD_CLOEXEC, 3);
+
+    if (fd < 0)
+        return osbox_error(err, errno, "disk %s", disk->path);
+    if (!(dev = virtio_blk_new_fd(fd, disk->path, disk->read_only, err)))
+        return -1;
+    return virtio_mmio_attach(vm, dev, err);
 }

@@ -11,7 +11,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "virtio.h"
+#include "virtio_mmio.h"
 #include "vm.h"
 
 enum {
@@ -366,18 +366,6 @@ int virtio_mmio_attach(struct vm *vm, struct virtio_dev *dev, struct osbox_err *
         return osbox_error(err, r, "start the %s thread", dev->ops->name);
     t->thread_started = true;
     return 0;
-}
-
-int virtio_blk_attach(struct vm *vm, const struct vmm_disk *disk, struct osbox_err *err)
-{
-    struct virtio_dev *dev;
-    int fd = fcntl(disk->fd, F_DUPFD_CLOEXEC, 3);
-
-    if (fd < 0)
-        return osbox_error(err, errno, "disk %s", disk->path);
-    if (!(dev = virtio_blk_new_fd(fd, disk->path, disk->read_only, err)))
-        return -1;
-    return virtio_mmio_attach(vm, dev, err);
 }
 
 void virtio_teardown_all(struct vm *vm)

@@ -28,7 +28,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "virtio.h"
+#include "virtio_mmio.h"
+#include "virtio_net.h"
 
 #define VIRTIO_ID_NET 1
 #define VIRTIO_NET_S_LINK_UP 1

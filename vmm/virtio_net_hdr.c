@@ -7,7 +7,7 @@
 #include <linux/if_tun.h>
 #include <string.h>
 
-#include "virtio.h"
+#include "virtio_net.h"
 
 int virtio_net_check_features(uint64_t f, const char **why)
 {

@@ -76,14 +76,25 @@ void vcpu_dump(struct vcpu *vcpu, char *buf, size_t len);
 int mptable_write(struct guest_mem *gm, uint64_t gpa, int ncpus, int nirqs);
 
 /* boot: loads the kernel and sets the BSP's registers. */
+enum boot_mode {
+    BOOT_MODE_PVH,     /* ELF with a PVH note: 32-bit entry, ebx = hvm_start_info */
+    BOOT_MODE_ELF64,   /* ELF64 without it: 64-bit entry, rsi = hvm_start_info */
+    BOOT_MODE_LINUX64, /* bzImage: Linux's 64-bit boot protocol, rsi = zero page */
+};
 struct boot_info {
     uint64_t entry;
-    bool pvh;        /* 32-bit PVH entry; else ELF64 64-bit entry */
-    uint64_t start_info;
+    enum boot_mode mode;
+    uint64_t params;   /* guest-physical start info or zero page */
 };
 int boot_load(struct vm *vm, const char *cmdline, struct boot_info *bi, struct osbox_err *err);
 int boot_set_regs(struct vm *vm, struct vcpu *bsp, const struct boot_info *bi,
                   struct osbox_err *err);
+
+/* acpi.c: RSDP, XSDT, FADT, MADT, DSDT (the virtio-mmio windows) at
+ * BOOT_ACPI_ADDR; the sleep registers' ports (ACPI power-off). */
+struct guest_mem;
+int acpi_write(struct guest_mem *gm, int ncpus, int nvirtio);
+int acpi_setup(struct vm *vm, struct osbox_err *err);
 
 /* devices */
 int serial_setup(struct vm *vm, struct osbox_err *err);
@@ -92,6 +103,6 @@ int i8042_setup(struct vm *vm, struct osbox_err *err);
 int exit_port_setup(struct vm *vm, struct osbox_err *err);
 
 /* seccomp_vmm.c */
-int seccomp_vmm_install(struct osbox_err *err);
+int vmm_syscall_filter_install(struct osbox_err *err);
 
 #endif

@@ -13,11 +13,9 @@
 
 #include "osbox_err.h"
 
-/* Guest/monitor conventions (mirrored by guest/include/osbox_guest_abi.h). */
-#define VMM_EXIT_PORT       0x501  /* 32-bit out: the VM's exit status; stops the VM */
-#define VMM_BOOT_TIME_PORT  0x502  /* out 1 = kernel entry reached, 2 = init started */
-#define VMM_BOOT_MARK_ENTRY 1
-#define VMM_BOOT_MARK_INIT  2
+/* The ports a guest talks to (exit status, boot marks, COM1, i8042) are
+ * guest/include/osbox_guest_abi.h's, which the devices include. Where this
+ * monitor puts its virtio-mmio windows (announced on the command line): */
 #define VMM_VIRTIO_MMIO_BASE 0xd0000000ULL /* first virtio-mmio window */
 #define VMM_VIRTIO_MMIO_SIZE 0x200         /* one window per device */
 #define VMM_VIRTIO_IRQ_BASE  5             /* IRQs 5, 6, ... in device order */
@@ -60,7 +58,7 @@ struct vmm_config {
     size_t kernel_len;
     const void *initrd;         /* optional PVH module 0 */
     size_t initrd_len;
-    const char *cmdline;        /* user part; the monitor appends virtio_mmio.device=... */
+    const char *cmdline;        /* user part; the monitor adds virtio_mmio.device=... before " -- " */
     struct vmm_disk disks[VMM_MAX_DISKS];
     int ndisks;
     const struct vmm_net *net;  /* NULL: no NIC; else attached after the disks */
@@ -100,6 +98,13 @@ int vmm_disk_open(const char *path, bool read_only, struct osbox_err *err);
 /* Create TAP interface `name` (non-persistent: it vanishes with the last
  * fd); its kernel name in ifname, a non-blocking fd in *fd. */
 int vmm_tap_open(const char *name, char ifname[16], int *fd, struct osbox_err *err);
+
+/* Where init's arguments start in a kernel command line: the first word
+ * "--" outside double quotes (as Linux and the osbox guest read it), or NULL. */
+const char *vmm_cmdline_init_args(const char *cmdline);
+/* cmdline with params (kernel parameters) added before init's arguments:
+ * "a b -- c" + "x=1" is "a b x=1 -- c". malloc'ed (aborts on ENOMEM). */
+char *vmm_cmdline_insert(const char *cmdline, const char *params);
 
 /* Read file `path` out of the ext2 filesystem in disk image `image` (read-only). */
 int vmm_read_ext2_file(const char *image, const char *path, void **buf, size_t *len,

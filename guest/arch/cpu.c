@@ -22,8 +22,6 @@ static const u64 gdt_template[8] = {
 static struct idt_entry idt[256] __attribute__((aligned(16)));
 struct cpu cpus[MAXCPU];
 int ncpus = 1;
-extern u64 isr_addrs[256];
-extern void syscall_entry(void);
 
 struct desc_ptr { u16 limit; u64 base; } __attribute__((packed));
 

@@ -8,6 +8,7 @@
 #include "boot.h"
 #include "cpu.h"
 #include "errno.h"
+#include "syscall.h"
 
 static const char *const exc_names[32] = {
     "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
@@ -18,8 +19,6 @@ static const char *const exc_names[32] = {
 };
 
 static struct { void (*fn)(void *); void *arg; } irqs[48];
-extern void syscall_entry(void);
-int syscall_dispatch(struct trapframe *tf);
 u64 syscall_fixups;
 u64 irq_count[48];
 

@@ -105,20 +105,26 @@ static void found(u64 phys, int gsi)
 void virtio_probe(void)
 {
     int n = 0;
-    /* virtio_mmio.device=SIZE@BASE:IRQ, possibly several */
-    for (const char *p = boot_cmdline; (p = strchr(p, 'v'));) {
-        static const char key[] = "virtio_mmio.device=";
-        if (strncmp(p, key, sizeof key - 1) || (p > boot_cmdline && p[-1] != ' ')) { p++; continue; }
-        const char *s = p + sizeof key - 1, *e;
+    /* virtio_mmio.device=SIZE@BASE:IRQ, possibly several, among the kernel's
+     * words: those before " -- " (after it, init's arguments) */
+    static const char key[] = "virtio_mmio.device=";
+    bool q = false;
+    for (const char *p = boot_cmdline; *p;) {
+        while (*p == ' ') p++;
+        if (!q && p[0] == '-' && p[1] == '-' && (p[2] == ' ' || !p[2])) break;
+        const char *w = p;
+        for (; *p && (q || *p != ' '); p++)
+            if (*p == '"') q = !q;
+        if (strncmp(w, key, sizeof key - 1)) continue;
+        const char *s = w + sizeof key - 1, *e;
         parse_long(s, &e);
         if (*e == 'K' || *e == 'k') e++;
-        if (*e != '@') { p++; continue; }
+        if (*e != '@') continue;
         u64 base = parse_long(e + 1, &e);
-        if (*e != ':') { p++; continue; }
+        if (*e != ':') continue;
         int irq = (int)parse_long(e + 1, &e);
         found(base, irq);
         n++;
-        p = e;
     }
     if (n) return;
     /* QEMU microvm fills its windows from the last one down; their GSIs

@@ -693,3 +693,19 @@ int ext2_inodes_in_use(void)
     for (int i = 0; i < NINODE; i++) n += inodes[i].refs > 0;
     return n;
 }
+
+/* statfs(2) of the mounted file system (df) */
+void ext2_statfs(struct statfs_k *st)
+{
+    memset(st, 0, sizeof *st);
+    st->type = 0xef53;                      /* EXT2_SUPER_MAGIC */
+    st->bsize = st->frsize = bs;
+    st->blocks = sb.blocks_count;
+    st->bfree = sb.free_blocks;
+    st->bavail = sb.free_blocks > sb.r_blocks ? sb.free_blocks - sb.r_blocks : 0;
+    st->files = sb.inodes_count;
+    st->ffree = sb.free_inodes;
+    st->namelen = 255;
+    st->flags = readonly ? 1 : 0;           /* ST_RDONLY */
+}
+bool ext2_readonly(void) { return readonly; }

@@ -24,6 +24,7 @@ void file_put(struct file *f)
     if (f->type == FT_PIPE) pipe_close(f->pipe, f->pipe_write);
     if (f->type == FT_SOCKET || f->type == FT_EPOLL) net_file_release(f);
     if (f->type == FT_MEM) kfree(f->priv);
+    kfree(f->path);
     kfree(f);
 }
 

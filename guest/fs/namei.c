@@ -10,8 +10,8 @@ static int start_dir(int dirfd, const char *path, struct inode **out)
 {
     if (path[0] == '/') { *out = idup(root_inode); return 0; }
     if (dirfd == AT_FDCWD) { *out = idup(cur->cwd ? cur->cwd : root_inode); return 0; }
-    if (dirfd < 0 || dirfd >= MAXFD || !cur->files->fd[dirfd]) return -EBADF;
-    struct file *f = cur->files->fd[dirfd];
+    struct file *f = fd_get(dirfd);
+    if (!f) return -EBADF;
     if (f->type != FT_INODE || !S_ISDIR(f->ip->d.mode)) return -ENOTDIR;
     *out = idup(f->ip);
     return 0;
@@ -99,5 +99,57 @@ int nameiparent(int dirfd, const char *path, struct inode **dir, char *name)
     if (!r) r = walk(d, head, true, 0, dir);
     kfree(head);
     if (!r && !S_ISDIR((*dir)->d.mode)) { iput(*dir); return -ENOTDIR; }
+    return r;
+}
+
+/* Drop the last component of an absolute path ("/a/b" -> "/a", "/a" -> "") */
+static void path_pop(char *p)
+{
+    char *s = p + strlen(p);
+    while (s > p && *--s != '/') { }
+    *s = 0;
+}
+
+/* The absolute path of PATH with ".", ".." and every symlink resolved, as
+ * realpath(3): for /proc/PID/exe, which names the file a program runs from
+ * (/bin/busybox for /bin/ls).  0 or -errno; out holds n bytes. */
+int namei_realpath(const char *path, char *out, size_t n)
+{
+    char *todo = kmalloc(4096), *target = kmalloc(4096);
+    int links = 0, r = 0;
+    if (path[0] == '/') strlcpy(todo, path, 4096);
+    else snprintf(todo, 4096, "%s/%s", cur->cwd_path, path);
+    out[0] = 0;
+    const char *p = todo;
+    while (*p && !r) {
+        while (*p == '/') p++;
+        const char *e = p;
+        while (*e && *e != '/') e++;
+        size_t len = e - p, have = strlen(out);
+        if (!len || (len == 1 && p[0] == '.')) { p = e; continue; }
+        if (len == 2 && p[0] == '.' && p[1] == '.') { path_pop(out); p = e; continue; }
+        if (have + 1 + len >= n) { r = -ENAMETOOLONG; break; }
+        out[have] = '/';
+        memcpy(out + have + 1, p, len);
+        out[have + 1 + len] = 0;
+        struct inode *ip;
+        if ((r = namei(AT_FDCWD, out, false, &ip))) break;
+        if (S_ISLNK(ip->d.mode)) {
+            r = ++links > 40 ? -ELOOP : read_link(ip, target, 4096);
+            if (r >= 0) {
+                r = 0;
+                out[have] = 0;                      /* the link's own name goes */
+                if (target[0] == '/') out[0] = 0;
+                size_t tl = strlen(target);         /* then: the target, then the rest */
+                if (tl + 1 + strlen(e) >= 4096) r = -ENAMETOOLONG;
+                else { memmove(todo + tl + 1, e, strlen(e) + 1); memcpy(todo, target, tl); todo[tl] = '/'; e = todo; }
+            }
+        }
+        iput(ip);
+        p = e;
+    }
+    if (!r && !out[0]) strlcpy(out, "/", n);
+    kfree(todo);
+    kfree(target);
     return r;
 }

@@ -28,5 +28,6 @@ struct buf *bread(u64 blockno);
 void bdirty(struct buf *b);
 void brelse(struct buf *b);
 int bcache_sync(void);
+void blk_poll_all(void);     /* complete requests whose interrupt was lost (the tick) */
 extern u64 bcache_hits, bcache_misses;
 #endif

@@ -47,4 +47,7 @@ void kernel_unlock(void);
 bool kernel_lock_held(void);
 void smp_start(void);
 void smp_kick_idle(void);
+
+/* arch/trampoline.S: the real-mode start of the other CPUs, copied low */
+extern char tramp_start[], tramp_end[], tramp_pml4[], tramp_stack[], tramp_cpu[];
 #endif

@@ -14,6 +14,7 @@
 #define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
 #define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
 #define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
+#define S_ISFIFO(m) (((m) & S_IFMT) == S_IFIFO)
 
 #define O_ACCMODE 3
 #define O_RDONLY 0
@@ -59,6 +60,13 @@ struct stat_k {     /* Linux x86-64 struct stat */
     s64 unused[3];
 };
 
+struct statfs_k {   /* Linux x86-64 struct statfs */
+    s64 type, bsize;
+    u64 blocks, bfree, bavail, files, ffree;
+    s32 fsid[2];
+    s64 namelen, frsize, flags, spare[4];
+};
+
 /* fs/ext2.c */
 int ext2_mount(void);
 struct inode *iget(u32 ino);
@@ -77,12 +85,16 @@ int ext2_rename(struct inode *odir, const char *oname, struct inode *ndir, const
 u64 ext2_readdir(struct inode *dir, u64 off, u32 *ino, u8 *type, char *name);
 void ext2_stat(struct inode *ip, struct stat_k *st);
 void iupdate(struct inode *ip);
+void ext2_statfs(struct statfs_k *st);
+bool ext2_readonly(void);
 extern struct inode *root_inode;
 extern u32 ext2_block_size;
 
 /* fs/namei.c */
 int namei(int dirfd, const char *path, bool follow, struct inode **out);
 int nameiparent(int dirfd, const char *path, struct inode **dir, char *name);
+int readlink_inode(struct inode *ip, char *buf, size_t max);
+int namei_realpath(const char *path, char *out, size_t n);
 
 /* open files */
 enum ftype { FT_INODE, FT_PIPE, FT_CONSOLE, FT_NULL, FT_ZERO, FT_SOCKET, FT_EPOLL, FT_MEM };
@@ -98,6 +110,9 @@ struct file {
     void *priv;         /* FT_SOCKET: struct socket, FT_EPOLL: struct epoll, FT_MEM: bytes */
     u64 mem_len;        /* FT_MEM: a /proc file's text, read-only */
     bool mem_dir;       /* FT_MEM: a /proc directory (priv holds dirent64 records) */
+    int fd_dir_pid;     /* FT_MEM: /proc/PID/fd, listed at the first getdents (so it
+                           shows its own descriptor, as on Linux) */
+    char *path;         /* FT_INODE: the absolute name it was opened by, for /proc/PID/fd */
 };
 struct file *file_alloc(enum ftype type, int flags);
 struct file *file_dup(struct file *f);
@@ -110,6 +125,7 @@ bool dev_path(const char *path);    /* /dev/..., /proc or /proc/...: dev_open, n
 /* fs/procfs.c */
 int proc_open(const char *path, int flags, struct file **out);
 long proc_getdents(struct file *f, u64 ubuf, size_t cap);
+int proc_readlink(const char *path, char *buf, size_t n);  /* -EINVAL: not a link */
 
 /* fs/pipe.c */
 int pipe_create(struct file **r, struct file **w);
@@ -117,11 +133,13 @@ ssize_t pipe_read(struct pipe *p, void *buf, size_t n, bool nonblock);
 ssize_t pipe_write(struct pipe *p, const void *buf, size_t n);
 void pipe_close(struct pipe *p, bool writer);
 int pipe_poll(struct pipe *p, bool writer);
+int fifo_open(u32 ino, int flags, struct file **out);
 
 /* net/socket.c: sockets and epoll instances as files */
 ssize_t sock_read(struct file *f, void *kbuf, size_t n);
 ssize_t sock_write(struct file *f, const void *kbuf, size_t n);
 bool sock_rw_user(struct file *f, u64 ubuf, size_t n, bool write, long *r);     /* TCP: no bounce */
+long sock_ioctl(struct file *f, u64 req, u64 arg);
 int net_file_poll(struct file *f);
 void net_file_release(struct file *f);
 

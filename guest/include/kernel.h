@@ -45,6 +45,9 @@ int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(pr
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_write(const char *s, size_t n);
 void console_loud(void);    /* print kernel messages even with "quiet" */
+#define KLOG_SIZE 16384
+size_t klog_read(char *buf, size_t n);     /* the kernel log, for syslog(2) */
+void klog_clear(void);
 __attribute__((noreturn)) void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void machine_exit(int status);
 

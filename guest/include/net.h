@@ -14,6 +14,7 @@
 #define EPROTOTYPE 91
 #define ENOPROTOOPT 92
 #define EPROTONOSUPPORT 93
+#define ESOCKTNOSUPPORT 94
 #define EOPNOTSUPP 95
 #define EAFNOSUPPORT 97
 #define EADDRINUSE 98
@@ -113,11 +114,19 @@ void arp_input(const u8 *pkt, size_t len);
 void arp_send_ip(u32 next_hop, struct pkt *p);
 
 /* ipv4.c */
+/* the IPv4 header (RFC 791), network order */
+struct ip_hdr {
+    u8 ver_ihl, tos;
+    u16 total_len, id, frag;
+    u8 ttl, proto;
+    u16 csum;
+    u32 src, dst;
+} __attribute__((packed));
 void ip_input(const u8 *pkt, size_t len, bool csum_ok);
 /* the transport header and payload are in p; ip_output prepends IPv4's */
 int ip_output(u32 dst, u8 proto, struct pkt *p);
 #define IP_MAX_PAYLOAD 65515                /* 65535 minus the IPv4 header */
-void icmp_input(u32 src, const u8 *data, size_t len);
+void icmp_input(u32 src, u32 dst, const u8 *data, size_t len);
 
 /* loopback.c: 127.0.0.0/8 and our own address */
 bool ip_is_local(u32 dst);
@@ -145,4 +154,6 @@ void net_free_after_tx(void *mem);
 extern u64 net_tx_tso;
 void net_report(void);      /* counters, when the cmdline asks (osbox.netstats=1) */
 void net_start_timer(void);
+/* drop and retry counters of net_report() */
+extern u64 tcp_retransmits, tcp_bad_segments, tcp_syn_dropped, ip_frags_dropped, ip_bad_dropped, udp_dropped;
 #endif

@@ -37,7 +37,8 @@
  *   init=PATH            program to run as pid 1 (default /init)
  *   -- ARGS...           everything after " -- " is init's argv[1..];
  *                        "double quotes" group words (no escapes)
- *   virtio_mmio.device=SIZE@BASE:IRQ   (repeatable) devices to attach
+ *   virtio_mmio.device=SIZE@BASE:IRQ   (repeatable) devices to attach;
+ *                        read only before " -- " (the monitor puts them there)
  *   osbox.env="K=V"      (repeatable) init's environment; any of them
  *                        replaces the defaults below
  *   osbox.cwd="DIR"      init's working directory (created if missing)

@@ -26,4 +26,11 @@ void trap(struct trapframe *tf);
 void dump_frame(struct trapframe *tf);
 void irq_register(int gsi, void (*fn)(void *), void *arg);
 void return_to_user_work(struct trapframe *tf);
+
+/* arch/entry.S */
+extern u64 isr_addrs[256];          /* the interrupt stubs, for the IDT */
+void syscall_entry(void);           /* LSTAR: where `syscall` lands */
+void fork_ret(void);                /* a new process's first return to user */
+void kthread_start(void);           /* a kernel thread's first instruction */
+void swtch(u64 *save, u64 sp);      /* save this stack pointer, run on sp */
 #endif

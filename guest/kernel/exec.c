@@ -10,7 +10,6 @@
 #define MAX_ARGS 512
 #define MAX_ARGBYTES (128 * 1024)
 #define PIE_BIAS 0x555555554000UL
-extern void files_put(struct files *f);
 
 
 struct strv { int n; size_t bytes; char *buf; char *ptr[MAX_ARGS]; };
@@ -198,15 +197,16 @@ long do_execve(const char *path, struct strv *argv, struct strv *envp, struct tr
     kfree(uargv);
     if (r) { mm_put(mm); return r; }
 
+    char exe[sizeof cur->exe];
+    if (namei_realpath(path, exe, sizeof exe)) strlcpy(exe, path, sizeof exe);
+
     /* point of no return */
     struct mm *old = cur->mm;
     cur->mm = mm;
     mm_switch(mm);
     mm_put(old);
     if (!cur->vfork_done) { cur->vfork_done = true; wakeup(&cur->vfork_done); }
-    for (int i = 0; i < MAXFD; i++)
-        if ((cur->files->cloexec >> i) & 1) { file_put(cur->files->fd[i]); cur->files->fd[i] = NULL; }
-    cur->files->cloexec = 0;
+    files_close_on_exec(cur->files);
     if (cur->sig->refs > 1) {
         struct sighand *s = kmalloc(sizeof *s);
         *s = *cur->sig;
@@ -219,6 +219,7 @@ long do_execve(const char *path, struct strv *argv, struct strv *envp, struct tr
     const char *base = path;
     for (const char *c = path; *c; c++) if (*c == '/') base = c + 1;
     strlcpy(cur->name, base, sizeof cur->name);
+    strlcpy(cur->exe, exe, sizeof cur->exe);
     cur->fsbase = 0;
     wrmsr(0xc0000100, 0);
     memset(tf, 0, sizeof *tf);
@@ -235,7 +236,7 @@ long do_execve(const char *path, struct strv *argv, struct strv *envp, struct tr
     return 0;
 }
 
-long sys_execve(u64 upath, u64 uargv, u64 uenvp, struct trapframe *tf)
+long execve_from_user(u64 upath, u64 uargv, u64 uenvp, struct trapframe *tf)
 {
     char *path = kmalloc(4096);
     int r = strncpy_from_user(path, upath, 4096);

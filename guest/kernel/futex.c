@@ -21,7 +21,7 @@ int futex_wake(u64 uaddr, int n)
     return woken;
 }
 
-long sys_futex(u64 uaddr, int op, u32 val, u64 utimeout, u64 uaddr2, u32 val3)
+long do_futex(u64 uaddr, int op, u32 val, u64 utimeout, u64 uaddr2, u32 val3)
 {
     (void)uaddr2; (void)val3;
     int cmd = op & 0x7f;

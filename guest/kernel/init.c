@@ -12,8 +12,8 @@
 #include "blk.h"
 #include "tty.h"
 #include "errno.h"
+#include "syscall.h"
 
-long kernel_execve(const char *path, char *const argv[], char *const envp[], struct trapframe *tf);
 
 static void uart_handler(void *arg) { (void)arg; uart_irq(); }
 
@@ -32,8 +32,6 @@ static int split_args(char *s, char **argv, int max)
         }
         if (*s) s++;
         *out = 0;
-        /* the monitor appends its devices after the user's words */
-        if (!strncmp(argv[n - 1], "virtio_mmio.device=", 19)) n--;
     }
     argv[n] = NULL;
     return n;
@@ -135,22 +133,21 @@ void init_start(void *arg)
     uart_enable_rx_irq();
     uart_irq();     /* input that arrived before the IRQ was on */
     virtio_probe();
-    extern bool strace_on;
     strace_on = cmdline_get("osbox.strace") != NULL;
     if (dbg) printk("osbox-guest: [%lu us] devices probed\n", time_ns() / 1000);
     int r = ext2_mount();
     if (dbg) printk("osbox-guest: [%lu us] root mounted\n", time_ns() / 1000);
     if (r) panic("cannot mount the root file system (%d)", r);
 
-    cur->files = kzalloc(sizeof *cur->files);
-    cur->files->refs = 1;
+    cur->files = files_new();
+    rlimits_default(cur->rlim);
     cur->sig = kzalloc(sizeof *cur->sig);
     cur->sig->refs = 1;
     cur->cwd = idup(root_inode);
     strlcpy(cur->cwd_path, "/", sizeof cur->cwd_path);
     for (int i = 0; i < 3; i++) {
         struct file *f = file_alloc(FT_CONSOLE, O_RDWR);
-        cur->files->fd[i] = f;
+        fd_assign(i, f, false);
     }
 
     static char args[1024];
@@ -178,7 +175,6 @@ void init_start(void *arg)
         init_fail("cannot use working directory", cwd, r);
     outl(OSBOX_BOOT_PORT, OSBOX_BOOT_INIT_EXEC);
     r = exec_init(path, argv, envp);
-    extern u64 bcache_misses, bcache_hits;
     if (dbg) printk("osbox-guest: [%lu us] init loaded (block cache: %lu hits, %lu misses)\n", time_ns() / 1000, bcache_hits, bcache_misses);
     if (r) init_fail("cannot run init", path, r);
     enter_user(cur->tf);

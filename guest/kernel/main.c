@@ -42,7 +42,6 @@ bool cmdline_has(const char *key)
     return false;
 }
 
-void init_start(void *arg);
 
 void kmain(u32 start_info_phys)
 {

@@ -19,26 +19,6 @@
 #define CLONE_CHILD_CLEARTID 0x200000
 #define CLONE_CHILD_SETTID 0x1000000
 
-int futex_wake(u64 uaddr, int n);
-
-static struct files *files_copy(struct files *old)
-{
-    struct files *f = kzalloc(sizeof *f);
-    if (!f) return NULL;
-    f->refs = 1;
-    for (int i = 0; i < MAXFD; i++)
-        if (old->fd[i]) f->fd[i] = file_dup(old->fd[i]);
-    f->cloexec = old->cloexec;
-    return f;
-}
-
-void files_put(struct files *f)
-{
-    if (!f || --f->refs > 0) return;
-    for (int i = 0; i < MAXFD; i++) file_put(f->fd[i]);
-    kfree(f);
-}
-
 long do_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
 {
     struct proc *p = proc_alloc();
@@ -60,6 +40,8 @@ long do_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls)
     p->sigmask = cur->sigmask;
     p->fsbase = (flags & CLONE_SETTLS) ? tls : cur->fsbase;
     strlcpy(p->name, cur->name, sizeof p->name);
+    strlcpy(p->exe, cur->exe, sizeof p->exe);
+    memcpy(p->rlim, cur->leader->rlim, sizeof p->rlim);
     if (thread) {
         p->tgid = cur->tgid;
         p->leader = cur->leader;
@@ -160,7 +142,7 @@ void do_exit_group(int status)
     do_exit_thread(l->group_status);
 }
 
-long sys_wait4(int pid, u64 ustatus, int options, u64 rusage)
+long do_wait4(int pid, u64 ustatus, int options, u64 rusage)
 {
     (void)rusage;
     struct proc *me = cur->leader;

@@ -7,6 +7,7 @@
 #include "mm.h"
 #include "apic.h"
 #include "errno.h"
+#include "blk.h"
 
 struct proc procs[NPROC];
 /* Slots of procs[] ever used (first-fit keeps them low): the scans below
@@ -15,11 +16,8 @@ struct proc procs[NPROC];
  * tick and schedule. */
 int nproc_hi;
 static int next_pid = 1;
+int last_pid(void) { return next_pid - 1; }
 static u64 ticks;
-extern void fork_ret(void);
-extern void kthread_start(void);
-extern void swtch(u64 *save, u64 sp);
-void blk_poll_all(void);
 
 struct proc *proc_alloc(void)
 {
@@ -163,6 +161,7 @@ void timer_tick(bool from_user)
     for (int i = 0; i < nproc_hi; i++) {
         struct proc *p = &procs[i];
         if (p->state == P_SLEEPING && p->wake_at_ns && p->wake_at_ns <= now) make_runnable(p);
+        if (p->alarm_at_ns) itimer_expire(p, now);
     }
     blk_poll_all();
     if (from_user) yield();

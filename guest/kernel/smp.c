@@ -10,7 +10,6 @@
 #include "boot.h"
 #include "trap.h"
 
-extern char tramp_start[], tramp_end[], tramp_pml4[], tramp_stack[], tramp_cpu[];
 #define TRAMP_PHYS 0x8000UL
 
 static u32 apic_ids[MAXCPU];

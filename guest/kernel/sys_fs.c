@@ -1,4 +1,4 @@
-/* File-system system calls. */
+/* File-system system calls: open, stat, directories, links, FIFOs, times, descriptors. */
 #include "kernel.h"
 #include "proc.h"
 #include "fs.h"
@@ -7,25 +7,32 @@
 #include "errno.h"
 #include "syscall.h"
 
-int readlink_inode(struct inode *ip, char *buf, size_t max);
 static u32 umask_val = 022;
 
-struct file *fd_get(int fd)
+/* cwd (256 bytes) becomes the absolute, normalised path of rel from cwd
+ * ("." and ".." folded by name, not through symlinks, as the shell's pwd). */
+static void path_join(char *cwd, const char *rel)
 {
-    if (fd < 0 || fd >= MAXFD) return NULL;
-    return cur->files->fd[fd];
-}
-
-int fd_install(struct file *f, int min, bool cloexec)
-{
-    for (int i = min < 0 ? 0 : min; i < MAXFD; i++)
-        if (!cur->files->fd[i]) {
-            cur->files->fd[i] = f;
-            if (cloexec) cur->files->cloexec |= 1UL << i;
-            else cur->files->cloexec &= ~(1UL << i);
-            return i;
-        }
-    return -EMFILE;
+    char tmp[512];
+    if (rel[0] == '/') strlcpy(tmp, rel, sizeof tmp);
+    else snprintf(tmp, sizeof tmp, "%s/%s", cwd, rel);
+    char out[256];
+    size_t n = 0;
+    out[0] = 0;
+    for (char *p = tmp; *p;) {
+        while (*p == '/') p++;
+        char *e = p;
+        while (*e && *e != '/') e++;
+        size_t l = e - p;
+        if (l == 0) break;
+        if (l == 1 && p[0] == '.') { }
+        else if (l == 2 && p[0] == '.' && p[1] == '.') { while (n && out[n - 1] != '/') n--; if (n) n--; }
+        else if (n + l + 2 < sizeof out) { out[n++] = '/'; memcpy(out + n, p, l); n += l; }
+        p = e;
+    }
+    if (!n) out[n++] = '/';
+    out[n] = 0;
+    strlcpy(cwd, out, 256);
 }
 
 static int get_path(u64 upath, char **out)
@@ -37,15 +44,44 @@ static int get_path(u64 upath, char **out)
     return 0;
 }
 
-static long do_open(int dirfd, u64 upath, int flags, u32 mode)
+/* /dev and /proc are not on the disk: their files come from dev_open()
+ * by name.  True when path names one, absolutely or from a working
+ * directory under them (top does chdir("/proc") and opens "PID/stat");
+ * abs (256 bytes) gets the absolute name. */
+static bool special_path(int dirfd, const char *path, char *abs)
 {
-    char *path;
-    int r = get_path(upath, &path);
-    if (r) return r;
+    if (path[0] == '/') { strlcpy(abs, path, 256); return dev_path(path); }
+    if (dirfd != AT_FDCWD || !dev_path(cur->cwd_path) || !path[0]) return false;
+    strlcpy(abs, cur->cwd_path, 256);
+    path_join(abs, path);
+    return dev_path(abs);
+}
+
+#define SPECIAL_LINKS_MAX 8
+
+/* A /proc link's target (256 bytes) as a path from / (self's is "PID"):
+ * true when abs is one. */
+static bool proc_link(const char *abs, char *target)
+{
+    char t[256];
+    if (proc_readlink(abs, t, sizeof t) <= 0) return false;
+    if (t[0] == '/') strlcpy(target, t, 256);
+    else snprintf(target, 256, "/proc/%s", t);
+    return true;
+}     /* /proc links followed in a row (self/fd/N -> ...) */
+
+static long open_path(int dirfd, const char *path, int flags, u32 mode, int depth)
+{
+    char abs[256];
     struct file *f = NULL;
-    if (dev_path(path)) {
-        r = dev_open(path, flags, &f);
-        kfree(path);
+    int r;
+    if (special_path(dirfd, path, abs)) {
+        char target[256];
+        if (!(flags & O_NOFOLLOW) && proc_link(abs, target)) {
+            if (depth >= SPECIAL_LINKS_MAX) return -ELOOP;
+            return open_path(AT_FDCWD, target, flags, mode, depth + 1);
+        }
+        r = dev_open(abs, flags, &f);
         if (r) return r;
         r = fd_install(f, 0, flags & O_CLOEXEC);
         if (r < 0) file_put(f);
@@ -65,20 +101,40 @@ static long do_open(int dirfd, u64 upath, int flags, u32 mode)
         iput(ip);
         r = -EEXIST;
     }
-    kfree(path);
     if (r) return r;
     if (S_ISLNK(ip->d.mode)) { iput(ip); return -ELOOP; }
     if ((flags & O_DIRECTORY) && !S_ISDIR(ip->d.mode)) { iput(ip); return -ENOTDIR; }
     if (S_ISDIR(ip->d.mode) && (flags & O_ACCMODE) != O_RDONLY) { iput(ip); return -EISDIR; }
-    if ((flags & O_TRUNC) && S_ISREG(ip->d.mode) && (flags & O_ACCMODE) != O_RDONLY) {
-        r = ext2_truncate(ip, 0);
-        if (r) { iput(ip); return r; }
+    if (S_ISFIFO(ip->d.mode)) {
+        u32 ino = ip->ino;
+        iput(ip);
+        if ((r = fifo_open(ino, flags, &f))) return r;
+    } else {
+        if ((flags & O_TRUNC) && S_ISREG(ip->d.mode) && (flags & O_ACCMODE) != O_RDONLY) {
+            r = ext2_truncate(ip, 0);
+            if (r) { iput(ip); return r; }
+        }
+        f = file_alloc(FT_INODE, flags);
+        f->ip = ip;
+        if (dirfd == AT_FDCWD || path[0] == '/') {     /* its name, for /proc/PID/fd */
+            if (path[0] == '/') abs[0] = 0; else strlcpy(abs, cur->cwd_path, sizeof abs);
+            path_join(abs, path);
+            if ((f->path = kmalloc(strlen(abs) + 1))) strlcpy(f->path, abs, strlen(abs) + 1);
+        }
     }
-    f = file_alloc(FT_INODE, flags);
-    f->ip = ip;
     r = fd_install(f, 0, flags & O_CLOEXEC);
     if (r < 0) file_put(f);
     return r;
+}
+
+static long do_open(int dirfd, u64 upath, int flags, u32 mode)
+{
+    char *path;
+    int r = get_path(upath, &path);
+    if (r) return r;
+    long fd = open_path(dirfd, path, flags, mode, 0);
+    kfree(path);
+    return fd;
 }
 
 SYSCALL(sys_open) { UNUSED_ARGS; return do_open(AT_FDCWD, a0, a1, a2); }
@@ -87,9 +143,8 @@ SYSCALL(sys_openat) { UNUSED_ARGS; return do_open((int)a0, a1, a2, a3); }
 SYSCALL(sys_close)
 {
     UNUSED_ARGS;
-    struct file *f = fd_get(a0);
+    struct file *f = fd_remove((int)a0);
     if (!f) return -EBADF;
-    cur->files->fd[a0] = NULL;
     file_put(f);
     return 0;
 }
@@ -180,6 +235,36 @@ static void stat_file(struct file *f, struct stat_k *st)
     else { st->mode = S_IFCHR | 0666; st->rdev = f->type == FT_CONSOLE ? 0x501 : f->type == FT_NULL ? 0x103 : 0x105; }
 }
 
+static int stat_kpath(int dirfd, const char *path, int flags, struct stat_k *st, int depth)
+{
+    char abs[256];
+    int r;
+    if (special_path(dirfd, path, abs)) {
+        char target[256];
+        bool link = proc_link(abs, target);
+        if (link && !(flags & AT_SYMLINK_NOFOLLOW)) {
+            if (depth >= SPECIAL_LINKS_MAX) return -ELOOP;
+            return stat_kpath(AT_FDCWD, target, flags, st, depth + 1);
+        }
+        struct file *f;
+        if (link) {
+            memset(st, 0, sizeof *st);
+            st->mode = S_IFLNK | 0777;
+            st->nlink = 1;
+            st->size = strlen(target);
+            return 0;
+        }
+        if ((r = dev_open(abs, 0, &f))) return r;
+        stat_file(f, st);
+        file_put(f);
+        return 0;
+    }
+    struct inode *ip;
+    r = namei(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), &ip);
+    if (!r) { ext2_stat(ip, st); iput(ip); }
+    return r;
+}
+
 static long stat_path(int dirfd, u64 upath, u64 ust, int flags)
 {
     struct stat_k st;
@@ -193,15 +278,7 @@ static long stat_path(int dirfd, u64 upath, u64 ust, int flags)
         stat_file(f, &st);
         return copy_to_user(ust, &st, sizeof st);
     }
-    if (dev_path(path)) {
-        struct file *f;
-        r = dev_open(path, 0, &f);
-        if (!r) { stat_file(f, &st); file_put(f); }
-    } else {
-        struct inode *ip;
-        r = namei(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), &ip);
-        if (!r) { ext2_stat(ip, &st); iput(ip); }
-    }
+    r = stat_kpath(dirfd, path, flags, &st, 0);
     kfree(path);
     return r ? r : copy_to_user(ust, &st, sizeof st);
 }
@@ -249,23 +326,45 @@ SYSCALL(sys_getdents64)
     return used;
 }
 
-static long mkdir_at(int dirfd, u64 upath, u32 mode)
+/* mkdir and mknod: a new inode of type mode & S_IFMT at path */
+static long make_node(int dirfd, u64 upath, u32 mode)
 {
     char *path;
     int r = get_path(upath, &path);
     if (r) return r;
+    char abs[256];
+    const char *c = path;
+    while (*c == '/') c++;
+    bool root = path[0] == '/' && !*c;
+    if (root || special_path(dirfd, path, abs)) {
+        kfree(path);            /* "/" (mkdir -p starts there), /dev, /proc: they exist */
+        return -EEXIST;
+    }
     struct inode *dir, *ip;
     char name[256];
     r = nameiparent(dirfd, path, &dir, name);
     kfree(path);
     if (r) return r;
-    r = ext2_create(dir, name, S_IFDIR | (mode & 07777 & ~umask_val), &ip);
+    r = ext2_create(dir, name, (mode & S_IFMT) | (mode & 07777 & ~umask_val), &ip);
     iput(dir);
     if (!r) iput(ip);
     return r;
 }
-SYSCALL(sys_mkdir) { UNUSED_ARGS; return mkdir_at(AT_FDCWD, a0, a1); }
-SYSCALL(sys_mkdirat) { UNUSED_ARGS; return mkdir_at(a0, a1, a2); }
+SYSCALL(sys_mkdir) { UNUSED_ARGS; return make_node(AT_FDCWD, a0, S_IFDIR | (a1 & 07777)); }
+SYSCALL(sys_mkdirat) { UNUSED_ARGS; return make_node(a0, a1, S_IFDIR | (a2 & 07777)); }
+
+/* mknod: FIFOs and plain files; device nodes have no meaning here, devices
+ * are known by name (fs/file.c) */
+static long mknod_at(int dirfd, u64 upath, u32 mode)
+{
+    u32 type = mode & S_IFMT;
+    if (type == 0) mode |= S_IFREG;
+    else if (type == S_IFCHR || type == S_IFBLK) return -EPERM;
+    else if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK) return -EINVAL;
+    return make_node(dirfd, upath, mode);
+}
+SYSCALL(sys_mknod) { UNUSED_ARGS; return mknod_at(AT_FDCWD, a0, a1); }
+SYSCALL(sys_mknodat) { UNUSED_ARGS; return mknod_at(a0, a1, a2); }
 
 static long unlink_at(int dirfd, u64 upath, int flags)
 {
@@ -353,14 +452,17 @@ static long readlink_at(int dirfd, u64 upath, u64 ubuf, u64 size)
     char *path;
     int r = get_path(upath, &path);
     if (r) return r;
-    struct inode *ip;
-    r = namei(dirfd, path, false, &ip);
+    char *buf = kmalloc(4096), abs[256];
+    if (special_path(dirfd, path, abs)) {
+        r = proc_readlink(abs, buf, 4096);
+    } else {
+        struct inode *ip;
+        r = namei(dirfd, path, false, &ip);
+        if (!r && !S_ISLNK(ip->d.mode)) { iput(ip); r = -EINVAL; }
+        else if (!r) { r = readlink_inode(ip, buf, 4096); iput(ip); }
+    }
     kfree(path);
-    if (r) return r;
-    if (!S_ISLNK(ip->d.mode)) { iput(ip); return -EINVAL; }
-    char *buf = kmalloc(4096);
-    r = readlink_inode(ip, buf, 4096);
-    iput(ip);
+    if ((s64)size <= 0 && r >= 0) r = -EINVAL;
     if (r > 0) { if ((u64)r > size) r = size; if (copy_to_user(ubuf, buf, r)) r = -EFAULT; }
     kfree(buf);
     return r;
@@ -373,15 +475,8 @@ static long access_at(int dirfd, u64 upath)
     char *path;
     int r = get_path(upath, &path);
     if (r) return r;
-    if (dev_path(path)) {
-        struct file *f;
-        r = dev_open(path, 0, &f);
-        if (!r) file_put(f);
-    } else {
-        struct inode *ip;
-        r = namei(dirfd, path, true, &ip);
-        if (!r) iput(ip);
-    }
+    struct stat_k st;
+    r = stat_kpath(dirfd, path, 0, &st, 0);     /* root may do anything to what exists */
     kfree(path);
     return r;
 }
@@ -414,6 +509,76 @@ SYSCALL(sys_fchmod)
     iupdate(f->ip);
     return 0;
 }
+/* utimensat(dirfd, path, times[2], flags): times NULL is now; a tv_nsec of
+ * UTIME_NOW / UTIME_OMIT sets now / leaves that one.  path NULL: dirfd's
+ * file (futimens).  ext2 keeps seconds. */
+#define UTIME_NOW ((1L << 30) - 1)
+#define UTIME_OMIT ((1L << 30) - 2)
+SYSCALL(sys_utimensat)
+{
+    UNUSED_ARGS;
+    s64 ts[4];
+    u32 now = (u32)((time_ns() + time_realtime_base_ns()) / 1000000000UL);
+    if (a2 && copy_from_user(ts, a2, sizeof ts)) return -EFAULT;
+    if (!a2) ts[1] = ts[3] = UTIME_NOW;
+    for (int i = 1; i < 4; i += 2)
+        if (ts[i] != UTIME_NOW && ts[i] != UTIME_OMIT && (ts[i] < 0 || ts[i] >= 1000000000L)) return -EINVAL;
+    struct inode *ip;
+    int r;
+    if (!a1) {
+        struct file *f = fd_get((int)a0);
+        if (!f) return -EBADF;
+        if (f->type != FT_INODE) return 0;
+        ip = idup(f->ip);
+    } else {
+        char *path;
+        if ((r = get_path(a1, &path))) return r;
+        char abs[256];
+        r = special_path((int)a0, path, abs) ? -EPERM : namei((int)a0, path, !(a3 & AT_SYMLINK_NOFOLLOW), &ip);
+        kfree(path);
+        if (r) return r;
+    }
+    if (ext2_readonly()) { iput(ip); return -EROFS; }
+    if (ts[1] != UTIME_OMIT) ip->d.atime = ts[1] == UTIME_NOW ? now : (u32)ts[0];
+    if (ts[3] != UTIME_OMIT) ip->d.mtime = ts[3] == UTIME_NOW ? now : (u32)ts[2];
+    ip->d.ctime = now;
+    iupdate(ip);
+    iput(ip);
+    return 0;
+}
+
+/* statfs/fstatfs: the ext2 root, or /proc and /dev (no blocks) */
+static void statfs_special(struct statfs_k *st, bool proc)
+{
+    memset(st, 0, sizeof *st);
+    st->type = proc ? 0x9fa0 : 0x01021994;     /* PROC_SUPER_MAGIC, TMPFS_MAGIC */
+    st->bsize = st->frsize = 4096;
+    st->namelen = 255;
+}
+SYSCALL(sys_statfs)
+{
+    UNUSED_ARGS;
+    char *path, abs[256];
+    int r = get_path(a0, &path);
+    if (r) return r;
+    struct statfs_k st;
+    struct inode *ip;
+    if (special_path(AT_FDCWD, path, abs)) statfs_special(&st, !strncmp(abs, "/proc", 5));
+    else if (!(r = namei(AT_FDCWD, path, true, &ip))) { iput(ip); ext2_statfs(&st); }
+    kfree(path);
+    return r ? r : copy_to_user(a1, &st, sizeof st);
+}
+SYSCALL(sys_fstatfs)
+{
+    UNUSED_ARGS;
+    struct file *f = fd_get((int)a0);
+    if (!f) return -EBADF;
+    struct statfs_k st;
+    if (f->type == FT_INODE) ext2_statfs(&st);
+    else statfs_special(&st, f->type == FT_MEM);
+    return copy_to_user(a1, &st, sizeof st);
+}
+
 SYSCALL(sys_umask) { UNUSED_ARGS; u32 o = umask_val; umask_val = a0 & 0777; return o; }
 
 SYSCALL(sys_ftruncate)
@@ -448,14 +613,11 @@ SYSCALL(sys_dup)
 static long dup_to(u64 oldfd, u64 newfd, bool cloexec)
 {
     struct file *f = fd_get(oldfd);
-    if (!f || newfd >= MAXFD) return -EBADF;
+    if (!f) return -EBADF;
     if (oldfd == newfd) return newfd;
-    struct file *old = cur->files->fd[newfd];
-    cur->files->fd[newfd] = file_dup(f);
-    if (cloexec) cur->files->cloexec |= 1UL << newfd;
-    else cur->files->cloexec &= ~(1UL << newfd);
-    file_put(old);
-    return newfd;
+    int r = fd_assign((int)newfd, file_dup(f), cloexec);
+    if (r) file_put(f);
+    return r ? r : (long)newfd;
 }
 SYSCALL(sys_dup2) { UNUSED_ARGS; return dup_to(a0, a1, false); }
 SYSCALL(sys_dup3) { UNUSED_ARGS; if (a0 == a1) return -EINVAL; return dup_to(a0, a1, a2 & O_CLOEXEC); }
@@ -471,11 +633,8 @@ SYSCALL(sys_fcntl)
         if (r < 0) file_put(f);
         return r;
     }
-    case 1: return (cur->files->cloexec >> a0) & 1;
-    case 2:
-        if (a2 & 1) cur->files->cloexec |= 1UL << a0;
-        else cur->files->cloexec &= ~(1UL << a0);
-        return 0;
+    case 1: return fd_cloexec((int)a0);    /* F_GETFD */
+    case 2: fd_set_cloexec((int)a0, a2 & 1); return 0;      /* F_SETFD */
     case 3: return f->flags;
     case 4: f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) | (a2 & (O_APPEND | O_NONBLOCK)); return 0;
     }
@@ -494,7 +653,7 @@ SYSCALL(sys_pipe2)
     fds[0] = fd_install(r, 0, a1 & O_CLOEXEC);
     fds[1] = fds[0] < 0 ? -EMFILE : fd_install(w, 0, a1 & O_CLOEXEC);
     if (fds[1] < 0) {
-        if (fds[0] >= 0) cur->files->fd[fds[0]] = NULL;
+        if (fds[0] >= 0) fd_remove(fds[0]);
         file_put(r); file_put(w);
         return -EMFILE;
     }
@@ -508,6 +667,7 @@ SYSCALL(sys_ioctl)
     UNUSED_ARGS;
     struct file *f = fd_get(a0);
     if (!f) return -EBADF;
+    if (f->type == FT_SOCKET) return sock_ioctl(f, a1, a2);
     if (f->type != FT_CONSOLE) return -ENOTTY;
     switch (a1) {
     case 0x5401: {          /* TCGETS */
@@ -524,30 +684,6 @@ SYSCALL(sys_ioctl)
     case 0x5410: return 0;  /* TIOCSPGRP */
     }
     return -ENOTTY;
-}
-
-static void path_join(char *cwd, const char *rel)
-{
-    char tmp[512];
-    if (rel[0] == '/') strlcpy(tmp, rel, sizeof tmp);
-    else snprintf(tmp, sizeof tmp, "%s/%s", cwd, rel);
-    char out[256];
-    size_t n = 0;
-    out[0] = 0;
-    for (char *p = tmp; *p;) {
-        while (*p == '/') p++;
-        char *e = p;
-        while (*e && *e != '/') e++;
-        size_t l = e - p;
-        if (l == 0) break;
-        if (l == 1 && p[0] == '.') { }
-        else if (l == 2 && p[0] == '.' && p[1] == '.') { while (n && out[n - 1] != '/') n--; if (n) n--; }
-        else if (n + l + 2 < sizeof out) { out[n++] = '/'; memcpy(out + n, p, l); n += l; }
-        p = e;
-    }
-    if (!n) out[n++] = '/';
-    out[n] = 0;
-    strlcpy(cwd, out, 256);
 }
 
 SYSCALL(sys_chdir)

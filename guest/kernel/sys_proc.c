@@ -1,4 +1,4 @@
-/* Process, memory, signal, time and identity system calls. */
+/* Process, memory, signal and time system calls (identity and limits: sys_ident.c). */
 #include "kernel.h"
 #include "proc.h"
 #include "mm.h"
@@ -6,19 +6,14 @@
 #include "errno.h"
 #include "syscall.h"
 
-long do_clone(u64 flags, u64 newsp, u64 ptid, u64 ctid, u64 tls);
-long sys_wait4(int pid, u64 ustatus, int options, u64 rusage);
-long sys_execve(u64 upath, u64 uargv, u64 uenvp, struct trapframe *tf);
-long sys_futex(u64 uaddr, int op, u32 val, u64 utimeout, u64 uaddr2, u32 val3);
-
 SYSCALL(sys_clone) { UNUSED_ARGS; return do_clone(a0, a1, a2, a3, a4); }
 SYSCALL(sys_fork) { UNUSED_ARGS; return do_clone(SIGCHLD, 0, 0, 0, 0); }
 SYSCALL(sys_vfork) { UNUSED_ARGS; return do_clone(0x4000 | 0x100 | SIGCHLD, 0, 0, 0, 0); }
-SYSCALL(sys_execve_) { UNUSED_ARGS; return sys_execve(a0, a1, a2, tf); }
+SYSCALL(sys_execve) { UNUSED_ARGS; return execve_from_user(a0, a1, a2, tf); }
 SYSCALL(sys_exit) { UNUSED_ARGS; do_exit_thread((a0 & 0xff) << 8); }
 SYSCALL(sys_exit_group) { UNUSED_ARGS; do_exit_group((a0 & 0xff) << 8); }
-SYSCALL(sys_wait4_) { UNUSED_ARGS; return sys_wait4(a0, a1, a2, a3); }
-SYSCALL(sys_futex_) { UNUSED_ARGS; return sys_futex(a0, a1, a2, a3, a4, a5); }
+SYSCALL(sys_wait4) { UNUSED_ARGS; return do_wait4(a0, a1, a2, a3); }
+SYSCALL(sys_futex) { UNUSED_ARGS; return do_futex(a0, a1, a2, a3, a4, a5); }
 SYSCALL(sys_getpid) { UNUSED_ARGS; return cur->tgid; }
 SYSCALL(sys_gettid) { UNUSED_ARGS; return cur->pid; }
 SYSCALL(sys_getppid) { UNUSED_ARGS; return cur->leader->parent ? cur->leader->parent->pid : 0; }
@@ -30,7 +25,8 @@ SYSCALL(sys_kill) { UNUSED_ARGS; return send_signal((int)a0, (int)a1); }
 SYSCALL(sys_tgkill)
 {
     UNUSED_ARGS;
-    int tid = tf->rax == 200 ? (int)a0 : (int)a1, sig = tf->rax == 200 ? (int)a1 : (int)a2;
+    bool tkill = tf->rax == SYS_tkill;     /* tkill(tid, sig), tgkill(tgid, tid, sig) */
+    int tid = tkill ? (int)a0 : (int)a1, sig = tkill ? (int)a1 : (int)a2;
     struct proc *p = proc_by_pid(tid);
     if (!p) return -ESRCH;
     if (sig < 0 || sig > NSIG) return -EINVAL;
@@ -247,19 +243,6 @@ SYSCALL(sys_getrandom)
     }
     return copy_to_user(a0, buf, n) ? -EFAULT : (long)n;
 }
-
-SYSCALL(sys_prlimit64)
-{
-    UNUSED_ARGS;
-    if (a3) {
-        u64 lim[2] = { ~0UL, ~0UL };
-        if (a1 == 3) lim[0] = USER_STACK_MAX;    /* RLIMIT_STACK */
-        if (a1 == 7) lim[0] = lim[1] = MAXFD;    /* RLIMIT_NOFILE */
-        if (copy_to_user(a3, lim, sizeof lim)) return -EFAULT;
-    }
-    return 0;
-}
-SYSCALL(sys_getrlimit) { (void)a2; (void)a3; return sys_prlimit64(0, a0, 0, a1, a4, a5, tf); }
 
 SYSCALL(sys_sysinfo)
 {

@@ -5,62 +5,70 @@
 #include "errno.h"
 #include "syscall.h"
 
-#define S(n) extern SYSCALL(n);
-S(sys_read) S(sys_write) S(sys_open) S(sys_close) S(sys_stat) S(sys_fstat) S(sys_lstat) S(sys_poll)
-S(sys_lseek) S(sys_mmap) S(sys_mprotect) S(sys_munmap) S(sys_brk) S(sys_rt_sigaction)
-S(sys_rt_sigprocmask) S(sys_rt_sigreturn) S(sys_ioctl) S(sys_pread64) S(sys_pwrite64) S(sys_readv)
-S(sys_writev) S(sys_access) S(sys_pipe) S(sys_sched_yield) S(sys_zero) S(sys_dup) S(sys_dup2)
-S(sys_nanosleep) S(sys_getpid) S(sys_clone) S(sys_fork) S(sys_vfork) S(sys_execve_) S(sys_exit)
-S(sys_wait4_) S(sys_kill) S(sys_uname) S(sys_fcntl) S(sys_fsync) S(sys_ftruncate) S(sys_getcwd)
-S(sys_chdir) S(sys_fchdir) S(sys_rename) S(sys_mkdir) S(sys_rmdir) S(sys_link) S(sys_unlink)
-S(sys_symlink) S(sys_readlink) S(sys_chmod) S(sys_fchmod) S(sys_umask) S(sys_gettimeofday)
-S(sys_getrlimit) S(sys_getrusage) S(sys_sysinfo) S(sys_getppid) S(sys_getpgrp) S(sys_setsid)
-S(sys_getpgid) S(sys_arch_prctl) S(sys_sync) S(sys_gettid) S(sys_tgkill) S(sys_time) S(sys_futex_)
-S(sys_getdents64) S(sys_set_tid_address) S(sys_clock_gettime) S(sys_clock_getres)
-S(sys_clock_nanosleep) S(sys_exit_group) S(sys_openat) S(sys_mkdirat) S(sys_newfstatat)
-S(sys_unlinkat) S(sys_renameat) S(sys_linkat) S(sys_symlinkat) S(sys_readlinkat) S(sys_fchmodat)
-S(sys_faccessat) S(sys_rt_sigsuspend) S(sys_pause) S(sys_enosys_quiet) S(sys_einval) S(sys_dup3) S(sys_pipe2) S(sys_prlimit64) S(sys_renameat2) S(sys_getrandom)
-S(sys_socket) S(sys_connect) S(sys_accept) S(sys_sendto) S(sys_recvfrom) S(sys_sendmsg) S(sys_recvmsg)
-S(sys_shutdown) S(sys_bind) S(sys_listen) S(sys_getsockname) S(sys_getpeername) S(sys_setsockopt)
-S(sys_getsockopt) S(sys_accept4) S(sys_epoll_create) S(sys_epoll_create1) S(sys_epoll_ctl)
-S(sys_epoll_wait) S(sys_epoll_pwait) S(sys_select) S(sys_pselect6)
-
-#define NSYSCALLS 440
+/* Indexed by number; a hole is ENOSYS (logged once per number). */
 static const syscall_fn table[NSYSCALLS] = {
-    [0] = sys_read, [1] = sys_write, [2] = sys_open, [3] = sys_close, [4] = sys_stat,
-    [5] = sys_fstat, [6] = sys_lstat, [7] = sys_poll, [8] = sys_lseek, [9] = sys_mmap,
-    [10] = sys_mprotect, [11] = sys_munmap, [12] = sys_brk, [13] = sys_rt_sigaction,
-    [14] = sys_rt_sigprocmask, [15] = sys_rt_sigreturn, [16] = sys_ioctl, [17] = sys_pread64,
-    [18] = sys_pwrite64, [19] = sys_readv, [20] = sys_writev, [21] = sys_access, [22] = sys_pipe,
-    [24] = sys_sched_yield, [28] = sys_zero /* madvise */, [32] = sys_dup, [33] = sys_dup2,
-    [35] = sys_nanosleep, [39] = sys_getpid, [56] = sys_clone, [57] = sys_fork, [58] = sys_vfork,
-    [59] = sys_execve_, [60] = sys_exit, [61] = sys_wait4_, [62] = sys_kill, [63] = sys_uname,
-    [72] = sys_fcntl, [74] = sys_fsync, [75] = sys_fsync, [77] = sys_ftruncate, [79] = sys_getcwd,
-    [80] = sys_chdir, [81] = sys_fchdir, [82] = sys_rename, [83] = sys_mkdir, [84] = sys_rmdir,
-    [86] = sys_link, [87] = sys_unlink, [88] = sys_symlink, [89] = sys_readlink, [90] = sys_chmod,
-    [91] = sys_fchmod, [92] = sys_zero /* chown */, [93] = sys_zero, [94] = sys_zero,
-    [95] = sys_umask, [96] = sys_gettimeofday, [97] = sys_getrlimit, [98] = sys_getrusage,
-    [99] = sys_sysinfo, [102] = sys_zero /* getuid */, [104] = sys_zero, [105] = sys_zero,
-    [106] = sys_zero, [107] = sys_zero, [108] = sys_zero, [109] = sys_zero /* setpgid */,
-    [110] = sys_getppid, [111] = sys_getpgrp, [112] = sys_setsid, [121] = sys_getpgid,
-    [124] = sys_getpgid, [131] = sys_zero /* sigaltstack */, [158] = sys_arch_prctl,
-    [162] = sys_sync, [186] = sys_gettid, [200] = sys_tgkill, [201] = sys_time,
-    [202] = sys_futex_, [217] = sys_getdents64, [218] = sys_set_tid_address,
-    [228] = sys_clock_gettime, [229] = sys_clock_getres, [230] = sys_clock_nanosleep,
-    [231] = sys_exit_group, [234] = sys_tgkill, [257] = sys_openat, [258] = sys_mkdirat,
-    [260] = sys_zero /* fchownat */, [262] = sys_newfstatat, [263] = sys_unlinkat,
-    [264] = sys_renameat, [265] = sys_linkat, [266] = sys_symlinkat, [267] = sys_readlinkat,
-    [268] = sys_fchmodat, [269] = sys_faccessat, [273] = sys_zero /* set_robust_list */,
-    [292] = sys_dup3, [293] = sys_pipe2, [302] = sys_prlimit64, [316] = sys_renameat2,
-    [318] = sys_getrandom, [130] = sys_rt_sigsuspend, [34] = sys_pause, [334] = sys_enosys_quiet /* rseq */,
-    [40] = sys_enosys_quiet /* sendfile: callers fall back */, [157] = sys_einval /* prctl */,
-    [332] = sys_enosys_quiet /* statx: callers fall back */, [439] = sys_faccessat,
-    /* net/socket.c, net/epoll.c */
-    [41] = sys_socket, [42] = sys_connect, [43] = sys_accept, [44] = sys_sendto, [45] = sys_recvfrom,
-    [46] = sys_sendmsg, [47] = sys_recvmsg, [48] = sys_shutdown, [49] = sys_bind, [50] = sys_listen,
-    [51] = sys_getsockname, [52] = sys_getpeername, [54] = sys_setsockopt, [55] = sys_getsockopt,
-    [288] = sys_accept4, [213] = sys_epoll_create, [291] = sys_epoll_create1, [233] = sys_epoll_ctl,
-    [232] = sys_epoll_wait, [281] = sys_epoll_pwait, [23] = sys_select, [270] = sys_pselect6,
+    /* files */
+    [SYS_read] = sys_read, [SYS_write] = sys_write, [SYS_open] = sys_open,
+    [SYS_openat] = sys_openat, [SYS_close] = sys_close, [SYS_stat] = sys_stat,
+    [SYS_fstat] = sys_fstat, [SYS_lstat] = sys_lstat, [SYS_newfstatat] = sys_newfstatat,
+    [SYS_statx] = sys_enosys_quiet, /* callers fall back to newfstatat */
+    [SYS_lseek] = sys_lseek, [SYS_pread64] = sys_pread64, [SYS_pwrite64] = sys_pwrite64,
+    [SYS_readv] = sys_readv, [SYS_writev] = sys_writev, [SYS_access] = sys_access,
+    [SYS_faccessat] = sys_faccessat, [SYS_faccessat2] = sys_faccessat,
+    [SYS_getdents64] = sys_getdents64, [SYS_mkdir] = sys_mkdir, [SYS_mkdirat] = sys_mkdirat,
+    [SYS_mknod] = sys_mknod, [SYS_mknodat] = sys_mknodat, [SYS_unlink] = sys_unlink,
+    [SYS_rmdir] = sys_rmdir, [SYS_unlinkat] = sys_unlinkat, [SYS_rename] = sys_rename,
+    [SYS_renameat] = sys_renameat, [SYS_renameat2] = sys_renameat2, [SYS_link] = sys_link,
+    [SYS_linkat] = sys_linkat, [SYS_symlink] = sys_symlink, [SYS_symlinkat] = sys_symlinkat,
+    [SYS_readlink] = sys_readlink, [SYS_readlinkat] = sys_readlinkat, [SYS_chmod] = sys_chmod,
+    [SYS_fchmod] = sys_fchmod, [SYS_fchmodat] = sys_fchmodat, [SYS_umask] = sys_umask,
+    [SYS_chown] = sys_zero, [SYS_fchown] = sys_zero, [SYS_lchown] = sys_zero,
+    [SYS_fchownat] = sys_zero, /* one user: owners stay as the image has them */
+    [SYS_utimensat] = sys_utimensat, [SYS_statfs] = sys_statfs, [SYS_fstatfs] = sys_fstatfs, [SYS_ftruncate] = sys_ftruncate, [SYS_fsync] = sys_fsync,
+    [SYS_fdatasync] = sys_fsync, [SYS_sync] = sys_sync, [SYS_dup] = sys_dup, [SYS_dup2] = sys_dup2,
+    [SYS_dup3] = sys_dup3, [SYS_fcntl] = sys_fcntl, [SYS_pipe] = sys_pipe, [SYS_pipe2] = sys_pipe2,
+    [SYS_ioctl] = sys_ioctl, [SYS_chdir] = sys_chdir, [SYS_fchdir] = sys_fchdir,
+    [SYS_getcwd] = sys_getcwd, [SYS_poll] = sys_poll, [SYS_select] = sys_select,
+    [SYS_pselect6] = sys_pselect6, [SYS_sendfile] = sys_enosys_quiet, /* callers fall back */
+    /* processes and threads */
+    [SYS_clone] = sys_clone, [SYS_fork] = sys_fork, [SYS_vfork] = sys_vfork,
+    [SYS_execve] = sys_execve, [SYS_exit] = sys_exit, [SYS_exit_group] = sys_exit_group,
+    [SYS_wait4] = sys_wait4, [SYS_futex] = sys_futex, [SYS_getpid] = sys_getpid,
+    [SYS_gettid] = sys_gettid, [SYS_getppid] = sys_getppid, [SYS_set_tid_address] = sys_set_tid_address,
+    [SYS_set_robust_list] = sys_zero, [SYS_rseq] = sys_enosys_quiet, [SYS_sched_yield] = sys_sched_yield,
+    [SYS_arch_prctl] = sys_arch_prctl, [SYS_prctl] = sys_einval,
+    [SYS_getpgid] = sys_getpgid, [SYS_getsid] = sys_getpgid, [SYS_getpgrp] = sys_getpgrp,
+    [SYS_setsid] = sys_setsid, [SYS_setpgid] = sys_zero,
+    /* signals */
+    [SYS_kill] = sys_kill, [SYS_tkill] = sys_tgkill, [SYS_tgkill] = sys_tgkill,
+    [SYS_rt_sigaction] = sys_rt_sigaction, [SYS_rt_sigprocmask] = sys_rt_sigprocmask,
+    [SYS_rt_sigreturn] = sys_rt_sigreturn, [SYS_rt_sigsuspend] = sys_rt_sigsuspend,
+    [SYS_pause] = sys_pause, [SYS_sigaltstack] = sys_zero,
+    /* memory */
+    [SYS_brk] = sys_brk, [SYS_mmap] = sys_mmap, [SYS_munmap] = sys_munmap,
+    [SYS_mprotect] = sys_mprotect, [SYS_madvise] = sys_zero,
+    /* time */
+    [SYS_clock_gettime] = sys_clock_gettime, [SYS_clock_getres] = sys_clock_getres,
+    [SYS_gettimeofday] = sys_gettimeofday, [SYS_time] = sys_time, [SYS_nanosleep] = sys_nanosleep,
+    [SYS_clock_nanosleep] = sys_clock_nanosleep, [SYS_alarm] = sys_alarm,
+    [SYS_getitimer] = sys_getitimer, [SYS_setitimer] = sys_setitimer,
+    /* the system, users and limits: everyone is root */
+    [SYS_uname] = sys_uname, [SYS_sysinfo] = sys_sysinfo, [SYS_getrusage] = sys_getrusage,
+    [SYS_getrandom] = sys_getrandom, [SYS_syslog] = sys_syslog,
+    [SYS_getuid] = sys_zero, [SYS_geteuid] = sys_zero, [SYS_getgid] = sys_zero,
+    [SYS_getegid] = sys_zero, [SYS_setuid] = sys_zero, [SYS_setgid] = sys_zero,
+    [SYS_getresuid] = sys_getresid, [SYS_getresgid] = sys_getresid,
+    [SYS_getgroups] = sys_getgroups, [SYS_setgroups] = sys_setgroups,
+    [SYS_getrlimit] = sys_getrlimit, [SYS_setrlimit] = sys_setrlimit, [SYS_prlimit64] = sys_prlimit64,
+    /* sockets and readiness (net/) */
+    [SYS_socket] = sys_socket, [SYS_connect] = sys_connect, [SYS_accept] = sys_accept,
+    [SYS_accept4] = sys_accept4, [SYS_sendto] = sys_sendto, [SYS_recvfrom] = sys_recvfrom,
+    [SYS_sendmsg] = sys_sendmsg, [SYS_recvmsg] = sys_recvmsg, [SYS_shutdown] = sys_shutdown,
+    [SYS_bind] = sys_bind, [SYS_listen] = sys_listen, [SYS_getsockname] = sys_getsockname,
+    [SYS_getpeername] = sys_getpeername, [SYS_setsockopt] = sys_setsockopt,
+    [SYS_getsockopt] = sys_getsockopt, [SYS_epoll_create] = sys_epoll_create,
+    [SYS_epoll_create1] = sys_epoll_create1, [SYS_epoll_ctl] = sys_epoll_ctl,
+    [SYS_epoll_wait] = sys_epoll_wait, [SYS_epoll_pwait] = sys_epoll_pwait,
 };
 
 bool strace_on;   /* osbox.strace=1 on the cmdline */
@@ -87,5 +95,5 @@ int syscall_dispatch(struct trapframe *tf)
     if (strace_on) printk("osbox-guest: [%lu us] [%d] syscall %lu -> %ld\n", time_ns() / 1000, cur->pid, nr, r);
     return_to_user_work(tf);
     if (locked) kernel_unlock();
-    return nr == 15 || tf->rip >= USER_TOP;
+    return nr == SYS_rt_sigreturn || tf->rip >= USER_TOP;
 }

@@ -1,6 +1,7 @@
 /* Formatted output to the serial console, and the two ways the VM ends. */
 #include "kernel.h"
 #include "boot.h"
+#include "proc.h"     /* time_ns, for the log's time stamps */
 
 static void put(char *buf, size_t n, size_t *pos, char c)
 {
@@ -100,15 +101,51 @@ void console_write(const char *s, size_t n)
     }
 }
 
+/* The kernel log, for syslog(2) and dmesg: every printk, quiet or not, in
+ * a ring of KLOG_SIZE bytes, each line "<6>[seconds.micros] text" as
+ * Linux's.  klog_len runs free; the ring holds its last KLOG_SIZE bytes. */
+static char klog[KLOG_SIZE];
+static u64 klog_len, klog_start;    /* klog_start: where CLEAR left it */
+static bool klog_midline;
+
+static void klog_putc(char c) { klog[klog_len++ % KLOG_SIZE] = c; }
+
+static void klog_append(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!klog_midline) {
+            char stamp[40];
+            u64 t = time_ns() / 1000;
+            int k = snprintf(stamp, sizeof stamp, "<6>[%5lu.%06lu] ", t / 1000000, t % 1000000);
+            for (int j = 0; j < k; j++) klog_putc(stamp[j]);
+        }
+        klog_putc(s[i]);
+        klog_midline = s[i] != '\n';
+    }
+}
+
+/* The oldest-first text of the log, at most n bytes of its end; the length.
+ * buf NULL: only the length. */
+size_t klog_read(char *buf, size_t n)
+{
+    u64 from = klog_len - MIN(klog_len - klog_start, (u64)MIN(n, KLOG_SIZE));
+    if (buf)
+        for (u64 i = from; i < klog_len; i++) buf[i - from] = klog[i % KLOG_SIZE];
+    return klog_len - from;
+}
+
+void klog_clear(void) { klog_start = klog_len; }
+
 void printk(const char *fmt, ...)
 {
     console_flags();
-    if (quiet > 0 && !loud) return;
     char buf[512];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    klog_append(buf, MIN((size_t)n, sizeof buf - 1));
+    if (quiet > 0 && !loud) return;
     console_write(buf, MIN((size_t)n, sizeof buf - 1));
 }
 

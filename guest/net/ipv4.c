@@ -4,13 +4,6 @@
 #include "kernel.h"
 #include "net.h"
 
-struct ip_hdr {
-    u8 ver_ihl, tos;
-    u16 total_len, id, frag;
-    u8 ttl, proto;
-    u16 csum;
-    u32 src, dst;
-} __attribute__((packed));
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1fff
 
@@ -31,7 +24,7 @@ void ip_input(const u8 *pkt, size_t len, bool csum_ok)
     const u8 *data = pkt + hlen;
     size_t dlen = total - hlen;
     switch (h.proto) {
-    case IPPROTO_ICMP: if (dst == netif.addr) icmp_input(src, data, dlen); break;
+    case IPPROTO_ICMP: if (dst == netif.addr) icmp_input(src, dst, data, dlen); break;
     case IPPROTO_UDP: udp_input(src, dst, data, dlen, csum_ok); break;
     case IPPROTO_TCP: if (dst == netif.addr) tcp_input(src, dst, data, dlen, csum_ok); break;
     }

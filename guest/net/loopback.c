@@ -53,7 +53,7 @@ int net_loopback_flush(void)
         queued--;
         lo_packets++;
         switch (p->proto) {
-        case IPPROTO_ICMP: icmp_input(p->src, p->data, p->len); break;
+        case IPPROTO_ICMP: icmp_input(p->src, p->dst, p->data, p->len); break;
         case IPPROTO_UDP: udp_input(p->src, p->dst, p->data, p->len, true); break;
         case IPPROTO_TCP: tcp_input(p->src, p->dst, p->data, p->len, true); break;
         }

@@ -79,7 +79,6 @@ void net_free_after_tx(void *mem)
 /* With osbox.netstats=1 on the cmdline, the counters are printed as the VM
  * ends: how many frames each way, how many went out as TSO segments, and
  * what the stack dropped or resent. */
-extern u64 tcp_retransmits, tcp_bad_segments, tcp_syn_dropped, ip_frags_dropped, ip_bad_dropped, udp_dropped;
 u64 net_tx_tso;
 void net_report(void)
 {

@@ -1,5 +1,6 @@
 /* select and pselect6 over the same readiness test as poll and epoll
- * (busybox nc waits in select).  fd sets hold at most MAXFD (64) fds. */
+ * (busybox nc waits in select).  fd sets hold at most SELECT_MAX (64) fds. */
+#define SELECT_MAX 64
 #include "kernel.h"
 #include "proc.h"
 #include "fs.h"
@@ -8,12 +9,11 @@
 #include "syscall.h"
 #include "sock.h"
 
-int file_poll_mask(struct file *f);
 
 static long do_select(int nfds, u64 ur, u64 uw, u64 ue, s64 timeout_ns)
 {
     if (nfds < 0) return -EINVAL;
-    if (nfds > MAXFD) nfds = MAXFD;
+    if (nfds > SELECT_MAX) nfds = SELECT_MAX;
     u64 in[3] = { 0, 0, 0 }, want = nfds == 64 ? ~0UL : (1UL << nfds) - 1;
     u64 uset[3] = { ur, uw, ue };
     for (int k = 0; k < 3; k++)

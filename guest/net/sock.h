@@ -5,8 +5,11 @@
 #include "net.h"
 
 #define AF_INET 2
+#define AF_NETLINK 16
 #define SOCK_STREAM 1
 #define SOCK_DGRAM 2
+#define SOCK_RAW 3
+#define NETLINK_ROUTE 0
 #define SOCK_NONBLOCK 04000
 #define SOCK_CLOEXEC 02000000
 #define MSG_PEEK 0x2
@@ -27,7 +30,8 @@ struct dgram { struct dgram *next; u32 src; u16 sport, len; u8 data[]; };
 
 struct tcb;
 struct socket {
-    int type;                   /* SOCK_STREAM or SOCK_DGRAM */
+    int family;                 /* AF_NETLINK, else (0 or AF_INET) an Internet socket */
+    int type;                   /* SOCK_STREAM or SOCK_DGRAM (netlink: SOCK_RAW too) */
     u32 laddr, raddr;           /* host order; 0 = any / none */
     u16 lport, rport;
     bool connected;             /* UDP: default destination set */
@@ -38,8 +42,13 @@ struct socket {
     struct dgram *rq_head, *rq_tail;    /* UDP receive queue */
     size_t rq_bytes;
     struct socket *udp_next;
+    struct socket *raw_next;    /* raw ICMP sockets, all of them */
     struct tcb *tcb;            /* TCP: the connection or the listener */
+    u32 nl_portid;              /* netlink: our address (the process's pid) */
+    u8 *nl_reply;               /* netlink: the answer to the last request */
+    size_t nl_len, nl_off;      /* its length, and how much has been read */
 };
+struct sockaddr_nl_k { u16 family, pad; u32 pid, groups; };
 
 /* A free port from the ephemeral range 49152-65535, taking turns from
  * *next; 0 when all are taken. */
@@ -76,7 +85,47 @@ int tcp_poll(struct socket *s);
 int tcp_take_error(struct socket *s);
 void tcp_close(struct socket *s);
 
-/* socket.c: readiness of a socket or epoll file, for poll and epoll */
+/* raw.c: raw ICMP sockets */
+int raw_socket(int proto, struct socket *s);
+ssize_t raw_send(struct socket *s, u32 dst, const void *buf, size_t n);
+void raw_deliver(u32 src, u32 dst, const u8 *icmp, size_t len);
+void raw_close(struct socket *s);
+
+/* ifdesc.c: the interfaces (1 lo, 2 eth0) */
+#define IFF_UP 0x1
+#define IFF_BROADCAST 0x2
+#define IFF_LOOPBACK 0x8
+#define IFF_RUNNING 0x40
+#define IFF_MULTICAST 0x1000
+#define IFF_LOWER_UP 0x10000
+#define ARPHRD_ETHER 1
+#define ARPHRD_LOOPBACK 772
+struct ifdesc {
+    int index;
+    char name[16];
+    bool loopback;
+    u32 flags;                  /* IFF_* */
+    int mtu, txqlen;
+    u8 mac[ETH_ALEN];
+    u32 addr, mask;             /* host order; addr 0: none */
+};
+int ifdesc_count(void);
+bool ifdesc_get(int index, struct ifdesc *d);
+long ifdesc_ioctl(u64 req, u64 arg);
+
+/* netlink.c */
+int netlink_socket(int type, int proto, struct socket *s);
+ssize_t netlink_send(struct socket *s, const void *buf, size_t n);
+ssize_t netlink_recv(struct socket *s, void *buf, size_t n, int flags, bool nonblock);
+int netlink_poll(struct socket *s);
+void netlink_close(struct socket *s);
+
+/* epoll.c */
 struct file;
+int file_poll_mask(struct file *f);     /* POLL* of any file, for select too */
+int epoll_poll(void *ep);
+void epoll_release(void *ep);
+
+/* socket.c: readiness of a socket or epoll file, for poll and epoll */
 int net_file_poll(struct file *f);
 #endif

@@ -1,5 +1,6 @@
 /* The socket system calls, as musl issues them, for AF_INET stream (TCP)
- * and datagram (UDP) sockets.  A socket is an open file (FT_SOCKET), so
+ * and datagram (UDP) sockets, raw ICMP sockets (raw.c) and AF_NETLINK
+ * route sockets (netlink.c).  A socket is an open file (FT_SOCKET), so
  * read/write/close/poll/dup work on it like on a pipe. */
 #include "kernel.h"
 #include "mm.h"
@@ -22,8 +23,6 @@
 #define TCP_NODELAY 1
 #define CHUNK 65536
 
-void epoll_release(void *ep);
-int epoll_poll(void *ep);
 
 static struct socket *sock_of(int fd, struct file **fp, long *err)
 {
@@ -67,11 +66,36 @@ static int write_addr(u64 uaddr, u64 ulen, u32 addr, u16 port)
     return copy_to_user(ulen, &len, 4);
 }
 
+static int write_nl_addr(u64 uaddr, u64 ulen, u32 pid)
+{
+    if (!uaddr || !ulen) return 0;
+    u32 len;
+    if (copy_from_user(&len, ulen, 4)) return -EFAULT;
+    struct sockaddr_nl_k nl = { AF_NETLINK, 0, pid, 0 };
+    if (copy_to_user(uaddr, &nl, MIN(len, sizeof nl))) return -EFAULT;
+    len = sizeof nl;
+    return copy_to_user(ulen, &len, 4);
+}
+
 SYSCALL(sys_socket)
 {
     UNUSED_ARGS;
     int type = a1 & 0xf;
+    if (a0 == AF_NETLINK) {
+        struct socket *s = kzalloc(sizeof *s);
+        if (!s) return -ENOMEM;
+        int r = netlink_socket(type, (int)a2, s), fd = r ? r : install_socket(s, a1);
+        if (fd < 0) kfree(s);
+        return fd;
+    }
     if (a0 != AF_INET) return -EAFNOSUPPORT;
+    if (type == SOCK_RAW) {
+        struct socket *s = kzalloc(sizeof *s);
+        if (!s) return -ENOMEM;
+        int r = raw_socket((int)a2, s), fd = r ? r : install_socket(s, a1);
+        if (fd < 0) { if (!r) raw_close(s); kfree(s); }
+        return fd;
+    }
     if (type != SOCK_STREAM && type != SOCK_DGRAM) return -EPROTONOSUPPORT;
     if (a2 && a2 != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP)) return -EPROTONOSUPPORT;
     struct socket *s = kzalloc(sizeof *s);
@@ -87,6 +111,7 @@ SYSCALL(sys_bind)
 {
     UNUSED_ARGS;
     GET_SOCK(a0, f);
+    if (s->family == AF_NETLINK || s->type == SOCK_RAW) return 0;  /* nothing to bind to */
     u32 addr; u16 port;
     int r = read_addr(a1, a2, &addr, &port);
     if (r) return r;
@@ -97,7 +122,7 @@ SYSCALL(sys_listen)
 {
     UNUSED_ARGS;
     GET_SOCK(a0, f);
-    if (s->type != SOCK_STREAM) return -EOPNOTSUPP;
+    if (s->type != SOCK_STREAM || s->family == AF_NETLINK) return -EOPNOTSUPP;
     return tcp_listen(s, (int)a1);
 }
 
@@ -105,7 +130,7 @@ SYSCALL(sys_accept4)
 {
     UNUSED_ARGS;
     GET_SOCK(a0, f);
-    if (s->type != SOCK_STREAM) return -EOPNOTSUPP;
+    if (s->type != SOCK_STREAM || s->family == AF_NETLINK) return -EOPNOTSUPP;
     if (a3 & ~(u64)(SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
     struct socket *ns;
     int r = tcp_accept(s, &ns, f->flags & O_NONBLOCK);
@@ -121,6 +146,7 @@ SYSCALL(sys_connect)
 {
     UNUSED_ARGS;
     GET_SOCK(a0, f);
+    if (s->family == AF_NETLINK) return 0;      /* only the kernel to talk to */
     u32 addr; u16 port;
     if (s->type == SOCK_DGRAM && a2 >= 2) {     /* AF_UNSPEC: forget the peer */
         u16 fam;
@@ -134,7 +160,7 @@ SYSCALL(sys_connect)
         net_loopback_flush();
         return r;
     }
-    if (!s->lport && (r = udp_bind(s, 0, 0))) return r;
+    if (s->type != SOCK_RAW && !s->lport && (r = udp_bind(s, 0, 0))) return r;
     s->raddr = addr;
     s->rport = port;
     s->connected = true;
@@ -145,6 +171,13 @@ SYSCALL(sys_connect)
 static long do_send(struct file *f, struct socket *s, const void *k, size_t n, int flags, bool has_dst, u32 dst, u16 dport)
 {
     bool nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
+    if (s->family == AF_NETLINK) return netlink_send(s, k, n);
+    if (s->type == SOCK_RAW) {
+        if (!has_dst && !s->connected) return -EDESTADDRREQ;
+        long r = raw_send(s, has_dst ? dst : s->raddr, k, n);
+        net_loopback_flush();
+        return r;
+    }
     if (s->type == SOCK_DGRAM) {
         if (s->shut_wr) return -EPIPE;
         if (!has_dst) {
@@ -164,7 +197,8 @@ static long do_send(struct file *f, struct socket *s, const void *k, size_t n, i
 static long do_recv(struct file *f, struct socket *s, void *k, size_t n, int flags, u32 *src, u16 *sport)
 {
     bool nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
-    if (s->type == SOCK_DGRAM) return udp_recv(s, k, n, flags, nonblock, src, sport);
+    if (s->family == AF_NETLINK) { *src = 0; *sport = 0; return netlink_recv(s, k, n, flags, nonblock); }
+    if (s->type == SOCK_DGRAM || s->type == SOCK_RAW) return udp_recv(s, k, n, flags, nonblock, src, sport);
     *src = s->raddr;
     *sport = s->rport;
     long r = tcp_recv(s, k, n, flags, nonblock, false);
@@ -186,7 +220,7 @@ SYSCALL(sys_sendto)
     UNUSED_ARGS;
     GET_SOCK(a0, f);
     u32 dst = 0; u16 dport = 0;
-    bool has_dst = a4 && s->type == SOCK_DGRAM;
+    bool has_dst = a4 && s->type != SOCK_STREAM && s->family != AF_NETLINK;
     if (has_dst) { int r = read_addr(a4, a5, &dst, &dport); if (r) return r; }
     size_t n = MIN(a2, CHUNK);
     u8 *k = kmalloc(n ? n : 1);
@@ -206,7 +240,7 @@ SYSCALL(sys_recvfrom)
     u32 src; u16 sport;
     long r = do_recv(f, s, k, n, (int)a3, &src, &sport);
     if (r > 0 && copy_to_user(a1, k, r)) r = -EFAULT;
-    if (r >= 0 && a4) { int e = write_addr(a4, a5, src, sport); if (e) r = e; }
+    if (r >= 0 && a4) { int e = s->family == AF_NETLINK ? write_nl_addr(a4, a5, 0) : write_addr(a4, a5, src, sport); if (e) r = e; }
     kfree(k);
     return r;
 }
@@ -222,7 +256,7 @@ SYSCALL(sys_sendmsg)
     if (copy_from_user(&m, a1, sizeof m)) return -EFAULT;
     if (m.iovlen > 1024) return -EMSGSIZE;
     u32 dst = 0; u16 dport = 0;
-    bool has_dst = m.name && s->type == SOCK_DGRAM;
+    bool has_dst = m.name && s->type != SOCK_STREAM && s->family != AF_NETLINK;
     if (has_dst) { int r = read_addr(m.name, m.namelen, &dst, &dport); if (r) return r; }
     u8 *k = kmalloc(CHUNK);
     if (!k) return -ENOMEM;
@@ -268,7 +302,11 @@ SYSCALL(sys_recvmsg)
     }
     kfree(k);
     if (r < 0) return r;
-    if (m.name && m.namelen >= sizeof(struct sockaddr_in_k)) {
+    if (s->family == AF_NETLINK && m.name && m.namelen >= sizeof(struct sockaddr_nl_k)) {
+        struct sockaddr_nl_k nl = { AF_NETLINK, 0, 0, 0 };     /* from the kernel */
+        if (copy_to_user(m.name, &nl, sizeof nl)) return -EFAULT;
+        m.namelen = sizeof nl;
+    } else if (s->family != AF_NETLINK && m.name && m.namelen >= sizeof(struct sockaddr_in_k)) {
         struct sockaddr_in_k sa = { AF_INET, htons(sport), htonl(src), { 0 } };
         if (copy_to_user(m.name, &sa, sizeof sa)) return -EFAULT;
         m.namelen = sizeof sa;
@@ -300,12 +338,18 @@ SYSCALL(sys_shutdown)
     return 0;
 }
 
-SYSCALL(sys_getsockname) { UNUSED_ARGS; GET_SOCK(a0, f); return write_addr(a1, a2, s->laddr, s->lport); }
+SYSCALL(sys_getsockname)
+{
+    UNUSED_ARGS;
+    GET_SOCK(a0, f);
+    return s->family == AF_NETLINK ? write_nl_addr(a1, a2, s->nl_portid) : write_addr(a1, a2, s->laddr, s->lport);
+}
 
 SYSCALL(sys_getpeername)
 {
     UNUSED_ARGS;
     GET_SOCK(a0, f);
+    if (s->family == AF_NETLINK) return write_nl_addr(a1, a2, 0);
     if (s->type == SOCK_STREAM ? !s->tcb || !s->rport : !s->connected) return -ENOTCONN;
     return write_addr(a1, a2, s->raddr, s->rport);
 }
@@ -390,10 +434,18 @@ bool sock_rw_user(struct file *f, u64 ubuf, size_t n, bool write, long *r)
     return true;
 }
 
+/* FIONREAD and friends are not kept; the interface queries are (ifdesc.c) */
+long sock_ioctl(struct file *f, u64 req, u64 arg)
+{
+    (void)f;
+    return ifdesc_ioctl(req, arg);
+}
+
 int net_file_poll(struct file *f)
 {
     if (f->type == FT_EPOLL) return epoll_poll(f->priv);
     struct socket *s = f->priv;
+    if (s->family == AF_NETLINK) return netlink_poll(s);
     return s->type == SOCK_STREAM ? tcp_poll(s) : udp_poll(s);
 }
 
@@ -401,7 +453,10 @@ void net_file_release(struct file *f)
 {
     if (f->type == FT_EPOLL) { epoll_release(f->priv); return; }
     struct socket *s = f->priv;
-    if (s->type == SOCK_STREAM) tcp_close(s); else udp_close(s);
+    if (s->family == AF_NETLINK) netlink_close(s);
+    else if (s->type == SOCK_RAW) raw_close(s);
+    else if (s->type == SOCK_STREAM) tcp_close(s);
+    else udp_close(s);
     kfree(s);
     net_loopback_flush();
     net_notify();

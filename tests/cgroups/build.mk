@@ -1,4 +1,4 @@
-# tests/cgroups/cgtest: drives runtime/cgroup*.c directly (no container runtime),
+# tests/cgroups/cgtest: drives runtime/cgroup/*.c directly (no container runtime),
 # used by tests/integration/cgroups_direct.sh and tests/kvm/cgroup_v2.sh.
 CGTEST := $(BUILD)/tests/cgroups/cgtest
 TEST_PROGS += $(CGTEST)

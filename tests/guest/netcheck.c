@@ -55,7 +55,10 @@ static int api(const char *peer)
 
     errno = 0;
     CHECK(socket(AF_UNIX, SOCK_STREAM, 0) < 0 && errno == EAFNOSUPPORT, "AF_UNIX refused");
-    CHECK(socket(AF_INET, SOCK_RAW, 1) < 0 && errno == EPROTONOSUPPORT, "SOCK_RAW refused");
+    CHECK(socket(AF_INET, SOCK_RAW, IPPROTO_UDP) < 0 && errno == EPROTONOSUPPORT, "SOCK_RAW other than ICMP refused");
+    fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+    CHECK(fd >= 0, "SOCK_RAW ICMP (ping)");
+    if (fd >= 0) close(fd);
     int p[2];
     pipe(p);
     CHECK(send(p[1], "x", 1, 0) < 0 && errno == ENOTSOCK, "send on a pipe");

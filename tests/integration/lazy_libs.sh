@@ -1,7 +1,7 @@
-# Heavy libraries (libarchive, libnftables, libext2fs, libcrypto, libnl) are opened
+# Heavy libraries (libarchive, libnftables, libext2fs, libcrypto, libnl, libcurl) are opened
 # only by the commands that use them (common/dl_lazy.h), not at every exec.
 
-HEAVY='libarchive|libnftables|libext2fs|libcrypto|libnl|libxml2|libicu|libstdc|libnftnl|libgmp'
+HEAVY='libarchive|libnftables|libext2fs|libcrypto|libnl|libxml2|libicu|libstdc|libnftnl|libgmp|libcurl|libssl|libnghttp2|libldap|libkrb5'
 
 # The shared objects ld.so opened for a command, one name a line.
 opened() {
@@ -22,6 +22,8 @@ test_version_and_run_open_no_heavy_library() {
     if grep -Eq "$HEAVY" <<<"$libs"; then fail "osbox version opened: $libs"; fi
     load_busybox
     libs=$(opened "$OSBOX" run --rm busybox /bin/true)
+    libs="$libs
+$(opened "$OSBOX" ps)"
     # --network none: no netlink library either; stored blobs are not re-hashed, so no libcrypto
     if grep -Eq "$HEAVY" <<<"$libs"; then fail "osbox run opened: $libs"; fi
 }
@@ -48,4 +50,13 @@ test_missing_library_is_named() {
     assert_eq 125 "$STATUS" "load without libarchive"
     assert_contains "$OUT" "osbox 0."
     assert_contains "$OUT" "libarchive.so.13 not found: install libarchive13"
+}
+
+# pull/push/login reach registries through libcurl, opened only then.
+test_pull_opens_libcurl_on_demand() {
+    local libs
+    # A registry that is not there: libcurl is loaded to find that out.
+    libs=$(opened "$OSBOX" pull 127.0.0.1:9/x:1)
+    assert_contains "$libs" "libcurl.so.4"
+    if grep -Eq 'libarchive|libnftables|libext2fs' <<<"$libs"; then fail "osbox pull opened: $libs"; fi
 }

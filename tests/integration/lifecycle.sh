@@ -46,16 +46,6 @@ for k in sys.argv[1].split("."): v=v[k]
 print(v)' "$1"
 }
 inspect_get() { oc inspect --type container "$1" | jget "$2"; }
-# Poll CMD until it succeeds, at most N tenths of a second.
-wait_for() {
-    local n=$1 i
-    shift
-    for i in $(seq 1 "$n"); do
-        if "$@"; then return 0; fi
-        sleep 0.1
-    done
-    return 1
-}
 logs_have() { oc logs "$1" 2>&1 | grep -q -- "$2"; } # either stream
 now_ms() { date +%s%3N; }
 # Nothing of this test's containers stays: mounts, cgroups, processes, state.
@@ -86,12 +76,11 @@ assert_all_gone() { # pids...
 
 test_detached_run_survives_and_logs() {
     lc_setup
-    local id t0 t1
-    t0=$(now_ms)
-    id=$(rund --name web sh -c 'echo hello-out; echo hello-err >&2; while :; do sleep 0.2; done')
-    t1=$(now_ms)
+    local id
+    # The command never ends: rund's 20 s limit fails a run -d that waits for it.
+    id=$(rund --name web sh -c 'echo hello-out; echo hello-err >&2; while :; do sleep 0.2; done') ||
+        fail "run -d did not return: status $?"
     [[ $id =~ ^[0-9a-f]{64}$ ]] || fail "run -d printed '$id', not a 64-hex id"
-    [ $((t1 - t0)) -lt 5000 ] || fail "run -d took $((t1 - t0)) ms"
     # The osbox that started it is gone; the container runs on under its monitor.
     assert_eq running "$(inspect_get web status)" "status"
     local mon
@@ -254,14 +243,15 @@ test_stop_grace_then_kill() {
     oc stop -t 2 stubborn >/dev/null
     el=$(($(now_ms) - t0))
     [ "$el" -ge 1900 ] || fail "stop -t 2 returned after $el ms, before the grace period"
-    [ "$el" -lt 8000 ] || fail "stop -t 2 took $el ms"
+    # Well under the default 10 s grace: -t 2 was honoured.
+    [ "$el" -lt 9500 ] || fail "stop -t 2 took $el ms"
     assert_eq 137 "$(inspect_get stubborn exit_code)" "SIGKILL after grace"
     logs_have stubborn ignoring-term || fail "SIGTERM did not reach the command"
     assert_eq exited "$(inspect_get stubborn status)"
     t0=$(now_ms)
     oc stop -t 20 polite >/dev/null
     el=$(($(now_ms) - t0))
-    [ "$el" -lt 6000 ] || fail "stop of a TERM-abiding command took $el ms"
+    [ "$el" -lt 15000 ] || fail "stop of a TERM-abiding command took $el ms (its grace is 20 s)"
     assert_eq 143 "$(inspect_get polite exit_code)" "SIGTERM"
     # Stopping a stopped container is fine; a bad -t is a usage error.
     assert_status 0 oc stop polite
@@ -305,6 +295,79 @@ test_start_keeps_writable_layer() {
     (cd / && timeout 30 "$OSBOX" start rel >/dev/null)
     assert_eq ok "$(cd / && timeout 30 "$OSBOX" exec rel echo ok)" "exec after start from elsewhere"
     assert_status 125 "$OSBOX" start nosuch
+}
+
+# An OCI layout at DIR of the busybox rootfs with /which=WHICH and an image
+# config of ENV, USER and WORKDIR.
+mk_which_image() { # DIR WHICH ENV USER WORKDIR
+    local dir=$1 r=$1.rootfs l c m
+    cp -a "$T/rootfs" "$r"
+    echo "$2" > "$r/which"
+    mkdir -p "$r$5" "$dir/blobs/sha256"
+    tar -C "$r" -cf "$dir/layer.tar" .
+    l=$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)
+    mv "$dir/layer.tar" "$dir/blobs/sha256/$l"
+    printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin","%s"],"Cmd":["sh","-c","while :; do sleep 0.1; done"],"User":"%s","WorkingDir":"%s"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+        "$3" "$4" "$5" "$l" > "$dir/config"
+    c=$(sha256sum "$dir/config" | cut -d' ' -f1)
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
+        "$c" "$(stat -c %s "$dir/config")" "$l" "$(stat -c %s "$dir/blobs/sha256/$l")" > "$dir/manifest"
+    m=$(sha256sum "$dir/manifest" | cut -d' ' -f1)
+    printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s}]}' \
+        "$m" "$(stat -c %s "$dir/manifest")" > "$dir/index.json"
+    mv "$dir/config" "$dir/blobs/sha256/$c"
+    mv "$dir/manifest" "$dir/blobs/sha256/$m"
+    printf '{"imageLayoutVersion":"1.0.0"}' > "$dir/oci-layout"
+}
+
+# start and exec use the spec run saved (config.json), not the image the
+# name points to now, nor an --env-file as it is now (issue 23).
+test_start_and_exec_keep_the_spec_run_built() {
+    lc_setup
+    local id
+    mk_which_image "$T/img-a" image-a WHO=a nobody /wa
+    mk_which_image "$T/img-b" image-b WHO=b root /wb
+    oc load -q --oci-dir "$T/img-a" --name tagtest:x || fail "load image-a"
+    echo FILE=first > "$T/env"
+    id=$(timeout 20 "$OSBOX" run -d --name c --env-file "$T/env" tagtest:x) || fail "run -d"
+    echo "$id" >> "$T/ids"
+    assert_eq image-a "$(oc exec c cat /which)" "before"
+    assert_eq "65534 /wa a first" "$(oc exec c sh -c 'echo $(id -u) $(pwd) $WHO $FILE')" "exec defaults"
+    oc stop -t 0 c >/dev/null
+    oc load -q --oci-dir "$T/img-b" --name tagtest:x || fail "load image-b"
+    echo FILE=second > "$T/env"
+    oc start c >/dev/null || fail "start"
+    assert_eq running "$(inspect_get c status)" "after start"
+    assert_eq image-a "$(oc exec c cat /which)" "start took the image the tag points to now"
+    assert_eq "65534 /wa a first" "$(oc exec c sh -c 'echo $(id -u) $(pwd) $WHO $FILE')" \
+        "exec's env/user/workdir after start"
+    oc restart -t 0 c >/dev/null || fail "restart"
+    assert_eq image-a "$(oc exec c cat /which)" "after restart"
+    # The saved spec is an OCI config the runtime's parser reads.
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ociVersion"].startswith("1.") and d["process"]["cwd"]=="/wa" and d["osbox"]["user"]=="nobody", d' \
+        "$OSBOX_ROOT/containers/$id/config.json" || fail "config.json"
+}
+
+# A container saved by an osbox from before config.json (its run arguments in
+# lifecycle.json) is refused by name, with the way out; nothing is started.
+test_old_format_container_refused() {
+    lc_setup
+    local id
+    id=$(rund --name old sh -c 'while :; do sleep 0.1; done')
+    oc stop -t 0 old >/dev/null
+    rm "$OSBOX_ROOT/containers/$id/config.json"
+    python3 -c 'import json,sys; f=sys.argv[1]; d=json.load(open(f)); d["run_args"]=["run","-d","--name","old"]; json.dump(d,open(f,"w"))' \
+        "$OSBOX_ROOT/containers/$id/lifecycle.json"
+    capture "$OSBOX" start old
+    assert_eq 125 "$STATUS" "start of an old-format container"
+    assert_contains "$OUT" "container old (${id:0:12}) was saved by an older osbox" "message"
+    assert_contains "$OUT" "osbox rm old" "the way out"
+    assert_eq exited "$(inspect_get old status)" "not started"
+    rm "$OSBOX_ROOT/containers/$id/lifecycle.json"
+    capture "$OSBOX" start old
+    assert_eq 125 "$STATUS" "start without any saved spec"
+    assert_contains "$OUT" "has no saved spec" "message"
+    oc rm old >/dev/null || fail "rm of an old-format container"
 }
 
 test_restart_on_failure_counts() {
@@ -434,16 +497,14 @@ test_exec_exit_codes_and_bad_input() {
 # its output discarded, and dies with the container.
 test_exec_detach() {
     lc_setup
-    local t0 t1 sp
+    local sp
     rund --name d sh -c 'while :; do sleep 0.1; done' >/dev/null
-    t0=$(now_ms)
+    # The command sleeps 41.3 s: an exec -d that waited for it would be cut at 30 s (124).
     capture timeout 30 "$OSBOX" exec -d d sh -c 'echo should-be-discarded; echo discarded-err >&2; exec sleep 41.3'
-    t1=$(now_ms)
     assert_eq 0 "$STATUS" "exec -d status"
     assert_eq "" "$OUT" "exec -d prints nothing"
-    [ $((t1 - t0)) -lt 5000 ] || fail "exec -d took $((t1 - t0)) ms"
     # osbox has returned; the command runs on, adopted by the container's init.
-    wait_for 50 eval 'oc exec d ps -o ppid,args | grep -q "^ *1 sleep 41.3$"' ||
+    wait_for 100 eval 'oc exec d ps -o ppid,args | grep -q "^ *1 sleep 41.3$"' ||
         fail "not a running child of init: $(oc exec d ps -o pid,ppid,stat,args)"
     sp=$(pgrep -f '^sleep 41.3$' | head -1)
     [ -n "$sp" ] || fail "no detached sleep on the host"
@@ -454,8 +515,8 @@ test_exec_detach() {
     wait_for 50 eval '[ "$(oc exec d cat /tmp/res 2>/dev/null)" = "bar /tmp 65534" ]' ||
         fail "-e/-w/-u: $(oc exec d cat /tmp/res)"
     oc exec -d d sh -c 'exit 3'
-    sleep 0.3
-    assert_eq "" "$(oc exec d ps -o stat,args | awk '$1 ~ /^Z/')" "zombies"
+    wait_for 100 eval '[ -z "$(oc exec d ps -o stat,args | awk '"'"'$1 ~ /^Z/'"'"')" ]' ||
+        fail "zombies: $(oc exec d ps -o pid,stat,args)"
     # Errors of the command itself still come back; bad combinations are usage errors.
     assert_status 127 oc exec -d d nosuchcommand
     assert_status 126 oc exec -d d /etc

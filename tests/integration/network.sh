@@ -264,29 +264,39 @@ test_bad_addresses_and_flags_125() {
 
 test_join_another_containers_network() {
     net_setup
+    # Every hand-over below is a connection, not a sleep, so load cannot reorder it.
     capture netns '
+        # Its lease shows before its live state does: wait for "running".
+        wait_running() { for i in $(seq 1 200); do
+            "$O" inspect "$1" 2>/dev/null | grep -q "\"status\": \"running\"" && return; sleep 0.1; done; }
         run --name web sh -c "nc -l -p 7000 -e echo shared-ns; sleep 0.5" & a=$!
-        for i in $(seq 1 50); do "$O" network inspect | grep -q "\"name\": \"web\"" && break; sleep 0.1; done
-        sleep 0.3
+        wait_running web
         run --network container:web sh -c "ip -o -4 addr show eth0 | awk \"{print \\\$4}\"
             i=0; until echo | nc 127.0.0.1 7000 2>/dev/null; do
-                i=\$((i+1)); [ \$i -lt 30 ] || exit 1; sleep 0.1; done"
+                i=\$((i+1)); [ \$i -lt 200 ] || exit 1; sleep 0.1; done"
         echo joiner=$?
         wait $a
         run --network container:web true 2>&1 || echo after-exit=$?
         # The first container exits while a joiner still uses its namespace:
-        # its address must not be handed to the next container.
-        run --name web2 sleep 1.5 & a=$!
-        for i in $(seq 1 50); do "$O" network inspect | grep -q "\"name\": \"web2\"" && break; sleep 0.1; done
-        sleep 0.3
-        run --network container:web2 sh -c "sleep 3; echo joiner2-\$(ip -o -4 addr show eth0 | awk \"{print \\\$4}\")" & b=$!
+        # its address must not be handed to the next container. web2 ends when
+        # the joiner has joined (it connects to web2), and the joiner holds the
+        # namespace until the next container has its address (it connects back).
+        run --name web2 nc -l -p 7001 -e true & a=$!
+        wait_running web2
+        run --network container:web2 sh -c "i=0; until echo | nc 127.0.0.1 7001 2>/dev/null; do
+                i=\$((i+1)); [ \$i -lt 200 ] || exit 1; sleep 0.1; done
+            echo joiner2-\$(ip -o -4 addr show eth0 | awk \"{print \\\$4}\")
+            timeout 60 nc -l -p 7002 -e true" & b=$!
         wait $a
-        run sh -c "echo next-\$(ip -o -4 addr show eth0 | awk \"{print \\\$4}\")"
-        wait $b
+        run sh -c "echo next-\$(ip -o -4 addr show eth0 | awk \"{print \\\$4}\")
+            i=0; until echo | nc 10.88.0.2 7002 2>/dev/null; do
+                i=\$((i+1)); [ \$i -lt 200 ] || exit 1; sleep 0.1; done"
+        wait $b; echo joiner2-status=$?
         no_leftovers; echo clean'
     assert_eq 0 "$STATUS" "$OUT"
     assert_contains "$OUT" "joiner2-10.88.0.2/16"
     assert_contains "$OUT" "next-10.88.0.3/16"
+    assert_contains "$OUT" "joiner2-status=0"
     assert_contains "$OUT" "10.88.0.2/16"
     assert_contains "$OUT" "shared-ns"
     assert_contains "$OUT" "joiner=0"
@@ -323,7 +333,9 @@ test_mac_dns_add_host_and_resolv_filter() {
 test_gc_after_kill9_then_prune() {
     net_setup
     capture netns '
-        [ "$(cat /proc/sys/net/ipv4/ip_forward)" = 0 ] || fail "fresh namespace forwards"
+        # A new namespace inherits the host'"'"'s ip_forward (devconf_inherit_init_net=0),
+        # so start from "off" here to see osbox turn it on and restore it.
+        echo 0 > /proc/sys/net/ipv4/ip_forward
         # SIGTERM to osbox: forwarded, the container exits, osbox cleans up itself.
         "$O" run --rm --rootfs "$R" -p 9090:80 sleep 30 & p=$!
         for i in $(seq 1 50); do "$O" network inspect | grep -q 9090 && break; sleep 0.1; done
@@ -399,6 +411,42 @@ test_detached_container_lease_follows_its_lifecycle() {
     assert_contains "$OUT" "inet 10.88.0.2/16"
     assert_contains "$OUT" "stopped-clean"
     assert_contains "$OUT" "again: detached-ok"
+    assert_contains "$OUT" "clean"
+    assert_host_untouched
+}
+
+# inspect's NetworkSettings and osbox port tell where to connect.
+test_inspect_network_settings_and_port() {
+    net_setup
+    capture netns '
+        "$O" run -d --name web -p 8080:80 -p 127.0.0.1:5353:53/udp --mac-address 02:42:aa:bb:cc:dd --rootfs "$R" sleep 100 >/dev/null
+        "$O" inspect web | python3 -c "import json,sys; n=json.load(sys.stdin)[0][\"NetworkSettings\"]
+print(\"ip\", n[\"IPAddress\"], n[\"IPPrefixLen\"], \"gw\", n[\"Gateway\"], \"mac\", n[\"MacAddress\"])
+print(\"ports\", json.dumps(n[\"Ports\"], sort_keys=True))
+print(\"bridge\", n[\"Networks\"][\"bridge\"][\"IPAddress\"])"
+        "$O" port web | sort
+        echo "one: $("$O" port web 80)"
+        "$O" ps | grep " web$"
+        "$O" port web 81 || echo "port81=$?"
+        "$O" stop web >/dev/null
+        "$O" inspect web | python3 -c "import json,sys; n=json.load(sys.stdin)[0][\"NetworkSettings\"]; print(\"stopped\", repr(n[\"IPAddress\"]), n[\"Ports\"])"
+        "$O" rm web >/dev/null
+        "$O" run -d --name quiet --network none --rootfs "$R" sleep 100 >/dev/null
+        echo "none: $("$O" port quiet | wc -l) $("$O" inspect quiet | grep -c "\"IPAddress\": \"\"")"
+        "$O" rm -f quiet >/dev/null
+        no_leftovers; echo clean'
+    assert_eq 0 "$STATUS" "$OUT"
+    assert_contains "$OUT" "ip 10.88.0.2 16 gw 10.88.0.1 mac 02:42:aa:bb:cc:dd"
+    assert_contains "$OUT" 'ports {"53/udp": [{"HostIp": "127.0.0.1", "HostPort": "5353"}], "80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}]}'
+    assert_contains "$OUT" "bridge 10.88.0.2"
+    assert_contains "$OUT" "53/udp -> 127.0.0.1:5353
+80/tcp -> 0.0.0.0:8080"
+    assert_contains "$OUT" "one: 0.0.0.0:8080"
+    assert_contains "$OUT" "0.0.0.0:8080->80/tcp" "ps PORTS"
+    assert_contains "$OUT" "127.0.0.1:5353->53/udp" "ps PORTS"
+    assert_contains "$OUT" "port81=125"
+    assert_contains "$OUT" "stopped '' {}"
+    assert_contains "$OUT" "none: 0 1"
     assert_contains "$OUT" "clean"
     assert_host_untouched
 }

@@ -351,9 +351,12 @@ test_oci_features_and_help() {
     "$OCI" --help | head -1 | grep -q '^Usage:' || fail "osbox-oci --help"
     "$OSBOX" oci --help | head -1 | grep -q '^Usage:' || fail "osbox oci --help"
     oci create --help | grep -q -- '--console-socket' || fail "create --help"
+    capture oci checkpoint some-id
+    assert_eq 1 "$STATUS" "checkpoint"
+    assert_contains "$OUT" "checkpoint is not supported"
     capture oci pause some-id
-    assert_eq 1 "$STATUS" "pause"
-    assert_contains "$OUT" "pause is not supported"
+    assert_eq 1 "$STATUS" "pause of an unknown container"
+    assert_contains "$OUT" "does not exist"
 }
 
 test_oci_exec() {
@@ -415,4 +418,50 @@ PY
     assert_status 0 oci delete --force ns-b
     assert_status 0 oci delete --force ns-a
     assert_oci_clean ns-a ns-b
+}
+
+test_oci_pause_resume_update() {
+    oci_setup
+    mk_bundle "$T/b" 'c["process"]["args"] = ["sh", "-c", "i=0; while :; do i=$((i+1)); echo $i >/tmp/n.new; mv /tmp/n.new /tmp/n; sleep 0.1; done"]; c["linux"]["resources"] = {"memory": {"limit": 268435456}}'
+    capture_file oci run -d --bundle "$T/b" p1 </dev/null
+    assert_eq 0 "$STATUS" "run -d: $OUT"
+    wait_status p1 running
+    sleep 0.5
+    assert_status 0 oci pause p1
+    assert_eq paused "$(state_field p1 status)" "state after pause"
+    local a b
+    a=$(cat "$T/b/rootfs/tmp/n"); sleep 1; b=$(cat "$T/b/rootfs/tmp/n")
+    assert_eq "$a" "$b" "counter while paused"
+    capture oci pause p1
+    assert_ne 0 "$STATUS" "pause of a paused container"
+    assert_status 0 oci resume p1
+    assert_eq running "$(state_field p1 status)" "state after resume"
+    sleep 0.5
+    [ "$(cat "$T/b/rootfs/tmp/n")" -gt "$b" ] || fail "the counter did not resume"
+    # update --resources from a file and from stdin.
+    echo '{"memory": {"limit": 134217728}, "pids": {"limit": 40}}' >"$T/res.json"
+    assert_status 0 oci update --resources "$T/res.json" p1
+    local pid rel
+    pid=$(state_field p1 pid)
+    if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+        rel=$(awk -F: '$1 == 0 {print $3}' /proc/"$pid"/cgroup)
+        assert_eq 134217728 "$(cat /sys/fs/cgroup"$rel"/memory.max)" "memory.max"
+    else
+        rel=$(awk -F: '$2 == "memory" {print $3}' /proc/"$pid"/cgroup)
+        assert_eq 134217728 "$(cat /sys/fs/cgroup/memory"$rel"/memory.limit_in_bytes)" "memory limit"
+    fi
+    echo '{"pids": {"limit": 30}}' | oci update --resources - p1 || fail "update from stdin"
+    # A cpuset, which the bundle did not ask for at create (crun joins one always).
+    echo '{"cpu": {"cpus": "0"}}' | oci update --resources - p1 || fail "update of the cpuset"
+    assert_eq 0 "$(awk '/^Cpus_allowed_list/ {print $2}' /proc/"$pid"/status)" "the init on CPU 0"
+    echo '{"memory": {"limit": "x"}}' >"$T/bad.json"
+    capture oci update --resources "$T/bad.json" p1
+    assert_ne 0 "$STATUS" "a malformed resources file"
+    assert_contains "$OUT" "memory.limit"
+    capture oci update p1
+    assert_eq 2 "$STATUS" "update without --resources"
+    # A paused container can be force-deleted.
+    assert_status 0 oci pause p1
+    assert_status 0 oci delete --force p1
+    assert_oci_clean p1
 }

@@ -58,3 +58,26 @@ test_podman_tty() {
     assert_contains "$OUT" "exec-tty" "podman exec -t"
     pm rm -f -t 0 pt >/dev/null || fail "rm -f"
 }
+
+# podman -v and --mount through osbox-oci: binds (rw, ro), a podman named
+# volume, a tmpfs; what the container writes lands on the host.
+test_podman_volumes() {
+    podman_setup
+    mkdir -p "$T/pv"
+    echo from-host > "$T/pv/in"
+    capture pm run --rm --network none -v "$T/pv:/pv" localhost/osbox-test:latest sh -c 'cat /pv/in; echo from-ctr > /pv/out'
+    assert_eq 0 "$STATUS" "podman run -v: $OUT"
+    assert_contains "$OUT" "from-host"
+    assert_eq from-ctr "$(cat "$T/pv/out")" "written through the bind"
+    capture pm run --rm --network none -v "$T/pv:/pv:ro" localhost/osbox-test:latest sh -c 'echo x > /pv/out'
+    assert_ne 0 "$STATUS" "a write through podman's :ro bind succeeded"
+    assert_eq from-ctr "$(cat "$T/pv/out")" "the host file after the :ro run"
+    pm run --rm --network none -v pvol:/data localhost/osbox-test:latest sh -c 'echo kept > /data/f' >/dev/null ||
+        fail "podman named volume"
+    capture pm run --rm --network none -v pvol:/data --mount type=tmpfs,destination=/t,tmpfs-size=1m \
+        localhost/osbox-test:latest sh -c 'cat /data/f; grep " /t " /proc/self/mountinfo'
+    assert_eq 0 "$STATUS" "$OUT"
+    assert_contains "$OUT" "kept"
+    assert_contains "$OUT" "tmpfs"
+    pm volume rm -f pvol >/dev/null 2>&1 || true
+}

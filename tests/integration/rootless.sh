@@ -169,3 +169,25 @@ EOS
     assert_eq "300999 300999" "$(printf '%s\n' "$OUT" | sed -n 5p)" "a file of uid 1000 inside, on the host"
     assert_rootless_clean
 }
+
+# Rootless: a bind of the user's own files, a named volume in the user's
+# store (~/.local/share/osbox/volumes), osbox volume on it.
+test_rootless_volumes_and_binds() {
+    rootless_setup
+    mkdir -p "$T/home/src"
+    echo mine > "$T/home/src/f"
+    chown -R 65534:65534 "$T/home/src"
+    capture as_nobody run --rm -v "$T/home/src:/src" -v ndata:/data busybox sh -c \
+        'cat /src/f; echo back > /src/g; echo kept > /data/v'
+    assert_eq 0 "$STATUS" "$OUT"
+    assert_contains "$OUT" mine
+    assert_eq back "$(cat "$T/home/src/g")" "written through the bind"
+    assert_eq 65534 "$(stat -c %u "$T/home/src/g")" "the new file is the user's"
+    assert_eq kept "$(cat "$T/home/.local/share/osbox/volumes/ndata/_data/v")" "the volume in the user's store"
+    capture as_nobody run --rm -v ndata:/data:ro busybox sh -c 'cat /data/v; echo x > /data/v'
+    assert_ne 0 "$STATUS" "a write to a read-only volume: $OUT"
+    assert_contains "$OUT" kept
+    assert_contains "$(as_nobody volume ls -q)" ndata
+    as_nobody volume rm ndata >/dev/null || fail "volume rm"
+    assert_rootless_clean
+}

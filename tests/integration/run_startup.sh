@@ -35,11 +35,26 @@ test_fresh_netns_with_lo_up() {
     assert_eq "lo" "$(printf '%s\n' "$OUT" | sed -n 2p)" "interfaces"
     # IFF_UP (0x1) set on lo.
     [ $(( $(printf '%s\n' "$OUT" | sed -n 3p) & 1 )) = 1 ] || fail "lo is down: $OUT"
-    # Two containers never share one.
-    local first
-    first=$(printf '%s\n' "$OUT" | sed -n 1p)
+    # Two containers alive at the same time never share one. (Compared while
+    # both exist: the kernel reuses a freed namespace's inode number, so two
+    # runs one after the other may legitimately print the same one.)
+    local first id i
+    id=$(timeout 20 "$OSBOX" run -d --rootfs "$T/rootfs" sh -c 'readlink /proc/self/ns/net; exec sleep 300') ||
+        fail "run -d failed"
+    first=
+    for i in $(seq 1 100); do
+        first=$(timeout 10 "$OSBOX" logs "$id" 2>/dev/null) && [ -n "$first" ] && break
+        sleep 0.1
+    done
+    [ -n "$first" ] || { timeout 20 "$OSBOX" rm -f "$id" >/dev/null 2>&1; fail "the detached container never printed its netns"; }
     capture "$OSBOX" run --rm --network none --rootfs "$T/rootfs" readlink /proc/self/ns/net
-    assert_eq 0 "$STATUS" "second run ($OUT)"
-    [ "$OUT" != "$first" ] || fail "two containers got the same netns $OUT"
+    local second=$OUT second_status=$STATUS alive
+    # Still the same namespace in the detached one: it was alive all along.
+    alive=$(timeout 20 "$OSBOX" exec "$id" readlink /proc/self/ns/net 2>&1) || alive="exec failed: $alive"
+    timeout 30 "$OSBOX" rm -f "$id" >/dev/null || fail "rm -f $id failed"
+    assert_eq 0 "$second_status" "second run ($second)"
+    assert_eq "$first" "$alive" "netns of the detached container while the second ran"
+    assert_ne "$first" "$second" "netns of two live containers"
+    assert_not_contains "$second" "$host"
     assert_no_leftovers
 }

@@ -55,7 +55,7 @@ test_guest_net_ping_tcp_udp_bulk_queues_epoll_malformed() {
     assert_contains "$OUT" '{"workload":"tcp-rr","metric":"rr_us"'
     assert_contains "$OUT" '{"workload":"tcp-stream","metric":"stream_MBps"' 
     assert_contains "$OUT" "netcheck: "
-    assert_contains "$OUT" "netcheck: 37 checks, 0 failed"
+    assert_contains "$OUT" "netcheck: 38 checks, 0 failed"
     assert_contains "$OUT" "peer: tcp from guest 'guest-to-host'"
     assert_contains "$OUT" "host-reply"
     assert_contains "$OUT" "host-to-guest"

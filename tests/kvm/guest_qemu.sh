@@ -95,7 +95,7 @@ test_guest_userspace_and_persistence() {
     assert_contains "$OUT" "ps:    1     0 sh"
     assert_contains "$OUT" " 1 hog"
     assert_not_contains "$OUT" "ps:    0 "             # no pid 0, as on Linux
-    assert_contains "$OUT" "/proc/1/cmdline /proc/1/comm /proc/1/stat /proc/1/status"
+    assert_contains "$OUT" "/proc/1/cmdline /proc/1/comm /proc/1/cwd /proc/1/exe /proc/1/fd /proc/1/mounts /proc/1/stat /proc/1/status"
     assert_contains "$OUT" "hog: done"
     assert_order "got:typed-line" "hog: done"
     assert_order "hog: done" "after-wait"

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runtime/security.h"
+#include "runtime/security/security.h"
 
 static double now_ns(void)
 {
@@ -42,7 +42,7 @@ int main(void)
 
     for (int i = 0; i < 3; i++) {
         double t0 = now_ns();
-        if (seccomp_build_default(caps_docker_default(), &f, &err) < 0) {
+        if (syscall_filter_build_default(caps_docker_default(), &f, &err) < 0) {
             fprintf(stderr, "filter_cost: %s\n", err.msg);
             return 1;
         }
@@ -50,7 +50,7 @@ int main(void)
         if (d < build)
             build = d;
         if (i < 2)
-            seccomp_free(f);
+            syscall_filter_free(f);
     }
     for (int i = 0; i < 7; i++) {
         double r[3];
@@ -61,7 +61,7 @@ int main(void)
             prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
             r[0] = getpid_ns();
             double t0 = now_ns();
-            if (seccomp_install(f, &err) < 0)
+            if (syscall_filter_install(f, &err) < 0)
                 _exit(1);
             r[1] = now_ns() - t0;
             r[2] = getpid_ns();
@@ -80,6 +80,6 @@ int main(void)
            "run); kernel load %.3f ms\n", f->prog.len, build / 1e6, load / 1e6);
     printf("getpid(): %.1f ns without the filter, %.1f ns with it (+%.1f ns)\n", before, after,
            after - before);
-    seccomp_free(f);
+    syscall_filter_free(f);
     return 0;
 }

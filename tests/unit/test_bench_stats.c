@@ -1,5 +1,5 @@
-/* Unit tests for the statistics behind `osbox bench` (cli/bench_stats.c is
- * part of the CLI, not a library, so it is compiled in here directly). */
+/* Unit tests for the statistics behind `osbox bench` (bench/lib/bench_stats.c,
+ * linked from libbench.a). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "cli/bench_stats.c"
+#include "bench/lib/bench.h"
 
 static void add_all(struct bench_series *s, const double *v, size_t n)
 {

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <linux/capability.h>
 
-#include "runtime/security.h"
+#include "runtime/security/security.h"
 
 static void test_names(void **state)
 {

@@ -1,4 +1,4 @@
-/* Unit tests for cgroup layout detection (runtime/cgroup_detect.c) from
+/* Unit tests for cgroup layout detection (runtime/cgroup/cgroup_detect.c) from
  * recorded /proc/self/mountinfo and /proc/self/cgroup files. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime/cgroup_internal.h"
+#include "runtime/cgroup/cgroup_internal.h"
 
 static struct osbox_err err;
 static char mi_path[] = "/tmp/osbox-cgdetect-mi-XXXXXX";

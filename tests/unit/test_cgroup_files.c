@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/cgroup_internal.h"
+#include "runtime/cgroup/cgroup_internal.h"
 #include "util.h"
 
 static char root[] = "/tmp/osbox-cgfiles-XXXXXX";

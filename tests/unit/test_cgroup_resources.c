@@ -1,4 +1,4 @@
-/* Unit tests for the resource flag parsers and the v1/v2 conversions (runtime/resources.c). */
+/* Unit tests for the resource flag parsers and the v1/v2 conversions (runtime/cgroup/resources.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "runtime/cgroup.h"
+#include "runtime/cgroup/cgroup.h"
 
 static struct osbox_err err;
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 #include "util.h"
@@ -104,6 +105,33 @@ static void test_random_id_and_strv(void **state)
     osbox_strv_free(v);
 }
 
+/* The one hex check (ids, digests) and the one RFC 3339 clock. */
+static void test_hex_and_rfc3339(void **state)
+{
+    char ts[OSBOX_RFC3339_LEN + 1], id[65];
+    struct tm tm;
+    const char *end;
+
+    (void)state;
+    assert_int_equal(osbox_random_id(id, NULL), 0);
+    assert_true(osbox_is_hex(id, 64));
+    assert_true(osbox_is_hex("0af", 0));
+    assert_false(osbox_is_hex("0af", 64));
+    assert_false(osbox_is_hex("", 0));
+    assert_false(osbox_is_hex("0AF", 0)); /* ids and digests are lowercase */
+    assert_false(osbox_is_hex("12g4", 0));
+    memset(ts, 'x', sizeof ts);
+    osbox_rfc3339_now(ts);
+    assert_int_equal(strlen(ts), OSBOX_RFC3339_LEN);
+    memset(&tm, 0, sizeof tm);
+    end = strptime(ts, "%Y-%m-%dT%H:%M:%S", &tm);
+    assert_non_null(end);
+    assert_true(tm.tm_year >= 120);
+    assert_int_equal(end[0], '.');
+    assert_int_equal(strspn(end + 1, "0123456789"), 9);
+    assert_string_equal(end + 10, "Z");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -112,6 +140,7 @@ int main(void)
         cmocka_unit_test(test_parse_int),
         cmocka_unit_test(test_files_and_dirs),
         cmocka_unit_test(test_random_id_and_strv),
+        cmocka_unit_test(test_hex_and_rfc3339),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

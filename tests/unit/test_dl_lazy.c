@@ -11,6 +11,7 @@
 
 #include "dl_archive.h"
 #include "dl_crypto.h"
+#include "dl_curl.h"
 #include "dl_ext2fs.h"
 #include "dl_nftables.h"
 #include "dl_nl.h"
@@ -63,6 +64,7 @@ static void test_real_libraries(void **state)
     assert_int_equal(lazy_ext2fs_load(&err), 0);
     assert_int_equal(lazy_crypto_load(&err), 0);
     assert_int_equal(lazy_nl_load(&err), 0);
+    assert_int_equal(lazy_curl_load(&err), 0);
     /* The names now stand for the table entries: the loaded library's own. */
     assert_ptr_equal(&archive_read_new, loaded("libarchive.so.13", "archive_read_new"));
     assert_ptr_equal(&nft_ctx_new, loaded("libnftables.so.1", "nft_ctx_new"));
@@ -70,6 +72,7 @@ static void test_real_libraries(void **state)
     assert_ptr_equal(&EVP_sha256, loaded("libcrypto.so.3", "EVP_sha256"));
     assert_ptr_equal(&rtnl_link_alloc, loaded("libnl-route-3.so.200", "rtnl_link_alloc"));
     assert_ptr_equal(&nl_socket_alloc, loaded("libnl-3.so.200", "nl_socket_alloc")); /* a dependency */
+    assert_ptr_equal(&curl_easy_setopt, loaded("libcurl.so.4", "curl_easy_setopt"));
 }
 
 /* Through the name macros: sha256("abc") and a libarchive object. */

@@ -1,6 +1,7 @@
 /* Host-side tests of the guest kernel's pure helpers: its printf-style
  * formatter (used for register dumps and the exit line the monitors
- * parse), console newline translation, and number parsing (cmdline). */
+ * parse), console newline translation, number parsing (cmdline) and the
+ * kernel log that syslog(2) reads for dmesg. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +32,10 @@
 /* printk.c reads console flags ("quiet", "osbox.rawcon") from the cmdline. */
 char boot_cmdline[1024];
 bool cmdline_has(const char *key) { return strstr(boot_cmdline, key) != NULL; }
+
+/* The log's time stamps: a clock the test sets. */
+static uint64_t now_ns;
+uint64_t time_ns(void) { return now_ns; }
 
 static char uart[256];
 static size_t uart_len;
@@ -95,6 +100,33 @@ static void test_strlcpy_and_strstr(void **state)
     assert_null(strstr_kernel("init=/bin/sh", " -- "));
 }
 
+/* Every printk goes to the log, quiet or not, each line stamped as Linux's
+ * "<6>[secs.micros] "; reads give the newest bytes, oldest first; the ring
+ * keeps the last KLOG_SIZE bytes; CLEAR empties what a read returns. */
+static void test_kernel_log(void **state)
+{
+    (void)state;
+    char buf[KLOG_SIZE];
+    klog_clear();
+    assert_int_equal(klog_read(buf, sizeof buf), 0);
+    strcpy(boot_cmdline, "quiet");
+    now_ns = 1500000000UL + 2000;       /* 1.500002 s */
+    guest_printk("first %d\nsecond", 1);
+    guest_printk(" line\n");
+    size_t n = klog_read(buf, sizeof buf);
+    buf[n] = 0;
+    assert_string_equal(buf, "<6>[    1.500002] first 1\n<6>[    1.500002] second line\n");
+    assert_int_equal(klog_read(NULL, sizeof buf), n);
+    assert_int_equal(klog_read(buf, 5), 5);             /* the newest 5 bytes */
+    assert_memory_equal(buf, "line\n", 5);
+    for (int i = 0; i < 2000; i++) guest_printk("filler line %04d\n", i);
+    assert_int_equal(klog_read(buf, sizeof buf), KLOG_SIZE);
+    assert_memory_equal(buf + KLOG_SIZE - 17, "filler line 1999\n", 17);
+    klog_clear();
+    assert_int_equal(klog_read(buf, sizeof buf), 0);
+    boot_cmdline[0] = 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -103,6 +135,7 @@ int main(void)
         cmocka_unit_test(test_console_crlf_and_exit_line),
         cmocka_unit_test(test_parse_long),
         cmocka_unit_test(test_strlcpy_and_strstr),
+        cmocka_unit_test(test_kernel_log),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,6 +41,11 @@ static void test_ref_defaults_tag(void **state)
     norm_ok("localhost:5000/x:v1", "localhost:5000/x:v1");
     norm_ok("docker.io/library/busybox:1", "busybox:1");
     norm_ok("docker.io/me/app", "me/app:latest");
+    /* Pulled by digest: the tag goes, the digest stays. */
+    norm_ok("localhost:5000/x@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            "localhost:5000/x@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    norm_ok("docker.io/library/a:1@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            "a@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 static void test_ref_rejects_junk(void **state)
@@ -55,6 +60,8 @@ static void test_ref_rejects_junk(void **state)
     norm_bad("bad name");
     norm_bad("x:-tag");
     norm_bad("a:b:c");
+    norm_bad("a@sha256:abc");
+    norm_bad("a@md5:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 static void test_digest_valid(void **state)

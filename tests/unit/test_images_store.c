@@ -453,7 +453,7 @@ static void test_gc_removes_debris_only(void **state)
     assert_int_equal(osbox_mkdir_p(olayer, 0755, &err), 0);
     char *itmp = osbox_strdup_printf("%s/images/index.json.tmp.123", scratch);
     assert_int_equal(osbox_write_file(itmp, "{", 1, 0600, &err), 0);
-    assert_int_equal(images_gc(&st, &err), 0);
+    assert_int_equal(images_gc(NULL, &st, &err), 0);
     assert_int_equal(st.temp, 2);
     assert_int_equal(access(itmp, F_OK), -1);
     free(itmp);
@@ -463,7 +463,7 @@ static void test_gc_removes_debris_only(void **state)
     assert_int_equal(access(olayer, F_OK), -1);
     assert_int_equal(images_resolve("unit:test", &img, &err), 0); /* still whole */
     images_image_free(img);
-    assert_int_equal(images_gc(&st, &err), 0);
+    assert_int_equal(images_gc(NULL, &st, &err), 0);
     assert_int_equal(st.temp + st.blobs + st.layers, 0);
     free(junk);
     free(orphan);
@@ -540,9 +540,9 @@ static void test_ext2_disk_merges_layers(void **state)
     /* Cached: the same path, built once; gone with the image. */
     assert_int_equal(images_ext2_disk("unit:test", 1 << 20, &disk2, &err), 0);
     assert_string_equal(disk, disk2);
-    assert_int_equal(images_remove("unit:test", false, NULL, NULL, &err), 0);
+    assert_int_equal(images_remove("unit:test", false, NULL, NULL, NULL, &err), 0);
     assert_int_equal(access(disk, F_OK), -1);
-    assert_int_equal(images_gc(&st, &err), 0);
+    assert_int_equal(images_gc(NULL, &st, &err), 0);
     free(disk);
     free(disk2);
     free(t1);

@@ -17,7 +17,7 @@
 
 #include <fcntl.h>
 
-#include "runtime/lifecycle.h"
+#include "runtime/lifecycle/lifecycle.h"
 #include "util.h"
 
 static void test_restart_parse(void **state)
@@ -89,17 +89,14 @@ static void test_lookup(void **state)
 
     /* The lifecycle file round-trips. */
     struct lifecycle l = { .restart = { RESTART_ON_FAILURE, 4 }, .restart_count = 2,
-                           .log_max = 65536 }, r;
-    osbox_strv_push(&l.run_args, "run");
-    osbox_strv_push(&l.run_args, "-d");
+                           .log_max = 65536, .notify = 2 }, r;
     assert_int_equal(lifecycle_write(a, &l, &err), 0);
     assert_int_equal(lifecycle_read(a, &r, &err), 0);
     assert_int_equal(r.restart.policy, RESTART_ON_FAILURE);
     assert_int_equal(r.restart.max_retries, 4);
     assert_int_equal(r.restart_count, 2);
     assert_int_equal((int)r.log_max, 65536);
-    assert_int_equal((int)osbox_strv_len(r.run_args), 2);
-    assert_string_equal(r.run_args[1], "-d");
+    assert_int_equal(r.notify, 2);
     lifecycle_free(&l);
     lifecycle_free(&r);
     assert_int_equal(lifecycle_read(b, &r, &err), -1);

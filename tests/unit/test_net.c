@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime/net_internal.h"
+#include "runtime/net/net_internal.h"
 #include "util.h"
 
 static char tmpdir[64];

@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/oci.h"
-#include "runtime/security.h"
+#include "runtime/oci/oci.h"
+#include "runtime/security/security.h"
 #include "util.h"
 
 static char bundle[] = "/tmp/osbox-oci-unit.XXXXXX";
@@ -159,6 +159,130 @@ static void test_bad_fields(void **state)
     expect_error("{\"linux\": {\"seccomp\": {\"syscalls\": []}}}", "linux.seccomp");
 }
 
+/* What `osbox run` builds survives config.json: written by oci_config_to_json,
+ * read back by the parser the OCI CLI uses. */
+static void test_saved_spec_round_trip(void **state)
+{
+    struct osbox_spec in;
+    struct oci_config c;
+    struct osbox_err err;
+    json_t *doc;
+
+    (void)state;
+    osbox_err_clear(&err);
+    osbox_spec_init(&in);
+    osbox_strv_push(&in.root.layers, "/store/layers/a");
+    osbox_strv_push(&in.root.layers, "/store/layers/b");
+    osbox_strv_push(&in.process.args, "sh");
+    osbox_strv_push(&in.process.args, "-c");
+    osbox_strv_push(&in.process.args, "echo 'a b'");
+    osbox_strv_push(&in.process.env, "PATH=/bin");
+    osbox_strv_push(&in.process.env, "FROM_ENV_FILE=1");
+    in.process.cwd = osbox_xstrdup("/work");
+    in.process.user = osbox_xstrdup("nobody:users");
+    in.process.stdin_open = true;
+    in.hostname = osbox_xstrdup("c1");
+    in.root.readonly = true;
+    in.namespaces = OSBOX_NS_ALL;
+    in.resources.memory_limit = 64 << 20;
+    in.resources.memory_swap = -1;
+    in.resources.cpu_quota_us = 50000;
+    in.resources.cpu_period_us = 100000;
+    in.resources.cpu_weight = 50;
+    in.resources.pids_limit = 30;
+    in.cgroup_parent = osbox_xstrdup("/osbox-test");
+    osbox_net_set_mode(&in.net, "bridge", &err);
+    osbox_net_set_ip(&in.net, "10.88.0.9", &err);
+    osbox_net_set_mac(&in.net, "02:00:00:00:00:09", &err);
+    osbox_net_add_dns(&in.net, "10.0.0.1", &err);
+    osbox_net_add_host(&in.net, "db:10.0.0.2", &err);
+    assert_int_equal(osbox_net_add_publish(&in.net, "127.0.0.1:8080:80/udp", &err), 0);
+    in.net.name = osbox_xstrdup("c1");
+    in.security.userns_uid = in.security.userns_gid = 100000;
+    in.security.userns_size = 65536;
+    osbox_caps_update(&in.security.caps, "NET_ADMIN", true, &err);
+    osbox_spec_add_default_mounts(&in);
+    osbox_spec_add_mount(&in, "/etc/hostname", "bind", "/x/hostname", MS_BIND | MS_REC, NULL);
+    doc = oci_config_to_json(&in, "sha256:abc");
+    assert_non_null(doc);
+    assert_int_equal(oci_config_from_json(doc, bundle, &c, &err), 0);
+    json_decref(doc);
+    assert_null(c.spec.root.path);
+    assert_string_equal(c.spec.root.layers[1], "/store/layers/b");
+    assert_true(c.spec.root.readonly);
+    assert_string_equal(c.spec.process.args[2], "echo 'a b'");
+    assert_string_equal(c.spec.process.env[1], "FROM_ENV_FILE=1");
+    assert_string_equal(c.spec.process.cwd, "/work");
+    assert_string_equal(c.spec.process.user, "nobody:users");
+    assert_true(c.spec.process.stdin_open);
+    assert_false(c.spec.process.terminal);
+    assert_string_equal(c.spec.hostname, "c1");
+    assert_int_equal(c.spec.namespaces, OSBOX_NS_ALL);
+    assert_int_equal(c.spec.resources.memory_limit, 64 << 20);
+    assert_int_equal(c.spec.resources.memory_swap, -1);
+    assert_int_equal(c.spec.resources.cpu_quota_us, 50000);
+    assert_int_equal((int)c.spec.resources.cpu_weight, 50);
+    assert_int_equal(c.spec.resources.pids_limit, 30);
+    assert_string_equal(c.spec.cgroup_parent, "/osbox-test");
+    assert_int_equal(c.spec.net.mode, OSBOX_NET_BRIDGE);
+    assert_true(c.spec.net.has_ip && c.spec.net.has_mac);
+    assert_int_equal(c.spec.net.mac[5], 9);
+    assert_string_equal(c.spec.net.dns[0], "10.0.0.1");
+    assert_string_equal(c.spec.net.add_hosts[0], in.net.add_hosts[0]);
+    assert_int_equal(c.spec.net.n_ports, 1);
+    assert_int_equal(c.spec.net.ports[0].host_port, 8080);
+    assert_int_equal(c.spec.net.ports[0].proto, in.net.ports[0].proto);
+    assert_int_equal(c.spec.net.ports[0].host_ip.s_addr, in.net.ports[0].host_ip.s_addr);
+    assert_string_equal(c.spec.net.name, "c1");
+    assert_true(c.spec.security.caps == in.security.caps);
+    assert_true(c.spec.security.no_new_privs);
+    assert_int_equal(c.spec.security.seccomp_mode, OSBOX_SECCOMP_DEFAULT);
+    assert_int_equal((int)c.spec.security.userns_size, 65536);
+    assert_int_equal(osbox_strv_len(c.spec.security.masked_paths),
+                     osbox_strv_len(in.security.masked_paths));
+    assert_int_equal(c.spec.n_mounts, in.n_mounts);
+    for (size_t i = 0; i < in.n_mounts; i++) {
+        assert_string_equal(c.spec.mounts[i].destination, in.mounts[i].destination);
+        assert_string_equal(c.spec.mounts[i].type, in.mounts[i].type);
+        assert_string_equal(c.spec.mounts[i].source, in.mounts[i].source);
+        assert_int_equal(c.spec.mounts[i].flags, in.mounts[i].flags);
+        if (in.mounts[i].data)
+            assert_string_equal(c.spec.mounts[i].data, in.mounts[i].data);
+        else
+            assert_null(c.spec.mounts[i].data);
+    }
+    assert_string_equal(json_string_value(json_object_get(c.annotations, OCI_ANNOTATION_IMAGE_DIGEST)),
+                        "sha256:abc");
+    oci_config_free(&c);
+
+    /* --network host, a custom seccomp profile, unconfined. */
+    osbox_net_spec_free(&in.net);
+    memset(&in.net, 0, sizeof in.net);
+    osbox_net_set_mode(&in.net, "host", &err);
+    in.namespaces &= ~(unsigned)OSBOX_NS_NET;
+    in.security.seccomp_mode = OSBOX_SECCOMP_CUSTOM;
+    in.security.seccomp_profile = json_pack("{s:s}", "defaultAction", "SCMP_ACT_ALLOW");
+    doc = oci_config_to_json(&in, NULL);
+    assert_int_equal(oci_config_from_json(doc, bundle, &c, &err), 0);
+    json_decref(doc);
+    assert_int_equal(c.spec.net.mode, OSBOX_NET_HOST);
+    assert_int_equal(c.spec.security.seccomp_mode, OSBOX_SECCOMP_CUSTOM);
+    assert_non_null(c.spec.security.seccomp);
+    assert_null(json_object_get(c.annotations, OCI_ANNOTATION_IMAGE_DIGEST));
+    oci_config_free(&c);
+    in.security.seccomp_mode = OSBOX_SECCOMP_UNCONFINED;
+    doc = oci_config_to_json(&in, NULL);
+    assert_int_equal(oci_config_from_json(doc, bundle, &c, &err), 0);
+    json_decref(doc);
+    assert_int_equal(c.spec.security.seccomp_mode, OSBOX_SECCOMP_UNCONFINED);
+    assert_null(c.spec.security.seccomp);
+    oci_config_free(&c);
+    osbox_spec_free(&in);
+
+    /* Neither root.path nor osbox.layers: refused, named. */
+    expect_error("{\"root\": {\"readonly\": true}}", "root.path");
+}
+
 static void test_state_dir_ids(void **state)
 {
     char *dir = NULL;
@@ -185,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_default_config),
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_bad_fields),
+        cmocka_unit_test(test_saved_spec_round_trip),
         cmocka_unit_test(test_state_dir_ids),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -13,9 +13,10 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include "runtime/internal.h"
+#include "runtime/core/internal.h"
 #include "util.h"
 
 static char tmpdir[64];
@@ -212,6 +213,42 @@ static void test_record_roundtrip_and_names(void **state)
     osbox_record_free(&r);
 }
 
+/* One rule for "is (pid, start time) alive" (core/proc.c): the recorded
+ * process itself, not a later one on its pid, and not a zombie. */
+static void test_proc_alive_needs_start_time_and_no_zombie(void **state)
+{
+    int pipefd[2];
+    char c;
+    pid_t pid;
+    unsigned long long start;
+
+    (void)state;
+    assert_int_equal(pipe(pipefd), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(pipefd[1]);
+        (void)!read(pipefd[0], &c, 1); /* exit when the test closes its end */
+        _exit(0);
+    }
+    close(pipefd[0]);
+    start = proc_start_time(pid);
+    assert_true(start > 0);
+    assert_true(proc_alive(pid, start));
+    assert_false(proc_alive(pid, start + 1)); /* a reused pid */
+    assert_false(proc_alive(pid, 0));
+    assert_false(proc_alive(0, start));
+    close(pipefd[1]);
+    /* Exited, not reaped yet: still has its start time, but counts as gone. */
+    for (int i = 0; i < 2000 && proc_alive(pid, start); i++)
+        usleep(1000);
+    assert_int_equal(proc_start_time(pid), start);
+    assert_false(proc_alive(pid, start));
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    assert_int_equal(proc_start_time(pid), 0);
+    assert_false(proc_alive(pid, start));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_exec_find),
         cmocka_unit_test(test_sync_messages_carry_fds),
         cmocka_unit_test(test_record_roundtrip_and_names),
+        cmocka_unit_test(test_proc_alive_needs_start_time_and_no_zombie),
     };
     return cmocka_run_group_tests(tests, make_tmp, remove_tmp);
 }

@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runtime/security.h"
+#include "runtime/security/security.h"
 #include "util.h"
 
 /* errno of a call: 0 on success. */
@@ -38,7 +38,7 @@ static void check_under(const struct osbox_seccomp *f, int want[], int n)
     assert_true(pid >= 0);
     if (pid == 0) {
         close(p[0]);
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_install(f, &err) < 0)
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || syscall_filter_install(f, &err) < 0)
             _exit(99);
         got[0] = err_of(syscall(SYS_getpid));
         got[1] = err_of(syscall(SYS_mount, "none", "/nonexistent", "tmpfs", 0, NULL));
@@ -74,10 +74,10 @@ static void test_default_profile_decisions(void **state)
     int want[] = { 0, EPERM, ENOSYS, EPERM, 0, EPERM, EPERM, 0, EPERM, EPERM };
 
     (void)state;
-    assert_int_equal(seccomp_build_default(caps_docker_default(), &f, &err), 0);
+    assert_int_equal(syscall_filter_build_default(caps_docker_default(), &f, &err), 0);
     assert_true(f->prog.len > 100);
     check_under(f, want, 10);
-    seccomp_free(f);
+    syscall_filter_free(f);
 }
 
 static void test_default_profile_follows_caps(void **state)
@@ -88,13 +88,13 @@ static void test_default_profile_follows_caps(void **state)
      * target, or EPERM from the kernel when we lack the cap ourselves),
      * clone3 reaches it (EFAULT/EINVAL), new user namespaces too. */
     (void)state;
-    assert_int_equal(seccomp_build_default(caps_docker_default() | CAP_BIT(CAP_SYS_ADMIN), &f,
+    assert_int_equal(syscall_filter_build_default(caps_docker_default() | CAP_BIT(CAP_SYS_ADMIN), &f,
                                            &err), 0);
     int p[2], got[2], st;
     assert_int_equal(pipe(p), 0);
     pid_t pid = fork();
     if (pid == 0) {
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_install(f, &err) < 0)
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || syscall_filter_install(f, &err) < 0)
             _exit(99);
         got[0] = err_of(syscall(SYS_clone3, NULL, 0));
         got[1] = err_of(syscall(SYS_mount, "none", "/nonexistent-osbox", "tmpfs", 0, NULL));
@@ -108,7 +108,7 @@ static void test_default_profile_follows_caps(void **state)
     assert_int_not_equal(got[1], 0);
     if (geteuid() == 0)
         assert_int_equal(got[1], ENOENT);
-    seccomp_free(f);
+    syscall_filter_free(f);
 }
 
 static int build(const char *text, char ***warnings, struct osbox_err *err)
@@ -119,9 +119,9 @@ static int build(const char *text, char ***warnings, struct osbox_err *err)
     int rc;
 
     assert_non_null(j);
-    rc = seccomp_build_json(j, caps_docker_default(), &f, warnings, err);
+    rc = syscall_filter_build_json(j, caps_docker_default(), &f, warnings, err);
     json_decref(j);
-    seccomp_free(f);
+    syscall_filter_free(f);
     return rc;
 }
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime/userns.h"
+#include "runtime/userns/userns.h"
 
 static const char *write_tmp(const char *text)
 {

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vmm/virtio.h"
+#include "vmm/virtio_blk.h"
 
 #define DISK_BYTES (64 * 1024)
 

@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vmm/virtio.h"
+#include "vmm/virtio_net.h"
 
 #define RAM (1u << 20)
 #define RXQ 0
