@@ -315,9 +315,10 @@ harness_replay() {
 # harness_boot DIR: run every "FILE TEST" of DIR/list in the harness
 # (harness_batch), its stderr in DIR/harness.err, its status in DIR/ended.
 # The tests' own limits run on the VM's clock; this host watches too: a test
-# with no result HARNESS_TEST_TIMEOUT + 60 s (host time) after it started
-# means the VM itself stalled, so the VM is killed and one fresh boot runs
-# what is left, that test included (a second stall of it is its failure).
+# with no result HARNESS_TEST_TIMEOUT + 60 s (host time) after it started, or
+# a heartbeat (harness_batch) silent for HARNESS_STALL_SECONDS, means the VM
+# itself stalled, so the VM is killed and one fresh boot runs what is left,
+# that test included (a second stall of it is its failure).
 harness_boot() {
     local dir=$1 rc=0 boot limit=${HARNESS_TEST_TIMEOUT:-300}
     export HARNESS_TEST_TIMEOUT=$limit
@@ -335,7 +336,7 @@ harness_boot() {
     while read -r file t; do
         sub=$dir/$(basename "$file" .sh)
         if [ -f "$sub/$t.stalls" ] && [ ! -f "$sub/$t.status" ]; then
-            echo "FAIL: the harness VM stalled twice while $t ran (no result ${limit}+60 s after it started, host time)" >>"$sub/$t.out"
+            echo "FAIL: the harness VM stalled twice while $t ran ($(tail -n 1 "$sub/$t.stalls"))" >>"$sub/$t.out"
             echo 124 >"$sub/$t.status"
         fi
     done <"$dir/list"
@@ -351,8 +352,10 @@ harness_todo() { # DIR: the list's tests without a result yet
 }
 
 harness_boot_once() { # DIR BOOT
-    local dir=$1 boot=$2 n pid rc=0 file t sub cur="" since=0 limit=$HARNESS_TEST_TIMEOUT
+    local dir=$1 boot=$2 n pid rc=0 file t sub cur="" since=0 limit=$HARNESS_TEST_TIMEOUT why
+    local stall=${HARNESS_STALL_SECONDS:-90}
     n=$(wc -l <"$dir/todo")
+    rm -f "$dir/heartbeat"
     HARNESS_ENV="HARNESS_TEST_TIMEOUT ${HARNESS_ENV:-}" HARNESS_RESULTS=$dir \
         HARNESS_TIMEOUT=${HARNESS_TIMEOUT:-$((n * limit < 1500 ? 120 + n * limit : 1500))} \
         HARNESS_CONSOLE=$dir/console.$boot.log HARNESS_VERBOSE=1 \
@@ -371,9 +374,16 @@ harness_boot_once() { # DIR BOOT
         done <"$dir/todo"
         [ -n "$t" ] || continue
         if [ "$file $t" != "$cur" ]; then cur="$file $t" since=$SECONDS; continue; fi
+        why=""
         if [ $((SECONDS - since)) -gt $((limit + 60)) ]; then
-            echo "harness: $file:$t has no result $((SECONDS - since)) s after it started (its limit inside: ${limit} s): the VM stalled; killing it (boot $boot)" >>"$dir/harness.err"
-            echo "the harness VM stalled while this test ran in boot $boot (no result $((SECONDS - since)) s after it started); it ran again in a fresh boot" >>"$sub/$t.stalls"
+            why="no result $((SECONDS - since)) s after it started (its limit inside: ${limit} s)"
+        elif [ -f "$dir/heartbeat" ] && [ $(($(date +%s) - $(stat -c %Y "$dir/heartbeat"))) -gt "$stall" ] &&
+             [ $((SECONDS - since)) -gt "$stall" ]; then
+            why="no heartbeat from the VM for over ${stall} s"
+        fi
+        if [ -n "$why" ]; then
+            echo "harness: $file:$t: $why: the VM stalled; killing it (boot $boot)" >>"$dir/harness.err"
+            echo "the harness VM stalled while this test ran in boot $boot ($why); it ran again in a fresh boot" >>"$sub/$t.stalls"
             touch "$dir/stalled"
             kill -TERM "$pid" 2>/dev/null
             break
@@ -417,7 +427,12 @@ harness_result() {
 # Inside the harness: each "FILE TEST" of DIR/todo in its own bash with fresh
 # roots and a per-test time limit, leaving FILE/TEST.{out,status,secs} in DIR.
 harness_batch() {
-    local dir=$1 file t scratch rc sub start limit=${HARNESS_TEST_TIMEOUT:-300}
+    local dir=$1 file t scratch rc sub start limit=${HARNESS_TEST_TIMEOUT:-300} beat
+    # A beat every 5 s for the host (harness_boot_once): seen here, QEMU's
+    # emulated SVM now and then hangs the whole VM, and a silent heartbeat
+    # finds that in a minute or two instead of at the test's time limit.
+    (while kill -0 $$ 2>/dev/null; do date +%s >"$dir/heartbeat"; sleep 5; done) &
+    beat=$!
     while read -r file t; do
         sub=$dir/$(basename "$file" .sh)
         mkdir -p "$sub"
@@ -435,6 +450,7 @@ harness_batch() {
         echo "$rc" >"$sub/$t.status"
         rm -rf "$scratch"
     done <"$dir/todo"
+    kill "$beat" 2>/dev/null
 }
 
 # Poll CMD until it succeeds, at most N tenths of a second.
