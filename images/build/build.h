@@ -17,6 +17,7 @@ struct layer_writer {
     int fd;
     struct images_hash hash;   /* of the uncompressed tar: diff_id == blob digest */
     int64_t clamp;             /* mtimes later than this become it; -1 none */
+    long mode;                 /* permission bits of every entry added from a file; -1 its own */
     json_t *links;             /* "dev:ino" -> first name, for hardlinks */
     struct osbox_err *err;     /* where a write callback's failure goes */
     bool failed;
@@ -126,24 +127,25 @@ int build_context_hash(const struct build_context *c, char *const *rels, char ou
                        struct osbox_err *err);
 
 /* ---- copy.c: COPY/ADD into a layer ---- */
+/* Sources are paths relative to roots: the context (one root), or another
+ * stage's layers (top first), merged as overlayfs shows them. */
 struct build_copy {
-    char **srcs;        /* host paths (context or another stage's merged view) */
-    char **names;       /* the name each source has (its basename for a dir's contents) */
-    const char *dest;   /* absolute, in the image */
+    char *const *roots;  /* top first */
+    char *const *rels;   /* the sources ("." the whole root) */
+    const char *dest;    /* absolute, cleaned, in the image */
     bool dest_is_dir;
-    long uid, gid;      /* --chown; -1 root (Docker: 0:0 unless --chown) */
-    long chmod;         /* --chmod; -1 keep */
-    const struct build_context *ctx;  /* for ignore rules; NULL none */
-    bool extract;       /* ADD: local tar archives are unpacked */
+    long uid, gid;       /* --chown; -1: 0:0 (Docker's default) */
+    long chmod;          /* --chmod; -1 keep */
+    const struct build_context *ctx;  /* ignore rules for the context; NULL none */
+    int64_t now;         /* mtime of directories COPY creates */
 };
 int build_copy_layer(struct layer_writer *w, const struct build_copy *c,
                      const struct build_image *img, struct osbox_err *err);
-/* Resolve path in img's merged layers (top wins, whiteouts hide): the host
- * path of the topmost layer that has it, or NULL. */
-char *build_merged_lookup(const struct build_image *img, const char *path);
-/* Copy a stage's path as merged into a fresh dir tmp (for COPY --from). */
-int build_merged_export(const struct build_image *img, const char *path, const char *tmp,
-                        struct osbox_err *err);
+/* The host path of rel in roots (top first) as merged: the topmost layer
+ * that has it, NULL when none does or a whiteout / opaque dir hides it. */
+char *build_merged_lookup(char *const *roots, const char *rel);
+/* img's layer dirs top first (a strv). */
+char **build_image_roots(const struct build_image *img);
 
 /* ---- cache.c: step -> layer ---- */
 /* key = sha256(parent key, instruction, extra) */

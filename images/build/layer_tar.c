@@ -46,6 +46,7 @@ int layer_writer_open(struct layer_writer *w, const char *path, int64_t clamp,
         return -1;
     }
     w->clamp = clamp;
+    w->mode = -1;
     w->links = json_object();
     w->a = archive_write_new();
     archive_write_set_format_pax_restricted(w->a);
@@ -123,7 +124,7 @@ int layer_writer_add_file(struct layer_writer *w, const char *name, const char *
     archive_entry_set_gid(e, gid >= 0 ? gid : st.st_gid);
     archive_entry_set_mtime(e, clamp_time(w, st.st_mtim.tv_sec),
                             w->clamp >= 0 && st.st_mtim.tv_sec >= w->clamp ? 0 : st.st_mtim.tv_nsec);
-    archive_entry_set_perm(e, st.st_mode & 07777);
+    archive_entry_set_perm(e, w->mode >= 0 && !S_ISLNK(st.st_mode) ? (mode_t)w->mode : st.st_mode & 07777);
     if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
         snprintf(key, sizeof key, "%llu:%llu", (unsigned long long)st.st_dev,
                  (unsigned long long)st.st_ino);
