@@ -312,6 +312,7 @@ static int step_copy(struct build *b, struct stage *st, const struct build_instr
         }
         _cleanup_free_ char *ids = osbox_xstrdup(src ? src->key : other.digest);
         extra = osbox_strdup_printf("from %s", ids);
+        c.keep_owner = true;
         for (size_t i = 0; i + 1 < n; i++) {
             char clean[4096];
             if (images_path_clean(words[i], clean, sizeof clean) < 0) {

@@ -134,7 +134,8 @@ struct build_copy {
     char *const *rels;   /* the sources ("." the whole root) */
     const char *dest;    /* absolute, cleaned, in the image */
     bool dest_is_dir;
-    long uid, gid;       /* --chown; -1: 0:0 (Docker's default) */
+    long uid, gid;       /* --chown; -1: 0:0 from the context, the source's own --from a stage */
+    bool keep_owner;     /* --from: owners as in the source */
     long chmod;          /* --chmod; -1 keep */
     const struct build_context *ctx;  /* ignore rules for the context; NULL none */
     int64_t now;         /* mtime of directories COPY creates */

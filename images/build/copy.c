@@ -114,7 +114,8 @@ static char **merged_entries(char *const *roots, const char *rel)
 static int add_entry(struct layer_writer *w, const struct build_copy *c, const char *name,
                      const char *host, struct osbox_err *err)
 {
-    long uid = c->uid >= 0 ? c->uid : 0, gid = c->gid >= 0 ? c->gid : c->uid >= 0 ? c->uid : 0;
+    long dflt = c->keep_owner ? -1 : 0;
+    long uid = c->uid >= 0 ? c->uid : dflt, gid = c->gid >= 0 ? c->gid : c->uid >= 0 ? c->uid : dflt;
     int rc;
 
     w->mode = c->chmod; /* --chmod: the tar gets the new mode, the source stays as it is */
