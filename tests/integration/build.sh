@@ -42,9 +42,6 @@ seen = {}
 for l in j["layers"]:
     root = l["path"]
     for d, dirs, files in os.walk(root):
-        rel_d = os.path.relpath(d, root)
-        if os.path.lexists(os.path.join(d, ".wh..wh..opq")) or os.getxattr(d, "trusted.overlay.opaque", follow_symlinks=False) if False else False:
-            pass
         for n in [None] + dirs + files:
             p = d if n is None else os.path.join(d, n)
             rel = "/" + os.path.relpath(p, root)
