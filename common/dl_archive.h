@@ -26,6 +26,11 @@
     X(archive_entry_set_pathname) \
     X(archive_entry_set_perm) \
     X(archive_entry_set_size) \
+    X(archive_write_open) \
+    X(archive_entry_xattr_add_entry) \
+    X(archive_entry_set_symlink) \
+    X(archive_entry_set_gid) \
+    X(archive_entry_set_uid) \
     X(archive_entry_size) \
     X(archive_entry_size_is_set) \
     X(archive_entry_sourcepath) \
@@ -96,6 +101,11 @@ int lazy_archive_load(struct osbox_err *err);
 #define archive_entry_set_pathname (*osbox_archive.archive_entry_set_pathname)
 #define archive_entry_set_perm (*osbox_archive.archive_entry_set_perm)
 #define archive_entry_set_size (*osbox_archive.archive_entry_set_size)
+#define archive_write_open (*osbox_archive.archive_write_open)
+#define archive_entry_xattr_add_entry (*osbox_archive.archive_entry_xattr_add_entry)
+#define archive_entry_set_symlink (*osbox_archive.archive_entry_set_symlink)
+#define archive_entry_set_gid (*osbox_archive.archive_entry_set_gid)
+#define archive_entry_set_uid (*osbox_archive.archive_entry_set_uid)
 #define archive_entry_size (*osbox_archive.archive_entry_size)
 #define archive_entry_size_is_set (*osbox_archive.archive_entry_size_is_set)
 #define archive_entry_sourcepath (*osbox_archive.archive_entry_sourcepath)

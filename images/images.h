@@ -10,6 +10,7 @@
 #define OSBOX_IMAGES_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "osbox_err.h"
 
@@ -160,5 +161,57 @@ int images_prune(bool all, images_users_fn users, char ***deleted, struct images
  * {created, created_by, comment, empty_layer, size, layer} (size and layer
  * digest of the layer the step made; 0 and null for empty ones). */
 int images_history_json(const char *ref, struct json_t **out, struct osbox_err *err);
+
+/* ---- commit and build (images/build/) ---- */
+
+/* osbox commit: a container's writable layer (an overlay upper dir) on top of
+ * its image (base: a manifest digest or reference; NULL: nothing below)
+ * becomes a new image named name (NULL: unnamed). lowers: the container's
+ * layer dirs, bottom first (what tells a mount point the runtime made from a
+ * file the container made). changes: Dockerfile instructions applied to the
+ * config (CMD, ENV, LABEL, ...). id_out: the image id (config digest). */
+struct images_commit_opts {
+    const char *message;    /* -m: the history comment */
+    const char *author;     /* -a */
+    char **changes;         /* -c */
+    const char *created_by; /* the history's created_by */
+};
+int images_commit_container(const char *base, char *const *lowers, const char *upper,
+                            const char *name, const struct images_commit_opts *o,
+                            char id_out[72], struct osbox_err *err);
+
+/* osbox build: how a RUN step runs. The runtime does it (runtime/run/
+ * run_build.c); images/ only hands over what the container needs. */
+struct images_build_run {
+    char *const *layers;   /* bottom first */
+    char *const *env;      /* K=V */
+    char *const *args;
+    const char *workdir;   /* absolute */
+    const char *user;      /* NULL: root */
+    const char *network;   /* none (default), host, bridge */
+};
+struct images_build_runner {
+    /* Run r in a container that stays once it exits. Returns its exit
+     * status (-1 with err when it could not run); *upper gets its writable
+     * layer dir and *handle what remove needs, both malloc'd. */
+    int (*run)(void *ctx, const struct images_build_run *r, char **upper, char **handle,
+               struct osbox_err *err);
+    void (*remove)(void *ctx, const char *handle);
+    void *ctx;
+};
+struct images_build_opts {
+    const char *context;      /* directory */
+    const char *file;         /* NULL: CONTEXT/Containerfile, else CONTEXT/Dockerfile */
+    const char *tag;          /* NULL: unnamed */
+    char **build_args;        /* K=V */
+    const char *target;       /* last stage to build (NULL: the last) */
+    const char *network;      /* RUN's network (NULL: none) */
+    bool no_cache;
+    long long timestamp;      /* -1: none; else mtimes and created clamped to it */
+    struct images_build_runner runner;
+    FILE *out;                /* progress (STEP n/N: ...) */
+};
+/* Returns 0 with the image id in id_out; -1 with err (which names the step). */
+int images_build(const struct images_build_opts *o, char id_out[72], struct osbox_err *err);
 
 #endif

@@ -192,6 +192,9 @@ int images_mark_image(const struct images_store *s, const char *digest, json_t *
 int images_mark_in_use(const struct images_store *s, json_t *index, images_users_fn users,
                        json_t *blobs, json_t *layers, struct osbox_err *err);
 
+/* build/cache.c: the layers and blobs the build cache names (kept by gc). */
+void images_mark_build_cache(const struct images_store *s, json_t *blobs, json_t *layers);
+
 /* ---- load_layout.c ---- */
 /* Stage every image an OCI layout at dirfd holds; given overrides the name. */
 int images_stage_layout(struct images_pending *p, int dirfd, const char *given,

@@ -50,5 +50,6 @@ int images_mark_in_use(const struct images_store *s, json_t *index, images_users
         if (images_digest_valid(k))
             images_mark_image(s, k, blobs, layers, &ignored);
     json_decref(users);
+    images_mark_build_cache(s, blobs, layers);
     return 0;
 }

@@ -102,6 +102,17 @@ struct events_opts {
 int events_read(const struct events_opts *o, FILE *out, struct osbox_err *err);
 int events_parse_time(const char *s, int64_t *ns, struct osbox_err *err);
 
+/* commit_source.c: what osbox commit reads of a container: the upper dir,
+ * the layers below it (bottom first) and its image (digest NULL: --rootfs). */
+struct container_fs {
+    char *upper;
+    char **lowers;
+    char *image_digest;
+    char *image;
+};
+int container_commit_source(const char *id, struct container_fs *fs, struct osbox_err *err);
+void container_fs_free(struct container_fs *fs);
+
 /* list.c: the ids of every container in the store, sorted (a strv). */
 char **container_ids(void);
 

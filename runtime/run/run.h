@@ -102,7 +102,17 @@ int run_request_check(struct run_request *r, struct osbox_err *err);
  * empty: the image's). Returns the command's exit status (0 once it runs
  * with -d), or -1 with err. */
 int run_request_run(struct run_request *r, const char *ref, char **cmd, struct osbox_err *err);
+/* The same with an image made in memory (osbox build's steps: layers, env,
+ * workdir, user of a stage not in the store yet). */
+int run_request_run_image(struct run_request *r, struct osbox_image *img, char **cmd,
+                          struct osbox_err *err);
 void run_request_free(struct run_request *r);
+
+/* run_build.c: how osbox build's RUN steps run (images_build_runner.run and
+ * .remove): a container with the step's layers, env, workdir and user, no
+ * network unless asked, stdio the build's own; kept after it exits so its
+ * upper dir can become the layer, then removed. */
+struct images_build_runner run_build_runner(void);
 
 /* For the process that runs a container in the foreground: SIGINT/SIGTERM
  * are kept for the container (forwarded by runtime_wait) instead of killing

@@ -224,6 +224,12 @@ int run_request_run(struct run_request *r, const char *ref, char **cmd, struct o
     return status;
 }
 
+int run_request_run_image(struct run_request *r, struct osbox_image *img, char **cmd,
+                          struct osbox_err *err)
+{
+    return run_image(r, img, img->ref ? img->ref : "", cmd, err);
+}
+
 void run_request_free(struct run_request *r)
 {
     osbox_security_opts_free(&r->sec);
