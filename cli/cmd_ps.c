@@ -54,7 +54,8 @@ static const char ps_usage[] =
     "  -a, --all          include stopped containers\n"
     "  -q, --quiet        print only full ids\n"
     "  -f, --filter K=V   label=KEY[=VALUE], status=running|exited|..., name=PART,\n"
-    "                     id=PREFIX (several of a key: any; of different keys: all)\n"
+    "                     id=PREFIX, health=starting|healthy|unhealthy|none\n"
+    "                     (several of a key: any; of different keys: all)\n"
     "      --format json  a JSON array (id, name, image, command, created,\n"
     "                     status, exit_code, pid; health with a health check)\n";
 
@@ -82,7 +83,7 @@ static int ps_main(int argc, char **argv)
         case 'f':
             if (!container_filter_valid(optarg))
                 return cli_failf(OSBOX_EXIT_USAGE, "ps: --filter '%s': expected label=K[=V], "
-                                 "status=S, name=NAME or id=ID", optarg);
+                                 "status=S, name=NAME, id=ID or health=H", optarg);
             osbox_strv_push(&filters, optarg);
             break;
         case 'J':

@@ -121,7 +121,8 @@ json_t *container_summary_json(const char *id); /* ps; NULL if unreadable */
 /* ps: the summaries of the store's containers, newest first; all: stopped ones too. */
 json_t *container_list_json(bool all);
 /* ps --filter KEY=VALUE (list_filter.c), as Docker's: label=K or label=K=V,
- * status=S (which lists stopped containers too), name=SUBSTRING, id=PREFIX.
+ * status=S (which lists stopped containers too), name=SUBSTRING, id=PREFIX,
+ * health=starting|healthy|unhealthy|none.
  * Filters of one key match if any does; of different keys, all (labels:
  * all). Each summary gets "ports": Docker's PORTS column. */
 bool container_filter_valid(const char *filter);

@@ -53,6 +53,8 @@ test_health_cmd_unhealthy_then_healthy() {
     hc exec hx touch /tmp/ok
     wait_health hx healthy
     assert_contains "$(ps_status hx)" "Up (healthy)" "ps"
+    assert_contains "$(hc ps --filter health=healthy)" " hx" "ps --filter health=healthy"
+    assert_not_contains "$(hc ps --filter health=unhealthy)" " hx" "ps --filter health=unhealthy"
     assert_eq 0 "$(hget hx state.Health.FailingStreak)" "streak after a success"
     # The log: Docker's fields, the last entry the success with its output.
     wait_for 50 eval '[ "$(hget hx state.Health.Log | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")" = 5 ]' ||
@@ -153,6 +155,7 @@ test_image_healthcheck_and_overrides() {
     assert_eq "" "$(hget off state.Health)" "--no-healthcheck"
     assert_eq "Up" "$(ps_status off | awk '{for (i = 1; i <= NF; i++) if ($i == "Up") {print $i; exit}}')"
     assert_not_contains "$(ps_status off)" "health"
+    assert_eq off "$(hc ps --filter health=none --format json | python3 -c 'import json,sys; print(" ".join(c["name"] for c in json.load(sys.stdin)))')" "ps --filter health=none"
     # Start again: starting, then healthy again, the log kept.
     hc stop -t 1 img >/dev/null
     hc start img >/dev/null
