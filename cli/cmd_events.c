@@ -50,7 +50,8 @@ static int events_main(int argc, char **argv)
             printf("Usage: osbox events [--since TIME] [--until TIME] [--format text|json]\n"
                    "                    [--filter container=NAME|ID] [--filter event=ACTION]\n\n"
                    "Container events (start, die, oom, restart, kill, pause, unpause, update,\n"
-                   "rename, destroy) from the log the monitors and commands append to. Without\n"
+                   "rename, destroy, health_status: STATUS) from the log the monitors and\n"
+                   "commands append to (event=health_status matches every STATUS). Without\n"
                    "--since: only new ones; without --until: follows until interrupted.\n"
                    "TIME: unix seconds, RFC 3339 (2026-12-07T12:00:00Z) or a duration before\n"
                    "now (10s, 5m, 2h). An OOM kill is reported when the container exits.\n");

@@ -14,7 +14,7 @@ static void print_table(json_t *arr)
     size_t i;
     json_t *o;
 
-    printf("%-12s  %-16s  %-24s  %-19s  %-16s  %-20s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND",
+    printf("%-12s  %-16s  %-24s  %-19s  %-21s  %-20s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND",
            "CREATED", "STATUS", "PORTS", "NAMES");
     json_array_foreach(arr, i, o) {
         char cmd[25] = "", status[32], created[20] = "";
@@ -26,7 +26,12 @@ static void print_table(json_t *arr)
             size_t len = strlen(cmd);
             snprintf(cmd + len, sizeof cmd - len, "%s%s", k ? " " : "", json_string_value(a));
         }
-        if (!strcmp(st, "running"))
+        const char *health = json_string_value(json_object_get(o, "health"));
+        if (!strcmp(st, "running") && health)
+            /* As Docker: "(health: starting)", "(healthy)", "(unhealthy)". */
+            snprintf(status, sizeof status, "Up (%s%s)", strcmp(health, "starting") ? "" : "health: ",
+                     health);
+        else if (!strcmp(st, "running"))
             snprintf(status, sizeof status, "Up");
         else if (!strcmp(st, "paused"))
             snprintf(status, sizeof status, "Up (Paused)");
@@ -35,7 +40,7 @@ static void print_table(json_t *arr)
                      (int)json_integer_value(json_object_get(o, "exit_code")));
         if (cr)
             snprintf(created, sizeof created, "%.19s", cr);
-        printf("%-12.12s  %-16.16s  %-24s  %-19s  %-16s  %-20s  %s\n",
+        printf("%-12.12s  %-16.16s  %-24s  %-19s  %-21s  %-20s  %s\n",
                json_string_value(json_object_get(o, "id")),
                json_string_value(json_object_get(o, "image")) ?: "", cmd, created, status,
                json_string_value(json_object_get(o, "ports")) ?: "",
@@ -49,9 +54,10 @@ static const char ps_usage[] =
     "  -a, --all          include stopped containers\n"
     "  -q, --quiet        print only full ids\n"
     "  -f, --filter K=V   label=KEY[=VALUE], status=running|exited|..., name=PART,\n"
-    "                     id=PREFIX (several of a key: any; of different keys: all)\n"
+    "                     id=PREFIX, health=starting|healthy|unhealthy|none\n"
+    "                     (several of a key: any; of different keys: all)\n"
     "      --format json  a JSON array (id, name, image, command, created,\n"
-    "                     status, exit_code, pid)\n";
+    "                     status, exit_code, pid; health with a health check)\n";
 
 static int ps_main(int argc, char **argv)
 {
@@ -77,7 +83,7 @@ static int ps_main(int argc, char **argv)
         case 'f':
             if (!container_filter_valid(optarg))
                 return cli_failf(OSBOX_EXIT_USAGE, "ps: --filter '%s': expected label=K[=V], "
-                                 "status=S, name=NAME or id=ID", optarg);
+                                 "status=S, name=NAME, id=ID or health=H", optarg);
             osbox_strv_push(&filters, optarg);
             break;
         case 'J':

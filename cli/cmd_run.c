@@ -67,6 +67,14 @@ static const char run_usage[] =
     "  -l, --label K=V           a label of the container (ps --filter label=K[=V])\n"
     "      --stop-signal SIG     what osbox stop sends first (default TERM)\n"
     "      --stop-timeout SECS   how long osbox stop waits before KILL (default 10)\n"
+    "      --health-cmd CMD      a health check: CMD run by /bin/sh -c in the container\n"
+    "                            (as exec) every interval; exit 0 is healthy (ps, inspect)\n"
+    "      --health-interval DUR time between checks (default 30s; DUR as 30s, 1m, 500ms)\n"
+    "      --health-timeout DUR  a check still running then is killed, failed (default 30s)\n"
+    "      --health-retries N    failures in a row that make it unhealthy (default 3)\n"
+    "      --health-start-period DUR  failures this soon after the start do not count\n"
+    "                            (until the first success)\n"
+    "      --no-healthcheck      no health check, not even the image's HEALTHCHECK\n"
     "      --privileged          all capabilities, no seccomp, no masked paths, usable\n"
     "                            device nodes\n"
     "      --cap-add CAP         add a capability (NET_ADMIN, CAP_SYS_TIME, ALL)\n"
@@ -163,6 +171,12 @@ static const struct option long_opts[] = {
     { "rootfs", required_argument, NULL, RUN_OPT_ROOTFS },
     { "pull", required_argument, NULL, RUN_OPT_PULL },
     { "trace-startup", no_argument, NULL, RUN_OPT_TRACE_STARTUP },
+    { "health-cmd", required_argument, NULL, RUN_OPT_HEALTH_CMD },
+    { "health-interval", required_argument, NULL, RUN_OPT_HEALTH_INTERVAL },
+    { "health-timeout", required_argument, NULL, RUN_OPT_HEALTH_TIMEOUT },
+    { "health-start-period", required_argument, NULL, RUN_OPT_HEALTH_START_PERIOD },
+    { "health-retries", required_argument, NULL, RUN_OPT_HEALTH_RETRIES },
+    { "no-healthcheck", no_argument, NULL, RUN_OPT_NO_HEALTHCHECK },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
 };

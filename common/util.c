@@ -288,15 +288,24 @@ bool osbox_is_hex(const char *s, size_t len)
     return n > 0 && (!len || n == len);
 }
 
+void osbox_rfc3339_at(int64_t ns, char out[OSBOX_RFC3339_LEN + 1])
+{
+    time_t s = (time_t)(ns / 1000000000);
+    struct tm tm;
+
+    gmtime_r(&s, &tm);
+    strftime(out, OSBOX_RFC3339_LEN + 1, "%Y-%m-%dT%H:%M:%S", &tm);
+    char frac[32]; /* ".123456789Z": 11 characters for 0 <= ns % 1e9 */
+    snprintf(frac, sizeof frac, ".%09lldZ", (long long)(ns % 1000000000));
+    snprintf(out + 19, OSBOX_RFC3339_LEN + 1 - 19, "%.11s", frac);
+}
+
 void osbox_rfc3339_now(char out[OSBOX_RFC3339_LEN + 1])
 {
     struct timespec ts;
-    struct tm tm;
 
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(out, OSBOX_RFC3339_LEN + 1, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + 19, OSBOX_RFC3339_LEN + 1 - 19, ".%09ldZ", ts.tv_nsec);
+    osbox_rfc3339_at((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, out);
 }
 
 char *osbox_strdup_printf(const char *fmt, ...)

@@ -48,6 +48,8 @@ bool osbox_is_hex(const char *s, size_t len);
  * logs, OCI state and image configs write it ("2026-11-24T09:16:03.123456789Z"). */
 #define OSBOX_RFC3339_LEN 30
 void osbox_rfc3339_now(char out[OSBOX_RFC3339_LEN + 1]);
+/* The same for ns since the epoch (CLOCK_REALTIME). */
+void osbox_rfc3339_at(int64_t ns, char out[OSBOX_RFC3339_LEN + 1]);
 
 /* asprintf that aborts on ENOMEM (allocation failure is not recoverable here). */
 char *osbox_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

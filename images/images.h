@@ -10,6 +10,7 @@
 #define OSBOX_IMAGES_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "osbox_err.h"
@@ -29,6 +30,16 @@ struct osbox_image {
     char *user;
     char **exposed_ports; /* "80/tcp" */
     char **volumes;       /* VOLUME paths ("/data"): anonymous volumes at run */
+    struct images_healthcheck *healthcheck; /* HEALTHCHECK; NULL when the config has none */
+};
+
+/* The config's "Healthcheck" as Docker writes it: Test is ["CMD", arg...],
+ * ["CMD-SHELL", command] or ["NONE"] (empty: inherit); durations in ns,
+ * 0 for the default. */
+struct images_healthcheck {
+    char **test;
+    int64_t interval_ns, timeout_ns, start_period_ns;
+    int retries;
 };
 
 /* Look up NAME[:TAG], a full "sha256:<hex>" digest or a unique id prefix.

@@ -71,6 +71,21 @@ static char **json_strv(json_t *a)
     return v;
 }
 
+static struct images_healthcheck *healthcheck_of(json_t *h)
+{
+    struct images_healthcheck *hc;
+
+    if (!json_is_object(h))
+        return NULL;
+    hc = osbox_xcalloc(1, sizeof *hc);
+    hc->test = json_strv(json_object_get(h, "Test"));
+    hc->interval_ns = json_integer_value(json_object_get(h, "Interval"));
+    hc->timeout_ns = json_integer_value(json_object_get(h, "Timeout"));
+    hc->start_period_ns = json_integer_value(json_object_get(h, "StartPeriod"));
+    hc->retries = (int)json_integer_value(json_object_get(h, "Retries"));
+    return hc;
+}
+
 static void fill_config(struct osbox_image *img, json_t *config)
 {
     json_t *c = json_object_get(config, "config"), *ports, *vols;
@@ -98,6 +113,7 @@ static void fill_config(struct osbox_image *img, json_t *config)
         json_object_foreach(vols, k, v)
             osbox_strv_push(&img->volumes, k);
     }
+    img->healthcheck = healthcheck_of(json_object_get(c, "Healthcheck"));
 }
 
 int images_open_image(const struct images_store *s, const char *digest,
@@ -186,5 +202,8 @@ void images_image_free(struct osbox_image *img)
     free(img->user);
     osbox_strv_free(img->exposed_ports);
     osbox_strv_free(img->volumes);
+    if (img->healthcheck)
+        osbox_strv_free(img->healthcheck->test);
+    free(img->healthcheck);
     free(img);
 }

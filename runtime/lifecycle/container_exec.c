@@ -29,6 +29,22 @@ static int exec_spec(const struct container_exec_opts *o, struct osbox_spec *spe
     return osbox_security_prepare(&spec->security, err);
 }
 
+int container_exec_start(const char *id, const struct container_exec_opts *o,
+                         struct osbox_container **out, struct osbox_err *err)
+{
+    struct container_live l;
+    struct osbox_spec spec;
+    int rc;
+
+    container_live_read(id, &l);
+    if (!l.running)
+        return osbox_error(err, 0, "container %.12s is not running", id);
+    if ((rc = container_spec_load(id, &spec, err)) == 0 && (rc = exec_spec(o, &spec, err)) == 0)
+        rc = runtime_exec_into(l.pid, l.pid_start, &spec, out, err);
+    osbox_spec_free(&spec);
+    return rc;
+}
+
 int container_exec(const char *id, const struct container_exec_opts *o, struct osbox_err *err)
 {
     struct container_live l;
@@ -36,21 +52,19 @@ int container_exec(const char *id, const struct container_exec_opts *o, struct o
     struct osbox_container *c = NULL;
     int status;
 
+    if (!o->detach) {
+        if (container_exec_start(id, o, &c, err) < 0)
+            return -1;
+        status = runtime_wait(c, err);
+        runtime_destroy(c, NULL);
+        return status;
+    }
     container_live_read(id, &l);
     if (!l.running)
         return osbox_error(err, 0, "container %.12s is not running", id);
-    if ((status = container_spec_load(id, &spec, err)) < 0 ||
-        (status = exec_spec(o, &spec, err)) < 0)
-        goto out;
-    if (o->detach) {
+    if ((status = container_spec_load(id, &spec, err)) == 0 &&
+        (status = exec_spec(o, &spec, err)) == 0)
         status = runtime_exec_detached(l.pid, l.pid_start, &spec, err);
-        goto out;
-    }
-    if ((status = runtime_exec_into(l.pid, l.pid_start, &spec, &c, err)) < 0)
-        goto out;
-    status = runtime_wait(c, err);
-    runtime_destroy(c, NULL);
-out:
     osbox_spec_free(&spec);
     return status;
 }

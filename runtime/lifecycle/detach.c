@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "runtime/core/internal.h"
+#include "runtime/lifecycle/health.h"
 #include "runtime/lifecycle/lifecycle.h"
 #include "runtime/ops/ops.h"
 #include "util.h"
@@ -189,6 +190,10 @@ json_t *container_summary_json(const char *id)
         json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
     }
     json_object_set_new(o, "labels", labels);
+    char *health = health_status(id);
+    if (health)
+        json_object_set_new(o, "health", json_string(health));
+    free(health);
     osbox_record_free(&r);
     return o;
 }
@@ -266,6 +271,14 @@ int container_inspect_json(const char *ref, json_t **out, struct osbox_err *err)
     _cleanup_free_ char *config = osbox_strdup_printf("%s/config.json", dir);
     json_object_set_new(o, "config_path", json_string(config));
     json_object_set_new(o, "NetworkSettings", net_container_settings(id));
+    struct health_config hc; /* Docker's Config.Healthcheck and State.Health */
+    if (health_config_load(id, &hc, &e2) == 0 && hc.test) {
+        json_object_set_new(o, "Config", json_pack("{s:o}", "Healthcheck", health_config_json(&hc)));
+        json_t *h = health_state_json(id);
+        if (h)
+            json_object_set_new(state, "Health", h);
+    }
+    health_config_free(&hc);
     json_object_set_new(o, "state", state);
     json_object_set_new(o, "dir", json_string(dir));
     json_object_set_new(o, "live_dir", json_string(live));

@@ -121,7 +121,8 @@ json_t *container_summary_json(const char *id); /* ps; NULL if unreadable */
 /* ps: the summaries of the store's containers, newest first; all: stopped ones too. */
 json_t *container_list_json(bool all);
 /* ps --filter KEY=VALUE (list_filter.c), as Docker's: label=K or label=K=V,
- * status=S (which lists stopped containers too), name=SUBSTRING, id=PREFIX.
+ * status=S (which lists stopped containers too), name=SUBSTRING, id=PREFIX,
+ * health=starting|healthy|unhealthy|none.
  * Filters of one key match if any does; of different keys, all (labels:
  * all). Each summary gets "ports": Docker's PORTS column. */
 bool container_filter_valid(const char *filter);
@@ -133,6 +134,7 @@ json_t *container_list_filtered_json(bool all, char *const *filters);
  * then -d hands it to a monitor and returns 0 once the command runs, else
  * it runs in the foreground and the command's status is returned. Nothing
  * stays of a container that never ran. */
+struct health_config;
 enum run_sdnotify { RUN_SDNOTIFY_CONMON, RUN_SDNOTIFY_CONTAINER, RUN_SDNOTIFY_IGNORE };
 struct container_run_opts {
     bool detach;               /* -d */
@@ -140,6 +142,7 @@ struct container_run_opts {
     enum run_sdnotify sdnotify;
     struct restart_spec restart;
     uint64_t log_max;          /* --log-opt max-size; 0: LOG_MAX_DEFAULT */
+    const struct health_config *health; /* NULL or no test: none (health.h) */
     struct osbox_err *warning; /* may be NULL: a failure that does not change the
                                   status (sd_notify, cleanup after the command) */
     /* May be NULL: run once the record exists (its id known), before the
@@ -173,6 +176,10 @@ struct container_exec_opts {
     bool tty, interactive, detach;
 };
 int container_exec(const char *id, const struct container_exec_opts *o, struct osbox_err *err);
+/* The same without waiting (not detach): the process's handle for
+ * runtime_wait/runtime_destroy (a health probe waits with a timeout). */
+int container_exec_start(const char *id, const struct container_exec_opts *o,
+                         struct osbox_container **out, struct osbox_err *err);
 
 /* exec (exec_into.c): a new process in every namespace and the cgroup of the
  * running container whose init is pid, under the spec's process settings

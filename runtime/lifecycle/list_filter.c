@@ -30,13 +30,13 @@ static void add_ports(json_t *o)
 }
 
 /* --filter KEY=VALUE (Docker's): label=K or label=K=V, status=S, name=SUBSTRING,
- * id=PREFIX. Filters of one key match if any does; of different keys, all. */
+ * id=PREFIX, health=starting|healthy|unhealthy|none. Filters of one key match if any does; of different keys, all. */
 bool container_filter_valid(const char *f)
 {
     if (!strchr(f, '=') || !strchr(f, '=')[1])
         return false;
     return !strncmp(f, "label=", 6) || !strncmp(f, "status=", 7) || !strncmp(f, "name=", 5) ||
-           !strncmp(f, "id=", 3);
+           !strncmp(f, "id=", 3) || !strncmp(f, "health=", 7);
 }
 
 static bool filter_one(json_t *o, const char *f)
@@ -47,6 +47,8 @@ static bool filter_one(json_t *o, const char *f)
         return !strcmp(json_string_value(json_object_get(o, "status")) ?: "", v);
     if (!strncmp(f, "name=", 5))
         return strstr(json_string_value(json_object_get(o, "name")) ?: "", v) != NULL;
+    if (!strncmp(f, "health=", 7)) /* Docker's: starting, healthy, unhealthy, none */
+        return !strcmp(json_string_value(json_object_get(o, "health")) ?: "none", v);
     if (!strncmp(f, "id=", 3))
         return !strncmp(json_string_value(json_object_get(o, "id")) ?: "", v, strlen(v));
     /* label=K or label=K=V */

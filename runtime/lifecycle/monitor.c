@@ -4,7 +4,8 @@
  * container with stdout/stderr going to a logger process, waits for it,
  * records the exit code, cleans up (runtime_destroy: mounts, cgroup,
  * network), and restarts it by policy with a doubling back-off, unless a
- * stop was requested. */
+ * stop was requested. While it runs, a child of the monitor probes its
+ * health check, if it has one (health.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 
 #include "runtime/core/internal.h"
 #include "runtime/core/container.h"
+#include "runtime/lifecycle/health.h"
 #include "runtime/lifecycle/lifecycle.h"
 #include "runtime/ops/ops.h"
 #include "util.h"
@@ -217,6 +219,8 @@ static __attribute__((noreturn)) void monitor_main(const struct osbox_spec *spec
         current_init = runtime_container_pid(c);
         if (stopped_by_signal)
             kill(current_init, SIGTERM);
+        /* Before the report: `ps` right after `run -d` shows "health: starting". */
+        pid_t checker = health_checker_start(rec->id, current_init, proc_start_time(current_init));
         set_status(rec, "running", -1);
         lc_update(rec->id, count, true, false, false);
         event_log(rec->id, NULL, count ? "restart" : "start", -1);
@@ -230,6 +234,7 @@ static __attribute__((noreturn)) void monitor_main(const struct osbox_spec *spec
         }
         status = runtime_wait(c, &err);
         current_init = 0;
+        health_checker_stop(checker);
         struct osbox_cgroup_stats cst;
         bool oom = c->cg && cgroup_stats(c->cg, &cst, &err) == 0 && cst.oom_kills > 0;
         runtime_destroy(c, NULL);

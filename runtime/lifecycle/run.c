@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "runtime/core/container.h"
+#include "runtime/lifecycle/health.h"
 #include "runtime/lifecycle/lifecycle.h"
 #include "runtime/ops/ops.h"
 #include "runtime/volume/volume.h"
@@ -72,7 +73,7 @@ static int prepare_spec(const struct container_run_opts *o, struct osbox_spec *s
     return runtime_prepare_etc(spec, dir, host_network, err);
 }
 
-/* The restart rules, --sdnotify's socket, lifecycle.json. */
+/* The restart rules, --sdnotify's socket, the health check, lifecycle.json. */
 static int prepare_lifecycle(const struct container_run_opts *o, struct osbox_spec *spec,
                              const struct osbox_record *rec, struct osbox_err *err)
 {
@@ -89,6 +90,8 @@ static int prepare_lifecycle(const struct container_run_opts *o, struct osbox_sp
     } else if (o->sdnotify == RUN_SDNOTIFY_IGNORE) {
         unsetenv("NOTIFY_SOCKET");
     }
+    if (health_config_save(rec->id, o->health, err) < 0)
+        return -1;
     return lifecycle_write(rec->id, &lc, err);
 }
 
@@ -123,6 +126,7 @@ static int run_foreground(const struct container_run_opts *o, struct osbox_spec 
 
     if (runtime_create(spec, &ro, &c, err) < 0)
         return -1;
+    pid_t checker = health_checker_start(rec->id, c->pid, proc_start_time(c->pid));
     started(o);
     if (o->on_started)
         o->on_started(o->started_ctx);
@@ -130,6 +134,7 @@ static int run_foreground(const struct container_run_opts *o, struct osbox_spec 
     state_write_record(rec, err);
     event_log(rec->id, rec->name ? rec->name : "", "start", -1); /* the events a monitor logs for -d */
     status = runtime_wait(c, err);
+    health_checker_stop(checker);
     if (status < 0) {
         runtime_destroy(c, NULL);
         return -1;

@@ -33,30 +33,19 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void rfc3339(int64_t ns, char *buf, size_t size)
-{
-    time_t s = (time_t)(ns / 1000000000);
-    struct tm tm;
-    char day[32];
-
-    gmtime_r(&s, &tm);
-    strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, size, "%s.%09lldZ", day, (long long)(ns % 1000000000));
-}
-
 void event_log(const char *id, const char *name, const char *action, int exit_code)
 {
     struct osbox_record rec = { 0 };
     struct osbox_err err;
     bool have_rec = false;
-    char ts[48];
+    char ts[OSBOX_RFC3339_LEN + 1];
     int64_t ns = now_ns();
 
     if (!name && state_read_record(id, &rec, &err) == 0) {
         have_rec = true;
         name = rec.name;
     }
-    rfc3339(ns, ts, sizeof ts);
+    osbox_rfc3339_at(ns, ts);
     json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s}", "time", ts, "timeNano", (json_int_t)ns,
                           "type", "container", "action", action, "id", id, "name", name ? name : "");
     if (o && exit_code >= 0)
@@ -83,6 +72,13 @@ void event_log(const char *id, const char *name, const char *action, int exit_co
     free(line);
 }
 
+/* event=health_status matches "health_status: healthy" too, as Docker's filter. */
+static bool action_matches(const char *want, const char *action)
+{
+    size_t n = strlen(want);
+    return !strcmp(want, action) || (!strncmp(want, action, n) && action[n] == ':');
+}
+
 /* One line to out if it passes the filters; true when it was an event. */
 static void emit(const char *line, const struct events_opts *o, FILE *out)
 {
@@ -99,7 +95,7 @@ static void emit(const char *line, const struct events_opts *o, FILE *out)
     ts = json_string_value(json_object_get(e, "time"));
     if (!id || !action || !ts || ns < o->since_ns || (o->until_ns && ns > o->until_ns) ||
         (o->container && strcmp(o->container, id) && (!name || strcmp(o->container, name))) ||
-        (o->action && strcmp(o->action, action))) {
+        (o->action && !action_matches(o->action, action))) {
         json_decref(e);
         return;
     }

@@ -13,6 +13,7 @@
 
 #include "images/images.h"
 #include "runtime/core/runtime.h"
+#include "runtime/lifecycle/health.h"
 #include "runtime/lifecycle/lifecycle.h"
 #include "runtime/net/net.h"
 
@@ -31,6 +32,8 @@ enum run_opt {
     RUN_OPT_ULIMIT, RUN_OPT_OOM_SCORE_ADJ, RUN_OPT_SYSCTL,
     RUN_OPT_ENTRYPOINT, RUN_OPT_SHM_SIZE, RUN_OPT_GROUP_ADD, RUN_OPT_LABEL, RUN_OPT_STOP_SIGNAL,
     RUN_OPT_STOP_TIMEOUT, RUN_OPT_ROOTFS, RUN_OPT_PULL, RUN_OPT_TRACE_STARTUP,
+    RUN_OPT_HEALTH_CMD, RUN_OPT_HEALTH_INTERVAL, RUN_OPT_HEALTH_TIMEOUT,
+    RUN_OPT_HEALTH_START_PERIOD, RUN_OPT_HEALTH_RETRIES, RUN_OPT_NO_HEALTHCHECK,
     RUN_OPT_END
 };
 
@@ -60,6 +63,15 @@ struct run_limits {
     char **sysctl;
 };
 
+/* --health-* and --no-healthcheck (run_health.c); 0 / NULL: not given. */
+struct run_health {
+    const char *cmd;        /* --health-cmd: run with /bin/sh -c (Docker's CMD-SHELL) */
+    int64_t interval_ns, timeout_ns, start_period_ns;
+    int retries;
+    bool none;              /* --no-healthcheck: not even the image's */
+    bool given;             /* any --health-* */
+};
+
 struct run_request {
     /* Plain values point into the caller's strings (argv), which must
      * outlive the request. */
@@ -73,6 +85,7 @@ struct run_request {
     struct osbox_net_spec net;
     struct run_mounts mounts;
     struct run_limits limits;
+    struct run_health health;
     uint64_t shm_size;         /* bytes of /dev/shm, 0 the default (64 MiB) */
     gid_t *group_add;          /* extra supplementary groups */
     size_t n_group_add;
@@ -136,6 +149,14 @@ int run_limits_opt(struct run_limits *l, int opt, const char *arg, struct osbox_
 int run_limits_validate(const struct run_limits *l, bool own_netns, struct osbox_err *err);
 void run_limits_apply(const struct run_limits *l, struct osbox_spec *spec);
 void run_limits_free(struct run_limits *l);
+/* 0, -1 with err, or 1 when opt is not a health option. */
+int run_health_opt(struct run_health *h, int opt, const char *arg, struct osbox_err *err);
+/* --no-healthcheck with --health-*, durations below 1 ms. */
+int run_health_check(const struct run_health *h, struct osbox_err *err);
+/* The options over the image's HEALTHCHECK (img may be NULL): the check the
+ * container keeps (out->test NULL: none). */
+int run_health_build(const struct run_health *h, const struct images_healthcheck *img,
+                     struct health_config *out, struct osbox_err *err);
 /* img (NULL: --rootfs) + the request -> spec (initialised on every return). */
 int run_spec_build(struct run_request *r, struct osbox_image *img, char **cmd,
                    struct osbox_spec *spec, struct osbox_err *err);

@@ -56,7 +56,10 @@ static int add_label(struct run_request *r, const char *arg, struct osbox_err *e
 static int opt_service(struct run_request *r, int opt, const char *arg, struct osbox_err *err)
 {
     long long t;
+    int rc;
 
+    if ((rc = run_health_opt(&r->health, opt, arg, err)) <= 0)
+        return rc;
     switch (opt) {
     case RUN_OPT_VOLUME: case RUN_OPT_MOUNT: case RUN_OPT_TMPFS: case RUN_OPT_DEVICE:
     case RUN_OPT_VOLUMES_FROM:
@@ -161,7 +164,7 @@ int run_request_check(struct run_request *r, struct osbox_err *err)
 {
     if (run_limits_validate(&r->limits, own_netns(r), err) < 0 ||
         osbox_security_opts_validate(&r->sec, err) < 0 || resources_validate(&r->res, err) < 0 ||
-        osbox_net_validate(&r->net, err) < 0)
+        osbox_net_validate(&r->net, err) < 0 || run_health_check(&r->health, err) < 0)
         return -1;
     resources_default_swap(&r->res); /* Docker: -m alone allows as much swap again */
     return 0;
@@ -180,9 +183,14 @@ static int run_image(struct run_request *r, struct osbox_image *img, const char 
 {
     struct osbox_spec spec;
     struct osbox_record rec = { .auto_remove = r->rm };
+    struct health_config health;
     int status = -1;
 
     startup_trace_begin(TRACE_SPEC);
+    if (run_health_build(&r->health, img ? img->healthcheck : NULL, &health, err) < 0) {
+        osbox_spec_init(&spec);
+        goto out;
+    }
     if (run_spec_build(r, img, cmd, &spec, err) < 0)
         goto out;
     startup_trace_end(TRACE_SPEC);
@@ -197,10 +205,13 @@ static int run_image(struct run_request *r, struct osbox_image *img, const char 
     r->life.warning = &r->warning;
     r->life.prepare = apply_mounts;
     r->life.prepare_ctx = r;
+    r->life.health = &health;
     status = container_run(&spec, &rec, &r->life, err);
+    r->life.health = NULL;
     if (status >= 0)
         r->id = osbox_xstrdup(rec.id);
 out:
+    health_config_free(&health);
     osbox_spec_free(&spec);
     osbox_record_free(&rec);
     return status;

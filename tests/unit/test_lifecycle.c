@@ -2,7 +2,8 @@
  * policies, container lookup (name, id, unique prefix, ambiguous prefix)
  * on a fake store, the lifecycle file, and `osbox logs` over crafted log
  * files: streams apart, partial lines, --tail across interleaved streams,
- * timestamps, and the raw log of before the record format. */
+ * timestamps, and the raw log of before the record format; health checks'
+ * rules (start period, streak, log of 5), checks and durations. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 
 #include <fcntl.h>
 
+#include "runtime/lifecycle/health.h"
 #include "runtime/lifecycle/lifecycle.h"
 #include "util.h"
 
@@ -201,12 +203,111 @@ static void test_logs(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static struct health_result result(int code, int64_t start)
+{
+    struct health_result r = { .start_ns = start, .end_ns = start + 1000, .exit_code = code };
+    snprintf(r.output, sizeof r.output, "code %d", code);
+    return r;
+}
+
+static void test_health(void **state)
+{
+    const char *id = "hea0000000000000000000000000000000000000000000000000000000000001";
+    char *argv_cmd[] = { "CMD-SHELL", "test -f /x", NULL }, *bad2[] = { "CMD-SHELL", "a", "b", NULL };
+    char *bad_form[] = { "RUN", "x", NULL }, buf[64], cmd[160];
+    struct health_config c = { .test = argv_cmd, .retries = 2, .start_period_ns = 3600LL * 1000000000 };
+    struct osbox_err err;
+    struct health_result r;
+    json_t *st;
+    (void)state;
+
+    /* Checks and the command's argv. */
+    assert_int_equal(health_config_validate(&c, &err), 0);
+    char **argv = health_config_argv(&c);
+    assert_string_equal(argv[0], "/bin/sh");
+    assert_string_equal(argv[1], "-c");
+    assert_string_equal(argv[2], "test -f /x");
+    assert_null(argv[3]);
+    osbox_strv_free(argv);
+    struct health_config b = { .test = bad2 };
+    assert_int_equal(health_config_validate(&b, &err), -1);
+    b.test = bad_form;
+    assert_int_equal(health_config_validate(&b, &err), -1);
+    b.test = argv_cmd;
+    b.timeout_ns = 500000; /* 500us */
+    assert_int_equal(health_config_validate(&b, &err), -1);
+    assert_non_null(strstr(err.msg, "less than 1ms"));
+
+    /* Go's duration format, as Docker's timeout message prints it. */
+    health_format_duration(300000000, buf, sizeof buf);
+    assert_string_equal(buf, "300ms");
+    health_format_duration(30LL * 1000000000, buf, sizeof buf);
+    assert_string_equal(buf, "30s");
+    health_format_duration(90LL * 1000000000, buf, sizeof buf);
+    assert_string_equal(buf, "1m30s");
+    health_format_duration(1500000000, buf, sizeof buf);
+    assert_string_equal(buf, "1.5s");
+    health_format_duration(3600LL * 1000000000, buf, sizeof buf);
+    assert_string_equal(buf, "1h0m0s");
+
+    /* The rules, on a fake store. */
+    snprintf(root, sizeof root, "/tmp/osbox-unit-hc.XXXXXX");
+    assert_non_null(mkdtemp(root));
+    setenv("OSBOX_ROOT", root, 1);
+    snprintf(cmd, sizeof cmd, "%s/containers/%s", root, id);
+    assert_int_equal(osbox_mkdir_p(cmd, 0700, &err), 0);
+    int64_t t0 = 1000000000LL * 1700000000;
+    r = result(1, t0); /* before any success, within the start period: not counted */
+    health_record(id, &c, &r);
+    st = health_state_json(id);
+    assert_string_equal(json_string_value(json_object_get(st, "Status")), "starting");
+    assert_int_equal(json_integer_value(json_object_get(st, "FailingStreak")), 0);
+    assert_null(json_object_get(st, "StartedNano")); /* ours, not shown */
+    json_decref(st);
+    r = result(0, t0 + 1);
+    health_record(id, &c, &r);
+    char *status = health_status(id);
+    assert_string_equal(status, "healthy");
+    free(status);
+    r = result(1, t0 + 2); /* once healthy, every failure counts */
+    health_record(id, &c, &r);
+    status = health_status(id);
+    assert_string_equal(status, "healthy"); /* 1 of 2 retries */
+    free(status);
+    for (int i = 0; i < 4; i++) {
+        r = result(-1, t0 + 3 + i);
+        health_record(id, &c, &r);
+    }
+    st = health_state_json(id);
+    assert_string_equal(json_string_value(json_object_get(st, "Status")), "unhealthy");
+    assert_int_equal(json_integer_value(json_object_get(st, "FailingStreak")), 5);
+    json_t *log = json_object_get(st, "Log");
+    assert_int_equal(json_array_size(log), HEALTH_LOG_MAX);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(log, 4), "Output")), "code -1");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(log, 0), "ExitCode")), 1); /* the oldest kept: the third result */
+    json_decref(st);
+    /* A success clears the streak at once. */
+    r = result(0, t0 + 10);
+    health_record(id, &c, &r);
+    st = health_state_json(id);
+    assert_string_equal(json_string_value(json_object_get(st, "Status")), "healthy");
+    assert_int_equal(json_integer_value(json_object_get(st, "FailingStreak")), 0);
+    json_decref(st);
+    /* Each change of state is an event. */
+    snprintf(cmd, sizeof cmd, "test $(grep -c '\"health_status: ' %s/events.log) = 3", root);
+    assert_int_equal(system(cmd), 0);
+
+    snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_restart_parse),
         cmocka_unit_test(test_lookup),
         cmocka_unit_test(test_logs),
+        cmocka_unit_test(test_health),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
