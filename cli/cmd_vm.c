@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "runtime/lifecycle/lifecycle.h"
 #include "util.h"
 #include "vm_run.h"
 
@@ -14,6 +15,8 @@
 static const char vm_usage[] =
     "Usage: osbox vm boot [OPTIONS] [guest.img]\n"
     "       osbox vm run [OPTIONS] IMAGE [CMD...]   (see 'osbox vm run --help')\n"
+    "       osbox vm ps [-a] | logs [-f] VM | stop [-t S] VM... | rm [-f] VM... |\n"
+    "                inspect VM...                  (detached VMs: -d)\n"
     "\n"
     "Boot a guest in a KVM microVM. guest.img is a raw ext2 disk image holding the\n"
     "guest kernel at " GUEST_KERNEL_PATH "; it is also attached as the first\n"
@@ -36,6 +39,11 @@ static const char vm_usage[] =
     "  --initrd FILE     an initrd: PVH module 0, or the bzImage's ramdisk\n"
     "  --boot-time       print times to kernel entry and to init on stderr\n"
     "  --no-seccomp      do not confine the monitor with its seccomp allow-list\n"
+    "  -d, --detach      run in the background, print the VM's id; its console goes\n"
+    "                    to 'osbox vm logs' (stop it with 'osbox vm stop')\n"
+    "  --name NAME       the detached VM's name (default: the id's first 12 digits)\n"
+    "  --rm              remove the detached VM's state once it stops\n"
+    "  --log-opt max-size=SIZE  cap of the console log (default 1 MiB, kept twice)\n"
     "\n"
     "Kernels: an ELF with a PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY) starts in\n"
     "32-bit protected mode with ebx = hvm_start_info; an ELF64 without it starts\n"
@@ -105,7 +113,39 @@ static int parse_disk(const char *arg, struct vm_spec *spec)
 struct boot_opts {
     struct vm_spec *spec;
     bool boot_time;
+    struct vm_detach_flags det;
 };
+
+int vm_parse_detach_opt(int c, struct vm_detach_flags *d, const char *cmd)
+{
+    struct osbox_err err = { 0 };
+
+    switch (c) {
+    case 'd': d->detach = true; return 0;
+    case 'N': d->name = optarg; return 0;
+    case 'R': d->auto_remove = true; return 0;
+    case 'L':
+        if (run_log_opt_parse(optarg, &d->log_max, &err) < 0)
+            return cli_failf(OSBOX_EXIT_USAGE, "%s: %s", cmd, err.msg);
+        return 0;
+    default: return 1;
+    }
+}
+
+int vm_cli_start(struct vm_spec *spec, const struct vm_detach_flags *d, const char *image,
+                 char **command, bool boot_time, const char *cmd)
+{
+    if (!d->detach) {
+        if (d->name || d->log_max)
+            return cli_failf(OSBOX_EXIT_USAGE, "%s: --name and --log-opt need -d", cmd);
+        return vm_cli_run(spec, boot_time); /* --rm: a foreground VM keeps nothing anyway */
+    }
+    if (boot_time)
+        return cli_failf(OSBOX_EXIT_USAGE, "%s: --boot-time needs the foreground (no -d)", cmd);
+    struct vm_detach_opts o = { .name = d->name, .image = image, .command = command,
+                                .auto_remove = d->auto_remove, .log_max = d->log_max };
+    return vm_cli_detach(spec, &o);
+}
 
 static int parse_boot_opt(int c, struct boot_opts *o)
 {
@@ -123,7 +163,7 @@ static int parse_boot_opt(int c, struct boot_opts *o)
             return cli_failf(OSBOX_EXIT_USAGE, "vm boot: --cpus: %s", err.msg);
         spec->ncpus = (int)v;
         return 0;
-    case 'd': return parse_disk(optarg, spec) < 0 ? OSBOX_EXIT_USAGE : 0;
+    case 'K': return parse_disk(optarg, spec) < 0 ? OSBOX_EXIT_USAGE : 0;
     case 'n':
     case 'p':
         if ((c == 'n' ? vm_spec_set_net(spec, optarg, &err) : vm_spec_publish(spec, optarg, &err)) < 0)
@@ -135,7 +175,10 @@ static int parse_boot_opt(int c, struct boot_opts *o)
     case 'b': o->boot_time = true; return 0;
     case 's': spec->seccomp = false; return 0;
     case 'h': fputs(vm_usage, stdout); return -1;
-    default: return OSBOX_EXIT_USAGE;
+    default: {
+        int r = vm_parse_detach_opt(c, &o->det, "vm boot");
+        return r == 1 ? OSBOX_EXIT_USAGE : r;
+    }
     }
 }
 
@@ -156,11 +199,13 @@ static int vm_boot(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "mem", required_argument, NULL, 'm' },  { "cpus", required_argument, NULL, 'c' },
-        { "disk", required_argument, NULL, 'd' }, { "net", required_argument, NULL, 'n' },
+        { "disk", required_argument, NULL, 'K' }, { "net", required_argument, NULL, 'n' },
         { "publish", required_argument, NULL, 'p' }, { "cmdline", required_argument, NULL, 'l' },
         { "kernel", required_argument, NULL, 'k' }, { "initrd", required_argument, NULL, 'i' },
         { "boot-time", no_argument, NULL, 'b' },  { "no-seccomp", no_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },       { 0 },
+        { "help", no_argument, NULL, 'h' },       { "detach", no_argument, NULL, 'd' },
+        { "name", required_argument, NULL, 'N' }, { "rm", no_argument, NULL, 'R' },
+        { "log-opt", required_argument, NULL, 'L' }, { 0 },
     };
     __attribute__((cleanup(vm_spec_free))) struct vm_spec spec;
     struct boot_opts o = { .spec = &spec };
@@ -170,7 +215,7 @@ static int vm_boot(int argc, char **argv)
     vm_spec_init(&spec);
     spec.cmdline = "console=ttyS0";
     optind = 1;
-    while ((c = getopt_long(argc, argv, "hp:", opts, NULL)) != -1)
+    while ((c = getopt_long(argc, argv, "hdp:", opts, NULL)) != -1)
         if ((r = parse_boot_opt(c, &o)))
             return r < 0 ? 0 : r;
     if (argc - optind > 1)
@@ -181,7 +226,8 @@ static int vm_boot(int argc, char **argv)
         return OSBOX_EXIT_USAGE;
     if (vm_spec_validate(&spec, &err) < 0)
         return cli_failf(OSBOX_EXIT_USAGE, "vm boot: %s", err.msg);
-    return vm_cli_run(&spec, o.boot_time);
+    return vm_cli_start(&spec, &o.det, argc > optind ? argv[optind] : spec.kernel, NULL,
+                        o.boot_time, "vm boot");
 }
 
 static int vm_main(int argc, char **argv)
@@ -194,6 +240,9 @@ static int vm_main(int argc, char **argv)
         return vm_boot(argc - 1, argv + 1);
     if (!strcmp(argv[1], "run")) /* cmd_vm_run.c */
         return vm_run_main(argc - 1, argv + 1);
+    int rc = vm_detached_main(argc - 1, argv + 1); /* cmd_vm_detach.c */
+    if (rc >= 0)
+        return rc;
     return cli_failf(OSBOX_EXIT_USAGE, "vm: unknown subcommand '%s' (see 'osbox vm --help')",
                      argv[1]);
 }

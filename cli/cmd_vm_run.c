@@ -34,6 +34,12 @@ static const char vm_run_usage[] =
     "  --boot-time       print times to kernel entry and to init on stderr\n"
     "  --no-seccomp      do not confine the monitor with its seccomp allow-list\n"
     "  --pull WHEN       pull IMAGE: missing (default), always, never\n"
+    "  -d, --detach      run in the background and print the VM's id; the console\n"
+    "                    goes to 'osbox vm logs'; 'osbox vm stop' asks CMD to end\n"
+    "                    (SIGTERM in the guest), then kills the VM\n"
+    "  --name NAME       the detached VM's name (default: the id's first 12 digits)\n"
+    "  --rm              remove the detached VM's state once it stops\n"
+    "  --log-opt max-size=SIZE  cap of the console log (default 1 MiB, kept twice)\n"
     "\n"
     "The guest runs everything as root. Values (CMD, ARGs, K=V, DIR) cannot hold\n"
     "'\"' or control characters, and all of them must fit the guest's 1 KiB\n"
@@ -49,6 +55,7 @@ struct vm_run_opts {
     struct vm_spec *spec;
     struct vm_image_opts img;
     bool boot_time;
+    struct vm_detach_flags det;
 };
 
 enum { OPT_MEM = 256, OPT_CPUS, OPT_NET, OPT_KERNEL, OPT_BOOT_TIME, OPT_NO_SECCOMP, OPT_PULL };
@@ -94,6 +101,10 @@ static int parse_opt(int c, char **argv, struct vm_run_opts *o)
             return cli_failf(OSBOX_EXIT_USAGE, "vm run: %s", err.msg);
         return 0;
     case 'h': fputs(vm_run_usage, stdout); return -1;
+    case 'd':
+    case 'N':
+    case 'R':
+    case 'L': return vm_parse_detach_opt(c, &o->det, "vm run");
     default:
         return cli_failf(OSBOX_EXIT_USAGE, "vm run: bad option '%s' (see 'osbox vm run --help')",
                          argv[optind - 1]);
@@ -114,6 +125,10 @@ static int parse_opts(int argc, char **argv, struct vm_run_opts *o)
         { "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
         { "pull", required_argument, NULL, OPT_PULL },
         { "help", no_argument, NULL, 'h' },
+        { "detach", no_argument, NULL, 'd' },
+        { "name", required_argument, NULL, 'N' },
+        { "rm", no_argument, NULL, 'R' },
+        { "log-opt", required_argument, NULL, 'L' },
         { 0 },
     };
     struct osbox_err err = { 0 };
@@ -121,7 +136,7 @@ static int parse_opts(int argc, char **argv, struct vm_run_opts *o)
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+e:w:p:h", opts, NULL)) != -1)
+    while ((c = getopt_long(argc, argv, "+de:w:p:h", opts, NULL)) != -1)
         if ((r = parse_opt(c, argv, o)))
             return r;
     if (optind >= argc)
@@ -149,7 +164,7 @@ int vm_run_main(int argc, char **argv)
         rc = cli_fail(&err);
         goto out;
     }
-    rc = vm_cli_run(&spec, o.boot_time);
+    rc = vm_cli_start(&spec, &o.det, o.img.image, o.img.cmd, o.boot_time, "vm run");
 out:
     vm_image_free(im);
     osbox_strv_free(o.img.env);

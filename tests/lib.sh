@@ -235,7 +235,7 @@ host_is_pure_v2() {
 }
 
 # Files whose every test goes through the harness on the harness path.
-HARNESS_VM_FILES="tests/kvm/vm_net.sh tests/kvm/vm_run.sh tests/kvm/vmm.sh"
+HARNESS_VM_FILES="tests/kvm/vm_detach.sh tests/kvm/vm_net.sh tests/kvm/vm_run.sh tests/kvm/vmm.sh"
 
 # harness_batch_list: "FILE TEST" lines of everything the one boot runs on
 # this machine, in the order it runs them (integration tests first: that suite

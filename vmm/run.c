@@ -59,7 +59,7 @@ static int setup(struct vm *vm, struct osbox_err *err)
             return -1;
     }
     if (serial_setup(vm, err) < 0 || i8042_setup(vm, err) < 0 || exit_port_setup(vm, err) < 0 ||
-        acpi_setup(vm, err) < 0)
+        power_button_setup(vm, err) < 0 || acpi_setup(vm, err) < 0)
         return -1;
     for (int i = 0; i < vm->cfg->ndisks; i++)
         if (virtio_blk_attach(vm, &vm->cfg->disks[i], err) < 0)
@@ -76,7 +76,8 @@ static int setup(struct vm *vm, struct osbox_err *err)
     return 0;
 }
 
-/* Wait until the VM stops by itself or the monitor gets a stop signal. */
+/* Wait until the VM stops by itself or the monitor gets a stop signal;
+ * SIGUSR2 presses the power button instead (`osbox vm stop`). */
 static void wait_for_stop(struct vm *vm, int sfd)
 {
     struct pollfd p[2] = { { .fd = vm->stop_efd, .events = POLLIN },
@@ -86,8 +87,10 @@ static void wait_for_stop(struct vm *vm, int sfd)
         if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
             break;
         if (p[1].revents & POLLIN) {
-            struct signalfd_siginfo si;
-            if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+            struct signalfd_siginfo si = { 0 };
+            if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si && si.ssi_signo == SIGUSR2) {
+                power_button_press(vm);
+            } else if (si.ssi_signo) {
                 char why[64];
                 snprintf(why, sizeof why, "stopped by signal %u", si.ssi_signo);
                 vm_stop(vm, VMM_STOP_SIGNAL, why);
@@ -141,6 +144,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct osbox_e
     sigaddset(&stopsigs, SIGINT);
     sigaddset(&stopsigs, SIGTERM);
     sigaddset(&stopsigs, SIGHUP);
+    sigaddset(&stopsigs, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &stopsigs, &old);
     sfd = signalfd(-1, &stopsigs, SFD_CLOEXEC);
 

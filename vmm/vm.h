@@ -45,6 +45,7 @@ struct vm {
     struct timespec t0;           /* vmm_run start */
 
     struct serial *serial;
+    atomic_bool power_pressed;    /* power_button.c: a press the guest has not read */
     struct virtio_mmio *virtio[VMM_MAX_DISKS + 1]; /* disks and a NIC */
     int nvirtio;
 };
@@ -101,6 +102,9 @@ int serial_setup(struct vm *vm, struct osbox_err *err);
 void serial_teardown(struct vm *vm);
 int i8042_setup(struct vm *vm, struct osbox_err *err);
 int exit_port_setup(struct vm *vm, struct osbox_err *err);
+/* power_button.c: port 0x503 + IRQ 3; press() from the monitor's main thread. */
+int power_button_setup(struct vm *vm, struct osbox_err *err);
+void power_button_press(struct vm *vm);
 
 /* seccomp_vmm.c */
 int vmm_syscall_filter_install(struct osbox_err *err);

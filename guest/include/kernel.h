@@ -55,6 +55,7 @@ __attribute__((noreturn)) void machine_exit(int status);
 void uart_init(void);
 void uart_putc(char c);
 void uart_irq(void);
+void power_button_init(void);   /* drivers/power_button.c: IRQ 3 -> SIGTERM to init */
 
 extern char kernel_end[];
 extern u64 boot_pml4[];

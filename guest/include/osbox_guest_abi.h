@@ -14,6 +14,15 @@
 #define OSBOX_BOOT_KERNEL_ENTRY  1   /* first instruction of the kernel */
 #define OSBOX_BOOT_INIT_EXEC     2   /* init program exec'd */
 
+/* Power button (osbox's own, vmm/power_button.c): `osbox vm stop` makes
+ * the monitor latch a press and pulse ISA IRQ 3 (edge); an 8-bit `in` from
+ * the port reads 1 for a press not yet seen (and clears it), else 0.  The
+ * osbox guest answers a press with SIGTERM to init, as `docker stop` does to
+ * a container's pid 1; the monitor kills the VM if it is still up after the
+ * stop timeout. */
+#define OSBOX_POWER_PORT         0x503
+#define OSBOX_POWER_IRQ          3
+
 /* Console: 8250 UART COM1. */
 #define OSBOX_COM1_PORT          0x3f8
 #define OSBOX_COM1_IRQ           4

@@ -177,5 +177,6 @@ void init_start(void *arg)
     r = exec_init(path, argv, envp);
     if (dbg) printk("osbox-guest: [%lu us] init loaded (block cache: %lu hits, %lu misses)\n", time_ns() / 1000, bcache_hits, bcache_misses);
     if (r) init_fail("cannot run init", path, r);
+    power_button_init();    /* once there is an init to ask */
     enter_user(cur->tf);
 }

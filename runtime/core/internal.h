@@ -132,9 +132,5 @@ int runtime_write_json(const char *path, json_t *o, struct osbox_err *err);
 
 /* Live state ($OSBOX_RUN/containers/<id>/state.json). */
 int live_write(const char *live_dir, const char *id, pid_t pid, struct osbox_err *err);
-/* A process named by pid and start time (proc.c). Start time: clock ticks
- * since boot, 0 if gone. Alive: that very process, and not a zombie. */
-unsigned long long proc_start_time(pid_t pid);
-bool proc_alive(pid_t pid, unsigned long long start);
 
 #endif

@@ -34,7 +34,7 @@ static char *names_path(const char *name)
     return osbox_strdup_printf("%s/names/%s", osbox_root_dir(), name ? name : "");
 }
 
-static int check_name(const char *name, struct osbox_err *err)
+int runtime_check_name(const char *name, const char *what, struct osbox_err *err)
 {
     if (!isalnum((unsigned char)name[0]) || strlen(name) > 128)
         goto bad;
@@ -43,7 +43,7 @@ static int check_name(const char *name, struct osbox_err *err)
             goto bad;
     return 0;
 bad:
-    return osbox_error(err, 0, "invalid container name '%s': use [a-zA-Z0-9][a-zA-Z0-9_.-]*",
+    return osbox_error(err, 0, "invalid %s name '%s': use [a-zA-Z0-9][a-zA-Z0-9_.-]*", what,
                        name);
 }
 
@@ -90,7 +90,7 @@ int state_create_container(struct osbox_record *r, struct osbox_err *err)
         return -1;
     if (!r->name)
         r->name = osbox_strdup_printf("%.12s", r->id);
-    if (check_name(r->name, err) < 0)
+    if (runtime_check_name(r->name, "container", err) < 0)
         return -1;
     parent = osbox_strdup_printf("%s/containers", osbox_root_dir());
     if (osbox_mkdir_p(parent, 0700, err) < 0)
@@ -171,7 +171,7 @@ int state_rename_container(const char *id, const char *name, struct osbox_err *e
     char *old;
     int rc;
 
-    if (check_name(name, err) < 0 || state_read_record(id, &r, err) < 0)
+    if (runtime_check_name(name, "container", err) < 0 || state_read_record(id, &r, err) < 0)
         return -1;
     if (r.name && !strcmp(r.name, name)) {
         osbox_record_free(&r);

@@ -249,6 +249,16 @@ void runtime_prefetch_netns(void);
  * lost in between. */
 void runtime_block_signals(void);
 
+/* A process named by pid and start time (proc.c). Start time: clock ticks
+ * since boot, 0 if gone. Alive: that very process, and not a zombie. Also
+ * the rule for a detached VM's keeper and monitor (vmm/backend/). */
+unsigned long long proc_start_time(pid_t pid);
+bool proc_alive(pid_t pid, unsigned long long start);
+
+/* Names of containers (and of VMs, which follow the same rule): [a-zA-Z0-9]
+ * then [a-zA-Z0-9_.-], at most 128. what names the kind in the error. */
+int runtime_check_name(const char *name, const char *what, struct osbox_err *err);
+
 /* Paths (paths.c). Returned strings are malloc'd. */
 char *runtime_container_dir(const char *id);
 char *runtime_live_dir(const char *id);

@@ -94,6 +94,8 @@ int monitor_start(const struct osbox_spec *spec, const struct osbox_record *rec,
 /* The logger process: records from the out and err pipes (err -1: a pty,
  * one stream) into the capped log until both reach EOF. */
 __attribute__((noreturn)) void logs_logger_main(int out, int err, const char *id, uint64_t max);
+/* The same into dir/ctr.log (a detached VM's console, vmm/backend/). */
+__attribute__((noreturn)) void logs_logger_main_at(int out, int err, const char *dir, uint64_t max);
 struct logs_opts {
     long tail;            /* the last N lines (over both streams); -1 all */
     bool follow;          /* and then what comes, while the container's holder lives */
@@ -103,6 +105,9 @@ struct logs_opts {
  * their logged order. Memory stays bounded whatever the log's size. */
 int logs_copy(const char *id, const struct logs_opts *o, int out_fd, int err_fd,
               struct osbox_err *err);
+/* The same for the log in dir; -f follows while alive(ctx) says the writer lives. */
+int logs_copy_at(const char *dir, const struct logs_opts *o, int out_fd, int err_fd,
+                 bool (*alive)(void *ctx), void *ctx, struct osbox_err *err);
 
 /* Control (control.c). The caller holds the lock where it says so. */
 int container_kill(const char *id, int sig, struct osbox_err *err);

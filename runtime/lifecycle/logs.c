@@ -99,7 +99,11 @@ static void put_chunk(struct logger *g, int stream, const char *p, size_t n)
 
 void logs_logger_main(int out, int err, const char *id, uint64_t max)
 {
-    _cleanup_free_ char *dir = runtime_container_dir(id);
+    logs_logger_main_at(out, err, runtime_container_dir(id), max);
+}
+
+void logs_logger_main_at(int out, int err, const char *dir, uint64_t max)
+{
     struct logger g = { .max = max };
     static char buf[65536];
     struct pollfd pf[2];

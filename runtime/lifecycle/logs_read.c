@@ -299,7 +299,7 @@ static void tail_cut(struct reader *rd, long tail, long cut[2])
     cut[1] = f.cut[1];
 }
 
-static bool holder_alive(const char *id)
+static bool holder_alive(void *id)
 {
     struct container_live l;
     container_live_read(id, &l);
@@ -338,7 +338,7 @@ static bool follow_switch(struct reader *rd, struct out *o)
     return true;
 }
 
-static void follow(const char *id, struct reader *rd, struct out *o)
+static void follow(bool (*alive)(void *), void *ctx, struct reader *rd, struct out *o)
 {
     struct rec r;
 
@@ -351,7 +351,7 @@ static void follow(const char *id, struct reader *rd, struct out *o)
             continue;
         if (last)
             break;
-        if (!holder_alive(id))
+        if (!alive(ctx))
             last = true; /* one more pass for the final bytes */
         else
             poll(NULL, 0, 100);
@@ -362,6 +362,13 @@ int logs_copy(const char *id, const struct logs_opts *opt, int out_fd, int err_f
               struct osbox_err *err)
 {
     _cleanup_free_ char *dir = runtime_container_dir(id);
+
+    return logs_copy_at(dir, opt, out_fd, err_fd, holder_alive, (void *)id, err);
+}
+
+int logs_copy_at(const char *dir, const struct logs_opts *opt, int out_fd, int err_fd,
+                 bool (*alive)(void *ctx), void *ctx, struct osbox_err *err)
+{
     struct reader rd = { .raw_path = osbox_strdup_printf("%s/" LOG_LEGACY_FILE, dir),
                          .path = osbox_strdup_printf("%s/" LOG_FILE, dir) };
     struct out *o = osbox_xcalloc(1, sizeof *o);
@@ -388,7 +395,7 @@ int logs_copy(const char *id, const struct logs_opts *opt, int out_fd, int err_f
             rd.follow->fd = -1;
             rd.src[rd.n++] = rd.follow;
         }
-        follow(id, &rd, o);
+        follow(alive, ctx, &rd, o);
     }
     if (o->err && o->err != EPIPE)
         rc = osbox_error(err, o->err, "write the log");

@@ -97,6 +97,11 @@ int vm_backend_wait(struct vm_backend *vb, struct vmm_result *res, struct osbox_
     return rc < 0 ? -1 : res->exit_status;
 }
 
+pid_t vm_backend_monitor_pid(const struct vm_backend *vb)
+{
+    return vb->mon.pid;
+}
+
 void vm_backend_destroy(struct vm_backend *vb)
 {
     if (!vb)

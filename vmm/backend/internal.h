@@ -7,6 +7,8 @@
 #include <sys/types.h>
 #include <termios.h>
 
+#include <jansson.h>
+
 #include "vm_backend.h"
 
 /* net.c: a VM on the bridge, the runtime's net_attach_* with a TAP in place
@@ -47,5 +49,26 @@ void vm_console_restore(int fd, const struct termios *saved);
 /* disk.c: a private writable copy of the shared disk at path (O_TMPFILE,
  * reflink or sparse copy); *how says which. Returns the fd. */
 int vm_disk_copy(const char *path, const char **how, struct osbox_err *err);
+
+/* vm_state.c: $OSBOX_RUN/vms/<name>/, vm.json (malloc'd paths). */
+char *vm_state_root(void);
+char *vm_state_dir(const char *name);
+/* mkdir the VM's dir: the name checked and made unique ("already in use"). */
+int vm_state_create(const char *name, struct osbox_err *err);
+json_t *vm_state_read(const char *name, struct osbox_err *err);
+int vm_state_write(const char *name, json_t *rec, struct osbox_err *err);
+/* flock(LOCK_EX) on the dir; returns the fd. */
+int vm_state_lock(const char *name, struct osbox_err *err);
+/* Merge fields (stolen) into the record under the lock. */
+int vm_state_update(const char *name, json_t *fields, struct osbox_err *err);
+bool vm_keeper_alive(json_t *rec);
+bool vm_monitor_alive(json_t *rec);
+/* created, running, exited; dead: not exited but its keeper is gone. */
+const char *vm_state_status(json_t *rec);
+/* Every VM's name (NULL-terminated, osbox_strv_free). */
+char **vm_state_names(void);
+
+/* backend.c: the monitor's pid (detach.c records it for stop and gc). */
+pid_t vm_backend_monitor_pid(const struct vm_backend *vb);
 
 #endif

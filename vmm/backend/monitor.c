@@ -2,7 +2,8 @@
  * so the monitor's memory outside guest RAM is its own, not osbox's shared
  * libraries. Here: its fds (disks opened and locked, kernel and initrd in
  * memfds, everything else closed in the child), the fork+exec, and its
- * outcome. osbox forwards SIGINT/SIGTERM/SIGHUP to it; it dies with osbox
+ * outcome. osbox forwards SIGINT/SIGTERM/SIGHUP (stop) and SIGUSR2 (the
+ * power button) to it; it dies with osbox
  * (PR_SET_PDEATHSIG). */
 #include <errno.h>
 #include <fcntl.h>
@@ -215,6 +216,7 @@ int vm_monitor_start(const struct vmm_config *cfg, struct vm_monitor *m, struct 
     sigaddset(&m->sigs, SIGINT);
     sigaddset(&m->sigs, SIGTERM);
     sigaddset(&m->sigs, SIGHUP);
+    sigaddset(&m->sigs, SIGUSR2); /* the power button (`vm stop`): the monitor gets it blocked */
     sigprocmask(SIG_BLOCK, &m->sigs, &m->old);
     fflush(NULL);
     m->pid = fork();
@@ -239,8 +241,10 @@ int vm_monitor_wait(struct vm_monitor *m, struct vmm_result *res, struct osbox_e
     m->pid = -1;
     sigprocmask(SIG_SETMASK, &m->old, NULL);
     if (got != sizeof o || o.magic != VMM_OUTCOME_MAGIC || o.version != VMM_LAUNCH_VERSION) {
-        if (WIFSIGNALED(status))
+        if (WIFSIGNALED(status)) {
+            res->exit_status = 128 + WTERMSIG(status); /* as a shell reports it (vm stop's kill) */
             return osbox_error(err, 0, "the monitor process died of signal %d", WTERMSIG(status));
+        }
         return osbox_error(err, 0, "the monitor process exited without a result (status %d)",
                            WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     }

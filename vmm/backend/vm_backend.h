@@ -83,4 +83,45 @@ void vm_image_free(struct vm_image *im);
  * lib/osbox/osbox-kernel), else /usr/local/lib/osbox/osbox-kernel. malloc'ed. */
 char *vm_default_kernel(void);
 
+/* Detached VMs (detach.c, vm_state.c, control.c), kept by a process of
+ * their own without a daemon. State, all of it live (a VM does not outlive
+ * the boot):
+ *   $OSBOX_RUN/vms/<name>/vm.json     id, name, image, command, created,
+ *       status (created|running|exited), exit_code, error, started_at,
+ *       finished_at, auto_remove, log_max, mem_bytes, cpus, network,
+ *       keeper_pid/keeper_start (the osbox that holds it), monitor_pid/start
+ *   $OSBOX_RUN/vms/<name>/ctr.log[.1] the serial console (stdout records) and
+ *       the monitor's lines (stderr), the containers' k8s-file format and cap
+ * Names follow the containers' rule ([a-zA-Z0-9][a-zA-Z0-9_.-]*, unique
+ * among VMs); without one, the id's first 12 hex digits. */
+#define VM_NAME_MAX 128
+struct vm_detach_opts {
+    const char *name;             /* --name, or NULL */
+    const char *image;            /* what ps shows: the image or guest.img */
+    char **command;               /* what ps shows, may be NULL */
+    bool auto_remove;             /* --rm: state removed once it exits */
+    uint64_t log_max;             /* bytes per log file; 0: LOG_MAX_DEFAULT */
+};
+/* Start spec's VM detached; returns once its monitor runs (id filled), or
+ * with the reason it could not, leaving nothing behind. */
+int vm_detach_start(struct vm_spec *spec, const struct vm_detach_opts *o, char id[65],
+                    struct osbox_err *err);
+/* ref: a name or a unique id prefix; ENOENT when no VM has it. */
+int vm_lookup(const char *ref, char name[VM_NAME_MAX + 1], struct osbox_err *err);
+/* The power button (the osbox guest sends its init SIGTERM), then SIGKILL
+ * to the monitor after timeout_s; returns once the VM's keeper is gone.
+ * A VM that is not running: 0. */
+int vm_detached_stop(const char *name, int timeout_s, struct osbox_err *err);
+/* A running VM only with force (killed first). */
+int vm_detached_remove(const char *name, bool force, struct osbox_err *err);
+struct logs_opts;
+int vm_detached_logs(const char *name, const struct logs_opts *o, struct osbox_err *err);
+/* Records with "state" (derived status) and "running"; ps and inspect. */
+struct json_t *vm_inspect_json(const char *name, struct osbox_err *err);
+/* Newest first; all: exited and dead ones too. */
+struct json_t *vm_list_json(bool all);
+/* osbox gc: VMs whose keeper was killed (monitor killed if it survived,
+ * state removed; the lease goes with net_gc). *n: how many. */
+int vm_gc(int *n, struct osbox_err *err);
+
 #endif

@@ -144,10 +144,12 @@ int main(int argc, char **argv)
     sigaddset(&stopsigs, SIGINT);
     sigaddset(&stopsigs, SIGTERM);
     sigaddset(&stopsigs, SIGHUP);
+    sigaddset(&stopsigs, SIGUSR2); /* the power button, not a stop */
     sigprocmask(SIG_BLOCK, &stopsigs, NULL);
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
+    signal(SIGUSR2, SIG_IGN);
 
     o.rc = setup(&cfg, &net, &o.err);
     if (o.rc == 0)
