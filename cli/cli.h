@@ -32,6 +32,12 @@ int cli_failf(int status, const char *fmt, ...) __attribute__((format(printf, 2,
 /* True if argv has -h/--help before any "--" (for commands that stop at the first operand). */
 bool cli_wants_help(int argc, char **argv);
 
+/* [-f] [-t] [--tail N] NAME of `logs` and `vm logs` (cli/cmd_logs.c): -1 with
+ * *target set to go on, else the status to exit with (help, usage error). */
+struct logs_opts;
+int cli_parse_logs_args(int argc, char **argv, const char *cmd, const char *help,
+                        struct logs_opts *lo, const char **target);
+
 extern const char *cli_program_name; /* "osbox" or "osbox-oci" */
 
 /* Run op on each container named in argv[first..] (cli/container_each.c),

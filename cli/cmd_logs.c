@@ -9,7 +9,10 @@
 #include "runtime/lifecycle/lifecycle.h"
 #include "util.h"
 
-static int logs_main(int argc, char **argv)
+/* [-f] [-t] [--tail N] TARGET, shared by `logs` and `vm logs`: returns -1 with
+ * *target set when the caller should go on, else the status to exit with. */
+int cli_parse_logs_args(int argc, char **argv, const char *cmd, const char *help,
+                        struct logs_opts *lo, const char **target)
 {
     static const struct option opts[] = {
         { "follow", no_argument, NULL, 'f' },
@@ -18,46 +21,60 @@ static int logs_main(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { 0 },
     };
-    struct logs_opts lo = { .tail = -1 };
-    long long n;
     struct osbox_err err;
-    char id[65];
+    long long n;
     int c;
 
     osbox_err_clear(&err);
+    *lo = (struct logs_opts){ .tail = -1 };
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+fn:th", opts, NULL)) != -1) {
         switch (c) {
-        case 'f': lo.follow = true; break;
-        case 't': lo.timestamps = true; break;
+        case 'f': lo->follow = true; break;
+        case 't': lo->timestamps = true; break;
         case 'n':
             if (!strcmp(optarg, "all"))
-                lo.tail = -1;
+                lo->tail = -1;
             else if (osbox_parse_int(optarg, 0, 1000000000, &n, &err) < 0)
-                return cli_failf(OSBOX_EXIT_USAGE, "logs: invalid --tail '%s'", optarg);
+                return cli_failf(OSBOX_EXIT_USAGE, "%s: invalid --tail '%s'", cmd, optarg);
             else
-                lo.tail = (long)n;
+                lo->tail = (long)n;
             break;
-        case 'h':
-            printf("Usage: osbox logs [-f] [-t] [--tail N] CONTAINER\n\n"
-                   "Print what a detached container wrote: its stdout to stdout, its stderr\n"
-                   "to stderr, in the order it was written (a -t container has one stream,\n"
-                   "its terminal, shown as stdout). The log is capped, see run --log-opt.\n"
-                   "  -f, --follow       keep printing while the container runs\n"
-                   "  -n, --tail N       only the last N lines of both streams (default all)\n"
-                   "  -t, --timestamps   prefix each line with the time it was logged\n"
-                   "                     (RFC 3339, UTC, nanoseconds; lines logged before\n"
-                   "                     osbox kept the streams apart have none)\n");
-            return 0;
+        case 'h': fputs(help, stdout); return 0;
         default:
-            return cli_failf(OSBOX_EXIT_USAGE, "logs: unknown option or missing value '%s'",
+            return cli_failf(OSBOX_EXIT_USAGE, "%s: unknown option or missing value '%s'", cmd,
                              argv[optind - 1]);
         }
     }
     if (optind + 1 != argc)
-        return cli_failf(OSBOX_EXIT_USAGE, "logs: give one container (see 'osbox logs --help')");
-    if (container_lookup(argv[optind], id, &err) < 0)
+        return cli_failf(OSBOX_EXIT_USAGE, "%s: give one name (see 'osbox %s --help')", cmd, cmd);
+    *target = argv[optind];
+    return -1;
+}
+
+static int logs_main(int argc, char **argv)
+{
+    static const char help[] =
+        "Usage: osbox logs [-f] [-t] [--tail N] CONTAINER\n\n"
+        "Print what a detached container wrote: its stdout to stdout, its stderr\n"
+        "to stderr, in the order it was written (a -t container has one stream,\n"
+        "its terminal, shown as stdout). The log is capped, see run --log-opt.\n"
+        "  -f, --follow       keep printing while the container runs\n"
+        "  -n, --tail N       only the last N lines of both streams (default all)\n"
+        "  -t, --timestamps   prefix each line with the time it was logged\n"
+        "                     (RFC 3339, UTC, nanoseconds; lines logged before\n"
+        "                     osbox kept the streams apart have none)\n";
+    struct logs_opts lo;
+    struct osbox_err err;
+    const char *name;
+    char id[65];
+    int rc;
+
+    if ((rc = cli_parse_logs_args(argc, argv, "logs", help, &lo, &name)) >= 0)
+        return rc;
+    osbox_err_clear(&err);
+    if (container_lookup(name, id, &err) < 0)
         return cli_fail(&err);
     signal(SIGPIPE, SIG_IGN);
     if (logs_copy(id, &lo, STDOUT_FILENO, STDERR_FILENO, &err) < 0)

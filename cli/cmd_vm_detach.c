@@ -109,42 +109,19 @@ static int vm_rm_main(int argc, char **argv)
 
 static int vm_logs_main(int argc, char **argv)
 {
-    static const struct option opts[] = { { "follow", no_argument, NULL, 'f' },
-                                          { "timestamps", no_argument, NULL, 't' },
-                                          { "tail", required_argument, NULL, 'n' },
-                                          { "help", no_argument, NULL, 'h' }, { 0 } };
-    struct logs_opts lo = { .tail = -1 };
+    static const char help[] =
+        "Usage: osbox vm logs [-f] [-t] [--tail N] VM\n\n"
+        "The VM's serial console (stdout) and its monitor's messages (stderr),\n"
+        "as `osbox logs` shows a container's; -f follows while the VM runs.\n";
+    struct logs_opts lo;
     struct osbox_err err = { 0 };
     char name[VM_NAME_MAX + 1];
-    long long v;
-    int c;
+    const char *arg;
+    int rc;
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+ftn:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f': lo.follow = true; break;
-        case 't': lo.timestamps = true; break;
-        case 'n':
-            if (!strcmp(optarg, "all"))
-                lo.tail = -1;
-            else if (osbox_parse_int(optarg, 0, 1LL << 40, &v, &err) < 0)
-                return cli_failf(OSBOX_EXIT_USAGE, "vm logs: --tail: %s", err.msg);
-            else
-                lo.tail = (long)v;
-            break;
-        case 'h':
-            fputs("Usage: osbox vm logs [-f] [-t] [--tail N] VM\n\n"
-                  "The VM's serial console (stdout) and its monitor's messages (stderr),\n"
-                  "as `osbox logs` shows a container's; -f follows while the VM runs.\n",
-                  stdout);
-            return 0;
-        default: return cli_failf(OSBOX_EXIT_USAGE, "vm logs: bad option '%s'", argv[optind - 1]);
-        }
-    }
-    if (argc - optind != 1)
-        return cli_failf(OSBOX_EXIT_USAGE, "vm logs: give one VM");
-    if (vm_lookup(argv[optind], name, &err) < 0 || vm_detached_logs(name, &lo, &err) < 0)
+    if ((rc = cli_parse_logs_args(argc, argv, "vm logs", help, &lo, &arg)) >= 0)
+        return rc;
+    if (vm_lookup(arg, name, &err) < 0 || vm_detached_logs(name, &lo, &err) < 0)
         return cli_fail(&err);
     return 0;
 }
