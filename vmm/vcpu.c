@@ -71,6 +71,14 @@ void vcpu_dump(struct vcpu *v, char *buf, size_t len)
                  s.gdt.base, s.gdt.limit, s.idt.base, s.idt.limit);
     if (n < 0 || (size_t)n >= len)
         return;
+    /* On AMD (SVM), KVM re-INITs a vCPU when it takes the shutdown intercept,
+     * so after a triple fault these are the reset registers, not the fault's. */
+    if (r.rip == 0xfff0 && s.cs.base == 0xffff0000ull)
+        n += snprintf(buf + n, len - (size_t)n,
+                      "\n (reset state: KVM re-initialised the vCPU on shutdown, as it does on"
+                      " AMD; the faulting registers are lost)");
+    if (n < 0 || (size_t)n >= len)
+        return;
     /* The code at rip, through the guest's own page tables. */
     struct kvm_translation tr = { .linear_address = r.rip };
     const uint8_t *code;
