@@ -306,8 +306,10 @@ int cgroup_realize(struct osbox_cgroup **cgp, struct osbox_err *err)
         return 0; /* already made */
     for (int i = 0; i < cg->plan->n && rc == 0; i++) {
         const struct cg_hier *h = &cg->plan->h[i];
-        if (h->v2 && cg->mode == OSBOX_CGROUP_HYBRID)
-            create_unified(cg, h, cg->parent, cg->id);
+        if (h->v2 && cg->mode == OSBOX_CGROUP_HYBRID) {
+            if (!cg->unified_early)
+                create_unified(cg, h, cg->parent, cg->id);
+        }
         else if (h->v2)
             rc = create_v2(cg, h, cg->parent, cg->id, resources_any(res), err);
         else if (v1_used(h->ctrls, res))
@@ -349,9 +351,26 @@ enum osbox_cgroup_mode cgroup_mode(const struct osbox_cgroup *cg)
     return cg->mode;
 }
 
+void cgroup_realize_unified(struct osbox_cgroup *cg)
+{
+    if (!cg || !cg->plan || cg->mode != OSBOX_CGROUP_HYBRID || cg->unified_early)
+        return;
+    for (int i = 0; i < cg->plan->n; i++) {
+        const struct cg_hier *h = &cg->plan->h[i];
+        if (!h->v2)
+            continue;
+        create_unified(cg, h, cg->parent, cg->id);
+        cg->unified_early = true;
+        const struct cg_dir *d = &cg->d[cg->n - 1];
+        if (d->path)
+            cg->clone_fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return;
+    }
+}
+
 int cgroup_clone_fd(const struct osbox_cgroup *cg)
 {
-    return cg && cg->mode == OSBOX_CGROUP_V2 ? cg->clone_fd : -1;
+    return cg && cg->mode != OSBOX_CGROUP_V1 ? cg->clone_fd : -1;
 }
 
 int cgroup_add_pid(struct osbox_cgroup *cg, pid_t pid, struct osbox_err *err)

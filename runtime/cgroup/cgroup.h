@@ -109,10 +109,25 @@ int cgroup_plan(const char *id, const char *parent, const struct osbox_resources
                 struct osbox_cgroup **out, struct osbox_err *err);
 int cgroup_realize(struct osbox_cgroup **cg, struct osbox_err *err);
 enum osbox_cgroup_mode cgroup_mode(const struct osbox_cgroup *cg);
-/* A directory fd for clone3(CLONE_INTO_CGROUP) on pure v2, else -1 (owned by cg). */
+/* Hybrid: make the unified-tree directory of a plan ahead of the rest, so
+ * the init can be born in it (cgroup_clone_fd); best effort, as the unified
+ * tree is only for tracking here. No-op elsewhere. */
+void cgroup_realize_unified(struct osbox_cgroup *cg);
+/* A directory fd for clone3(CLONE_INTO_CGROUP): the cgroup on pure v2, the
+ * unified-tree directory on hybrid (after cgroup_realize_unified), else -1
+ * (owned by cg). */
 int cgroup_clone_fd(const struct osbox_cgroup *cg);
 /* Move pid into the cgroup (every hierarchy osbox uses). */
 int cgroup_add_pid(struct osbox_cgroup *cg, pid_t pid, struct osbox_err *err);
+
+/* v1/hybrid without a migration's RCU grace period (cgroup_join.c): osbox
+ * opens one `tasks` file per v1 directory of a realized cgroup (returns how
+ * many, at most max, or -1), and hands them to the single-threaded init,
+ * which moves itself with cgroup_join_self (that closes them). */
+#define CGROUP_MAX_JOIN_FDS 16
+int cgroup_join_open(const struct osbox_cgroup *cg, int *fds, int max, struct osbox_err *err);
+int cgroup_join_self(int *fds, int n, struct osbox_err *err);
+void cgroup_join_close(int *fds, int n);
 int cgroup_stats(struct osbox_cgroup *cg, struct osbox_cgroup_stats *st, struct osbox_err *err);
 /* Path(s) for the record, e.g. "/osbox-<id>" relative to the hierarchy root. */
 const char *cgroup_relpath(const struct osbox_cgroup *cg);

@@ -36,7 +36,8 @@ struct osbox_cgroup {
     enum osbox_cgroup_mode mode;
     struct cg_dir d[CG_MAX_HIER];
     int n;
-    int clone_fd;      /* pure v2 only */
+    int clone_fd;      /* pure v2; hybrid: the unified-tree dir (cgroup_realize_unified) */
+    bool unified_early; /* hybrid: the unified dir was made before the rest */
     /* Planned but not yet made (cgroup_plan -> cgroup_realize). */
     struct cg_layout *plan;
     char *id, *parent;

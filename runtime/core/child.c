@@ -37,16 +37,26 @@ char **command_env(const struct osbox_process *p, const struct resolved_user *u)
     return env;
 }
 
+/* The cgroup files SYNC_GO carried (cgroup_join.c). */
+static int go_fds[SYNC_MAX_FDS], n_go_fds;
+
 /* Wait for one of the parent's messages (they may come in either order).
  * EOF means osbox is gone: give up quietly. */
 static void await_parent(int sock, int type)
 {
     static unsigned seen;
     struct sync_msg m;
+    int fds[SYNC_MAX_FDS], n;
 
     while (!(seen & (1u << type))) {
-        if (sync_recv(sock, &m, NULL) != 1)
+        if (sync_recv_fds(sock, &m, fds, &n) != 1)
             _exit(OSBOX_EXIT_FAILED);
+        if (m.type == SYNC_GO && !(seen & (1u << SYNC_GO))) {
+            memcpy(go_fds, fds, sizeof(int) * (size_t)n);
+            n_go_fds = n;
+        } else {
+            cgroup_join_close(fds, n);
+        }
         if (m.type > 0 && m.type < 32)
             seen |= 1u << m.type;
     }
@@ -106,6 +116,14 @@ static int setup(struct child_ctx *ctx, struct exec_ctx *x, struct osbox_err *er
     startup_trace_begin(TRACE_WAIT_GO);
     await_parent(ctx->sock, SYNC_GO);
     startup_trace_end(TRACE_WAIT_GO);
+    /* v1/hybrid: into the cgroup osbox made and limited meanwhile, before
+     * anything of the command runs (and before the cgroup namespace, which
+     * is rooted where we are). */
+    startup_trace_begin(TRACE_CGROUP_JOIN);
+    if (cgroup_join_self(go_fds, n_go_fds, err) < 0)
+        return -1;
+    n_go_fds = 0;
+    startup_trace_end(TRACE_CGROUP_JOIN);
     /* The parent kept us off its CPU during setup (create.c): all CPUs again. */
     if (ctx->cpus_saved && sched_setaffinity(0, sizeof ctx->cpus, &ctx->cpus) < 0)
         return osbox_error(err, errno, "restore the CPU affinity");

@@ -18,6 +18,8 @@ struct osbox_container {
     struct host_tty tty;
     struct osbox_cgroup *cg;
     struct netc_state *net; /* network hooks (net_container.c); NULL: nothing to undo */
+    int join_fds[CGROUP_MAX_JOIN_FDS]; /* v1 `tasks` files sent with SYNC_GO (cgroup_join.c) */
+    int njoin;
 };
 
 /* Until the child's command is exec'd, or its error (sync.c). */

@@ -134,6 +134,9 @@ int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opt
     startup_trace_begin(TRACE_CGROUP);
     if (c->cg && !cg_late && cgroup_realize(&c->cg, err) < 0)
         goto fail;
+    /* Hybrid: born in the unified tree, like pure v2 (no migration there). */
+    if (cg_late)
+        cgroup_realize_unified(c->cg);
     startup_trace_end(TRACE_CGROUP);
     startup_trace_begin(TRACE_NETWORK);
     if (netc_before_clone(c, spec, err) < 0) /* a lease (bridge) or the ns to join */
@@ -148,7 +151,7 @@ int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opt
 
     flags = clone_flags(spec);
     cgfd = cgroup_clone_fd(c->cg);
-    if (cgfd >= 0 && (spec->namespaces & OSBOX_NS_CGROUP)) {
+    if (cgfd >= 0 && !cg_late && (spec->namespaces & OSBOX_NS_CGROUP)) {
         /* Already in the cgroup at birth: the cgroup namespace can start there. */
         flags |= CLONE_NEWCGROUP;
         ctx.cgroupns_in_clone = true;
@@ -172,6 +175,10 @@ int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opt
     c->pid = do_clone3(flags, cgfd, &c->pidfd);
     if (c->pid < 0 && errno == EINVAL && (flags & CLONE_NEWTIME)) {
         flags &= ~(unsigned long)CLONE_NEWTIME;
+        c->pid = do_clone3(flags, cgfd, &c->pidfd);
+    }
+    if (c->pid < 0 && cg_late && cgfd >= 0) { /* hybrid's unified tree is best effort */
+        cgfd = -1;
         c->pid = do_clone3(flags, cgfd, &c->pidfd);
     }
     if (c->pid == 0)
@@ -204,8 +211,11 @@ int runtime_create(const struct osbox_spec *spec, const struct osbox_runtime_opt
     startup_trace_begin(TRACE_CGROUP);
     if (cg_late && cgroup_realize(&c->cg, err) < 0)
         goto fail;
-    if (cgfd < 0 && c->cg && cgroup_add_pid(c->cg, c->pid, err) < 0)
+    /* v1: the init moves itself at SYNC_GO (no RCU grace period, cgroup_join.c). */
+    if (cg_late && (c->njoin = cgroup_join_open(c->cg, c->join_fds, CGROUP_MAX_JOIN_FDS, err)) < 0) {
+        c->njoin = 0;
         goto fail;
+    }
     startup_trace_end(TRACE_CGROUP);
     startup_trace_begin(TRACE_NETWORK);
     if (netc_after_clone(c, err) < 0) /* eth0 is up before the command starts */
@@ -224,7 +234,9 @@ int runtime_release_child(struct osbox_container *c, bool write_live, struct osb
     struct sync_msg go = { .type = SYNC_GO };
 
     /* If the child already failed, this send fails; its message explains why. */
-    sync_send(c->sock, &go, -1);
+    sync_send_fds(c->sock, &go, c->join_fds, c->njoin);
+    cgroup_join_close(c->join_fds, c->njoin);
+    c->njoin = 0;
     if (write_live && live_write(c->live_dir, c->id, c->pid, err) < 0)
         goto fail;
     if (sync_await_exec(c, err) < 0)

@@ -16,7 +16,8 @@
  * is close-on-exec, so the parent sees EOF once the command has been exec'd
  * (or everything died). */
 enum sync_type {
-    SYNC_GO = 1,    /* parent -> child: in the cgroup, the command may start */
+    SYNC_GO = 1,    /* parent -> child: the command may start; v1 cgroup `tasks`
+                       files to join first, as SCM_RIGHTS (cgroup_join.c) */
     SYNC_PTY,       /* child -> parent: the pty master, as SCM_RIGHTS */
     SYNC_PTY_SIZED, /* parent -> child: the pty has the caller's window size */
     SYNC_ERROR,     /* child -> parent: setup or exec failed */
@@ -30,9 +31,13 @@ struct sync_msg {
     char msg[1024];
 };
 
+#define SYNC_MAX_FDS 16
 int sync_send(int sock, const struct sync_msg *m, int fd);
+int sync_send_fds(int sock, const struct sync_msg *m, const int *fds, int n);
 /* Returns 1 on a message, 0 on EOF, -1 on error; *fd gets a passed fd or -1. */
 int sync_recv(int sock, struct sync_msg *m, int *fd);
+/* The same with every fd passed (up to SYNC_MAX_FDS; more are closed). */
+int sync_recv_fds(int sock, struct sync_msg *m, int fds[SYNC_MAX_FDS], int *nfds);
 /* Child side: send err as SYNC_ERROR (best effort). */
 void sync_send_error(int sock, const struct osbox_err *err);
 

@@ -331,6 +331,7 @@ enum startup_phase {
     TRACE_PIVOT,     /* pivot_root, the old root detached */
     TRACE_SETUP,     /* hostname, lo, user, limits, masks */
     TRACE_WAIT_GO,   /* the init waits for osbox's go */
+    TRACE_CGROUP_JOIN, /* v1/hybrid: the init moves itself into its cgroup */
     TRACE_FORK,      /* the init forks the command's process */
     TRACE_CAPS,      /* credentials and the capability sets */
     TRACE_SECCOMP,   /* the syscall filter */

@@ -29,6 +29,7 @@ static const char *const phase_names[TRACE_NPHASES] = {
     [TRACE_CLONE] = "clone3",          [TRACE_OVERLAY] = "overlay mount",
     [TRACE_MOUNTS] = "rootfs mounts",  [TRACE_PIVOT] = "pivot_root",
     [TRACE_SETUP] = "init setup",      [TRACE_WAIT_GO] = "init waits for osbox",
+    [TRACE_CGROUP_JOIN] = "init joins its cgroup",
     [TRACE_FORK] = "fork the command",
     [TRACE_CAPS] = "credentials, caps", [TRACE_SECCOMP] = "seccomp",
     [TRACE_EXEC] = "exec",

@@ -1,5 +1,5 @@
 /* The parent/child protocol: fixed-size messages on a SOCK_SEQPACKET pair,
- * optionally carrying one fd (the pty master). */
+ * optionally carrying fds (the pty master; the cgroup files of SYNC_GO). */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -9,22 +9,31 @@
 
 int sync_send(int sock, const struct sync_msg *m, int fd)
 {
+    return sync_send_fds(sock, m, &fd, fd >= 0 ? 1 : 0);
+}
+
+int sync_send_fds(int sock, const struct sync_msg *m, const int *fds, int n)
+{
     union {
-        char buf[CMSG_SPACE(sizeof(int))];
+        char buf[CMSG_SPACE(sizeof(int) * SYNC_MAX_FDS)];
         struct cmsghdr align;
     } u;
     struct iovec iov = { .iov_base = (void *)m, .iov_len = sizeof *m };
     struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-    if (fd >= 0) {
+    if (n > SYNC_MAX_FDS) {
+        errno = E2BIG;
+        return -1;
+    }
+    if (n > 0) {
         memset(&u, 0, sizeof u);
         mh.msg_control = u.buf;
-        mh.msg_controllen = sizeof u.buf;
+        mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
         struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof fd);
+        c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
     }
     for (;;) {
         ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
@@ -36,8 +45,20 @@ int sync_send(int sock, const struct sync_msg *m, int fd)
 
 int sync_recv(int sock, struct sync_msg *m, int *fd)
 {
+    int fds[SYNC_MAX_FDS], n = 0;
+    int r = sync_recv_fds(sock, m, fds, &n);
+
+    if (fd)
+        *fd = n > 0 ? fds[0] : -1;
+    for (int i = fd ? 1 : 0; i < n; i++)
+        close(fds[i]);
+    return r;
+}
+
+int sync_recv_fds(int sock, struct sync_msg *m, int fds[SYNC_MAX_FDS], int *nfds)
+{
     union {
-        char buf[CMSG_SPACE(sizeof(int))];
+        char buf[CMSG_SPACE(sizeof(int) * SYNC_MAX_FDS)];
         struct cmsghdr align;
     } u;
     struct iovec iov = { .iov_base = m, .iov_len = sizeof *m };
@@ -45,8 +66,7 @@ int sync_recv(int sock, struct sync_msg *m, int *fd)
                          .msg_control = u.buf, .msg_controllen = sizeof u.buf };
     ssize_t n;
 
-    if (fd)
-        *fd = -1;
+    *nfds = 0;
     /* A peer that exits with our message unread in its queue leaves us
      * ECONNRESET once (reading it clears it); what it sent is still queued. */
     for (int resets = 0;;) {
@@ -60,8 +80,17 @@ int sync_recv(int sock, struct sync_msg *m, int *fd)
     if (n != (ssize_t)sizeof *m)
         return -1;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && fd)
-            memcpy(fd, CMSG_DATA(c), sizeof *fd);
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
+        int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        for (int i = 0; i < k; i++) {
+            int got;
+            memcpy(&got, CMSG_DATA(c) + sizeof(int) * (size_t)i, sizeof got);
+            if (*nfds < SYNC_MAX_FDS)
+                fds[(*nfds)++] = got;
+            else
+                close(got);
+        }
     }
     m->msg[sizeof m->msg - 1] = '\0';
     return 1;

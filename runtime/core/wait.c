@@ -153,6 +153,7 @@ int runtime_destroy(struct osbox_container *c, struct osbox_err *err)
         return 0;
     if (!err)
         err = &local;
+    cgroup_join_close(c->join_fds, c->njoin); /* a start that failed before SYNC_GO */
     host_tty_restore(&c->tty);
     if (c->pid > 0 && !c->exited) {
         if (c->pidfd >= 0)

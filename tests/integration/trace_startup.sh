@@ -28,6 +28,10 @@ test_trace_startup_phases_on_stderr() {
                  "init waits for osbox" "fork the command" "credentials, caps" "seccomp" "exec"; do
         grep -Eq "  $phase\$" "$T/err" || fail "no '$phase' line: $(cat "$T/err")"
     done
+    # v1/hybrid: the init moves itself into its cgroup (no cgroup.procs migration).
+    if grep -q ' cgroup ' /proc/self/mounts; then
+        [ "$(grep -c '  init joins its cgroup$' "$T/err")" = 1 ] || fail "no 'init joins its cgroup' line: $(cat "$T/err")"
+    fi
     # No filter, no seccomp step; no flag, no trace.
     "$OSBOX" run --rm --network none --trace-startup --security-opt seccomp=unconfined busybox true \
         2>"$T/err2"
