@@ -56,6 +56,24 @@ int images_list_json(json_t **out, struct osbox_err *err)
         }
         json_array_append_new(arr, row);
     }
+    json_object_foreach(images_index_untagged(index), k, v) {
+        struct images_manifest m;
+        struct images_config c;
+        struct osbox_err e2;
+        json_t *row = json_pack("{s:s, s:s, s:s, s:s}", "ref", "", "name", "<none>", "tag", "<none>",
+                                "digest", k);
+
+        if (images_open_image(&s, k, &m, &c, &e2) == 0) {
+            json_object_set_new(row, "id", json_string(m.config.digest));
+            json_object_set_new(row, "created", str_or_null(json_object_get(c.json, "created")));
+            json_object_set_new(row, "size", json_integer(image_size(&m)));
+            images_manifest_clear(&m);
+            images_config_clear(&c);
+        } else {
+            json_object_set_new(row, "error", json_string(e2.msg));
+        }
+        json_array_append_new(arr, row);
+    }
     json_decref(index);
     images_store_close(&s);
     *out = arr;

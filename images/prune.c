@@ -1,7 +1,7 @@
 /* osbox image prune: what gc removes (blobs and layers no name and no
  * container uses), and with all every image no container uses, by name.
- * osbox's store has no untagged ("dangling") images: an image goes with its
- * last name. */
+ * Without all, the dangling images (made by build or commit without a name;
+ * an image that loses its last name goes with it). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +12,27 @@ int images_prune(bool all, images_users_fn users_fn, char ***deleted, struct ima
                  struct osbox_err *err)
 {
     *deleted = osbox_xcalloc(1, sizeof **deleted);
+    /* Dangling images (no name) no container uses go first, as Docker's prune. */
+    {
+        json_t *rows, *row, *users = images_containers_using(users_fn);
+        size_t i;
+        if (images_list_json(&rows, err) < 0) {
+            json_decref(users);
+            return -1;
+        }
+        json_array_foreach(rows, i, row) {
+            const char *digest = json_string_value(json_object_get(row, "digest"));
+            char *gone = NULL;
+            struct osbox_err e;
+            if (*json_string_value(json_object_get(row, "ref")) || json_object_get(users, digest))
+                continue;
+            if (images_remove(digest, false, users_fn, NULL, &gone, &e) == 0 && gone)
+                osbox_strv_push(deleted, gone);
+            free(gone);
+        }
+        json_decref(rows);
+        json_decref(users);
+    }
     if (all) {
         json_t *rows, *row, *users = images_containers_using(users_fn);
         size_t i;
@@ -24,7 +45,7 @@ int images_prune(bool all, images_users_fn users_fn, char ***deleted, struct ima
             const char *digest = json_string_value(json_object_get(row, "digest"));
             char **untagged = NULL, *gone = NULL;
             struct osbox_err e;
-            if (!ref || !digest || json_object_get(users, digest))
+            if (!ref || !*ref || !digest || json_object_get(users, digest))
                 continue;
             if (images_remove(ref, false, users_fn, &untagged, &gone, &e) == 0) {
                 for (size_t k = 0; untagged && untagged[k]; k++)

@@ -45,6 +45,26 @@ int images_lookup(json_t *index, const struct images_store *s, const char *ref,
             if (!hit_name)
                 hit_name = name;
         }
+        /* Images without a name: their manifest digest stands in for one. */
+        json_object_foreach(images_index_untagged(index), name, v) {
+            _cleanup_free_ char *mtext = NULL;
+            struct images_manifest m;
+            size_t len;
+            bool match = !strncmp(name + 7, prefix, strlen(prefix));
+
+            if (!match && images_blob_read(s, name, &mtext, &len, &ignored) == 0 &&
+                images_manifest_parse(mtext, len, &m, &ignored) == 0) {
+                match = !strncmp(m.config.digest + 7, prefix, strlen(prefix));
+                images_manifest_clear(&m);
+            }
+            if (!match)
+                continue;
+            if (hit && strcmp(hit, name))
+                return osbox_error(err, 0, "image id '%s' is ambiguous", ref);
+            hit = name;
+            if (!hit_name)
+                hit_name = name;
+        }
         if (hit) {
             *name_out = hit_name;
             *digest_out = hit;
