@@ -259,3 +259,46 @@ test_build_untagged_by_id() {
     capture "$OSBOX" inspect "$id3"
     assert_ne 0 "$STATUS" "rmi left the image"
 }
+
+# ADD unpacks a local tar archive (plain, gzip, bzip2, xz; told by content)
+# into its destination; COPY copies the file; an archive whose entries would
+# escape the destination is a one-line error naming it.
+test_build_add_archive() {
+    base_image
+    mkdir -p "$T/a/tree/sub" "$T/a/ctx"; cd "$T/a" || fail cd
+    echo inner > tree/sub/f; ln -s sub/f tree/link
+    tar -C tree -cf ctx/plain.tar .
+    tar -C tree -czf ctx/z.tgz .; cp ctx/z.tgz ctx/noext    # by content, not by name
+    tar -C tree -cjf ctx/j.tar.bz2 .; tar -C tree -cJf ctx/x.tar.xz .
+    printf 'FROM base\nADD plain.tar /p\nADD z.tgz /z/\nADD noext /n\nADD j.tar.bz2 x.tar.xz /m/\nCOPY plain.tar /copied.tar\n' > ctx/Containerfile
+    capture "$OSBOX" build -t add:1 ctx
+    assert_eq 0 "$STATUS" "build: $OUT"
+    capture "$OSBOX" run --rm --network none add:1 sh -c 'cat /p/sub/f /z/sub/f /n/sub/f /m/sub/f; readlink /p/link; tar -tf /copied.tar | grep -c sub/f'
+    assert_eq "inner inner inner inner sub/f 1" "$(printf '%s\n' "$OUT" | tr '\n' ' ' | sed 's/ $//')" "unpacked: $OUT"
+    # escapes: a .. entry, a write through the archive's own symlink
+    python3 - "$T/a/ctx" <<'PY'
+import io, sys, tarfile
+def mk(path, entries):
+    with tarfile.open(path, "w") as t:
+        for name, kind, data in entries:
+            i = tarfile.TarInfo(name)
+            if kind == "sym": i.type = tarfile.SYMTYPE; i.linkname = data; t.addfile(i)
+            else: i.size = len(data); t.addfile(i, io.BytesIO(data))
+mk(sys.argv[1] + "/dotdot.tar", [("ok", "f", b"x"), ("../../escape", "f", b"x")])
+mk(sys.argv[1] + "/symlink.tar", [("l", "sym", "/etc"), ("l/passwd", "f", b"x")])
+PY
+    for bad in dotdot.tar symlink.tar; do
+        printf 'FROM base\nADD %s /d/\n' "$bad" > ctx/Bad
+        capture "$OSBOX" build -t bad:1 -f ctx/Bad ctx
+        assert_eq 125 "$STATUS" "$bad"
+        assert_contains "$OUT" "ADD archive '$bad': entry '"
+        assert_contains "$OUT" "escapes the destination"
+        assert_eq 1 "$(printf '%s\n' "$OUT" | grep -c '^osbox:')" "one error line: $OUT"
+    done
+    # a file that only looks like an archive is copied as it is
+    printf 'not a tar' > ctx/fake.tar.gz
+    printf 'FROM base\nADD fake.tar.gz /fake.tar.gz\n' > ctx/F
+    "$OSBOX" build -t fake:1 -f ctx/F ctx >/dev/null || fail "ADD of a non-archive"
+    assert_eq "not a tar" "$("$OSBOX" run --rm --network none fake:1 cat /fake.tar.gz)"
+    assert_eq "" "$(ls "$OSBOX_ROOT/images/tmp")" "staging left"
+}
