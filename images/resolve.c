@@ -49,7 +49,8 @@ int images_lookup(json_t *index, const struct images_store *s, const char *ref,
     }
     if (!strncmp(prefix, "sha256:", 7))
         prefix += 7;
-    if (strlen(prefix) >= 4 && osbox_is_hex(prefix, 0)) {
+    /* Any unique prefix, as Docker (a name of that spelling wins). */
+    if (*prefix && osbox_is_hex(prefix, 0)) {
         /* A prefix of an image id (config digest) or of a manifest digest,
          * of a named image, or of one without a name (its digest stands in). */
         json_object_foreach(refs, name, v)

@@ -245,6 +245,19 @@ test_build_untagged_by_id() {
     assert_ne "$id" "$id2"
     capture "$OSBOX" inspect 0000000000000000
     assert_eq 125 "$STATUS"; assert_contains "$OUT" "no such object"
+    # an ambiguous prefix: untagged images until two ids share a first digit (at most 17)
+    prefix=
+    for i in $(seq 1 17); do
+        echo "$i" > "$T/u/n$i"
+        printf 'FROM base\nCOPY n%s /n\n' "$i" > "$T/u/F$i"
+        "$OSBOX" build -q -f "$T/u/F$i" "$T/u" >> "$T/ids" || fail "build $i"
+        prefix=$(cut -c1 "$T/ids" | sort | uniq -d | head -1)
+        [ -n "$prefix" ] && break
+    done
+    [ -n "$prefix" ] || fail "no shared prefix"
+    capture "$OSBOX" inspect "$prefix"
+    assert_eq 125 "$STATUS" "ambiguous prefix"
+    assert_eq "osbox: image id '$prefix' is ambiguous" "$OUT"
     # image prune removes the dangling one no name points at; tag names the other
     "$OSBOX" tag "${id:0:12}" named:1 || fail "tag by prefix"
     "$OSBOX" images | grep -q "^named " || fail "tagged: $("$OSBOX" images)"
