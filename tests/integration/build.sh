@@ -204,6 +204,10 @@ test_commit_whiteouts_xattrs_hardlinks() {
     if command -v getcap >/dev/null; then assert_contains "$(getcap "$layer/d/a")" "cap_net_raw" "file capability"; fi
     [ -e "$layer/etc/hosts" ] && fail "runtime mount point /etc/hosts committed"
     "$OSBOX" history mine:1 | grep -q "my change" || fail "history: $("$OSBOX" history mine:1)"
+    # without a name: an untagged image, found by the id commit prints
+    cid=$("$OSBOX" commit c1) || fail "commit without a name"
+    assert_eq "new" "$("$OSBOX" run --rm --network none "${cid:0:12}" cat /new)" "run the unnamed commit"
+    "$OSBOX" images | grep -q "^<none> *<none> *${cid:0:12}" || fail "images: $("$OSBOX" images)"
     capture "$OSBOX" commit -c 'RUN true' c1 mine:2
     assert_eq 125 "$STATUS"; assert_contains "$OUT" "RUN cannot be applied by commit"
     capture "$OSBOX" commit nosuch mine:3
