@@ -1,4 +1,6 @@
-/* The name index: index.json, {"refs": {"name:tag": "sha256:<manifest digest>"}}.
+/* The name index: index.json, {"refs": {"name:tag": "sha256:<manifest digest>"},
+ * "untagged": {"sha256:<manifest digest>": true}} (images made without a name,
+ * by build or commit: Docker's <none>:<none>, reachable by id until pruned).
  * Replaced atomically; writers hold the store lock, readers never need it. */
 #include <errno.h>
 #include <stdlib.h>
@@ -44,4 +46,15 @@ int images_index_save(const struct images_store *s, json_t *index, struct osbox_
 json_t *images_index_refs(json_t *index)
 {
     return json_object_get(index, "refs");
+}
+
+json_t *images_index_untagged(json_t *index)
+{
+    json_t *u = json_object_get(index, "untagged");
+
+    if (!json_is_object(u)) {
+        u = json_object();
+        json_object_set_new(index, "untagged", u);
+    }
+    return u;
 }

@@ -71,6 +71,8 @@ int images_fsync_path(const char *path);
 int images_index_load(const struct images_store *s, json_t **out, struct osbox_err *err);
 int images_index_save(const struct images_store *s, json_t *index, struct osbox_err *err);
 json_t *images_index_refs(json_t *index); /* borrowed */
+/* The images without a name, {"sha256:<manifest>": true}; made if missing. */
+json_t *images_index_untagged(json_t *index); /* borrowed */
 
 /* ---- reference.c ---- */
 /* "name[:tag]" -> normalised "name:tag" (tag defaults to latest). Fails on invalid names. */

@@ -19,6 +19,25 @@ static json_t *str_or_null(json_t *v)
     return json_is_string(v) ? json_incref(v) : json_null();
 }
 
+/* row + the image's id, created and size (or the error reading it). */
+static json_t *describe(const struct images_store *s, const char *digest, json_t *row)
+{
+    struct images_manifest m;
+    struct images_config c;
+    struct osbox_err e2;
+
+    if (images_open_image(s, digest, &m, &c, &e2) == 0) {
+        json_object_set_new(row, "id", json_string(m.config.digest));
+        json_object_set_new(row, "created", str_or_null(json_object_get(c.json, "created")));
+        json_object_set_new(row, "size", json_integer(image_size(&m)));
+        images_manifest_clear(&m);
+        images_config_clear(&c);
+    } else {
+        json_object_set_new(row, "error", json_string(e2.msg));
+    }
+    return row;
+}
+
 int images_list_json(json_t **out, struct osbox_err *err)
 {
     struct images_store s;
@@ -33,9 +52,6 @@ int images_list_json(json_t **out, struct osbox_err *err)
     }
     json_object_foreach(images_index_refs(index), k, v) {
         const char *digest = json_string_value(v);
-        struct images_manifest m;
-        struct images_config c;
-        struct osbox_err e2;
         /* "name:tag", or "name@sha256:..." for an image pulled by digest (no tag). */
         const char *at = strchr(k, '@');
         const char *colon = at ? at : strrchr(k, ':');
@@ -45,17 +61,12 @@ int images_list_json(json_t **out, struct osbox_err *err)
         json_object_set_new(row, "name", json_stringn(k, colon ? (size_t)(colon - k) : strlen(k)));
         json_object_set_new(row, "tag", json_string(colon && !at ? colon + 1 : ""));
         json_object_set_new(row, "digest", json_string(digest));
-        if (images_open_image(&s, digest, &m, &c, &e2) == 0) {
-            json_object_set_new(row, "id", json_string(m.config.digest));
-            json_object_set_new(row, "created", str_or_null(json_object_get(c.json, "created")));
-            json_object_set_new(row, "size", json_integer(image_size(&m)));
-            images_manifest_clear(&m);
-            images_config_clear(&c);
-        } else {
-            json_object_set_new(row, "error", json_string(e2.msg));
-        }
-        json_array_append_new(arr, row);
+        json_array_append_new(arr, describe(&s, digest, row));
     }
+    /* Images without a name, as Docker lists them. */
+    json_object_foreach(images_index_untagged(index), k, v)
+        json_array_append_new(arr, describe(&s, k, json_pack("{s:s, s:s, s:s, s:s}", "ref", "", "name",
+                                                             "<none>", "tag", "<none>", "digest", k)));
     json_decref(index);
     images_store_close(&s);
     *out = arr;

@@ -146,6 +146,8 @@ int images_remove(const char *ref, bool force, images_users_fn using, char ***un
         }
         iter = next;
     }
+    if (!by_name)
+        json_object_del(images_index_untagged(index), target);
     if (images_index_save(&s, index, err) < 0)
         goto out;
     /* Names are gone; now delete whatever nothing else uses (never a layer
@@ -183,6 +185,7 @@ int images_tag(const char *src, const char *dst, struct osbox_err *err)
         images_lookup(index, &s, src, &name, &digest, err) < 0)
         goto out;
     json_object_set_new(images_index_refs(index), norm, json_string(digest));
+    json_object_del(images_index_untagged(index), digest); /* named now */
     rc = images_index_save(&s, index, err);
 out:
     json_decref(index);

@@ -7,6 +7,32 @@
 #include "internal.h"
 #include "util.h"
 
+/* Does image md (manifest digest; its id too) start with prefix? Records the
+ * hit; -1 when an earlier hit was another image. */
+static int prefix_hit(const struct images_store *s, const char *md, const char *name,
+                      const char *prefix, const char **hit, const char **hit_name)
+{
+    _cleanup_free_ char *mtext = NULL;
+    struct images_manifest m;
+    struct osbox_err ignored;
+    size_t len;
+    bool match = md && !strncmp(md + 7, prefix, strlen(prefix));
+
+    if (!match && md && images_blob_read(s, md, &mtext, &len, &ignored) == 0 &&
+        images_manifest_parse(mtext, len, &m, &ignored) == 0) {
+        match = !strncmp(m.config.digest + 7, prefix, strlen(prefix));
+        images_manifest_clear(&m);
+    }
+    if (!match)
+        return 0;
+    if (*hit && strcmp(*hit, md))
+        return -1;
+    *hit = md;
+    if (!*hit_name)
+        *hit_name = name;
+    return 0;
+}
+
 /* Which name:tag in the index the reference means; fills *digest (borrowed). */
 int images_lookup(json_t *index, const struct images_store *s, const char *ref,
                   const char **name_out, const char **digest_out, struct osbox_err *err)
@@ -23,28 +49,16 @@ int images_lookup(json_t *index, const struct images_store *s, const char *ref,
     }
     if (!strncmp(prefix, "sha256:", 7))
         prefix += 7;
-    if (strlen(prefix) >= 4 && osbox_is_hex(prefix, 0)) {
-        /* A prefix of an image id (config digest) or of a manifest digest. */
-        json_object_foreach(refs, name, v) {
-            const char *md = json_string_value(v);
-            _cleanup_free_ char *mtext = NULL;
-            struct images_manifest m;
-            size_t len;
-            bool match = md && !strncmp(md + 7, prefix, strlen(prefix));
-
-            if (!match && md && images_blob_read(s, md, &mtext, &len, &ignored) == 0 &&
-                images_manifest_parse(mtext, len, &m, &ignored) == 0) {
-                match = !strncmp(m.config.digest + 7, prefix, strlen(prefix));
-                images_manifest_clear(&m);
-            }
-            if (!match)
-                continue;
-            if (hit && strcmp(hit, md))
+    /* Any unique prefix, as Docker (a name of that spelling wins). */
+    if (*prefix && osbox_is_hex(prefix, 0)) {
+        /* A prefix of an image id (config digest) or of a manifest digest,
+         * of a named image, or of one without a name (its digest stands in). */
+        json_object_foreach(refs, name, v)
+            if (prefix_hit(s, json_string_value(v), name, prefix, &hit, &hit_name) < 0)
                 return osbox_error(err, 0, "image id '%s' is ambiguous", ref);
-            hit = md;
-            if (!hit_name)
-                hit_name = name;
-        }
+        json_object_foreach(images_index_untagged(index), name, v)
+            if (prefix_hit(s, name, name, prefix, &hit, &hit_name) < 0)
+                return osbox_error(err, 0, "image id '%s' is ambiguous", ref);
         if (hit) {
             *name_out = hit_name;
             *digest_out = hit;

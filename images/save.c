@@ -107,12 +107,13 @@ static int save_image(struct archive *a, const struct images_store *s, json_t *i
     for (size_t i = 0; i < m.n_layers; i++)
         if (add_blob(a, s, m.layers[i].digest, done, err) < 0)
             goto out;
-    json_array_append_new(manifests,
-                          json_pack("{s:s,s:s,s:I,s:{s:s,s:s}}", "mediaType",
-                                    "application/vnd.oci.image.manifest.v1+json", "digest", digest,
-                                    "size", (json_int_t)st.st_size, "annotations",
-                                    "org.opencontainers.image.ref.name", name,
-                                    "io.containerd.image.name", name));
+    json_t *desc = json_pack("{s:s,s:s,s:I}", "mediaType", "application/vnd.oci.image.manifest.v1+json",
+                             "digest", digest, "size", (json_int_t)st.st_size);
+    if (!images_digest_valid(name)) /* an image without a name is saved without one */
+        json_object_set_new(desc, "annotations",
+                            json_pack("{s:s,s:s}", "org.opencontainers.image.ref.name", name,
+                                      "io.containerd.image.name", name));
+    json_array_append_new(manifests, desc);
     rc = 0;
 out:
     images_manifest_clear(&m);

@@ -44,6 +44,11 @@ int images_mark_in_use(const struct images_store *s, json_t *index, images_users
             return osbox_error_prefix(err, "image %s", k);
         }
     }
+    json_object_foreach(images_index_untagged(index), k, v)
+        if (images_mark_image(s, k, blobs, layers, err) < 0) {
+            json_decref(users);
+            return osbox_error_prefix(err, "image %s", k);
+        }
     /* A container's image may have lost its names (rmi -f); keep what it uses.
      * Unreadable ones are skipped: their manifest is already gone. */
     json_object_foreach(users, k, v)

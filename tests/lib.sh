@@ -203,6 +203,41 @@ for a in sys.stdin.read().split():
     printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir/etc/group"
 }
 
+# make_toolchain_rootfs DIR: a busybox rootfs (make_busybox_rootfs) that can
+# also compile static C programs with `musl-gcc`, assembled offline from the
+# host's files: the gcc driver, cc1, collect2, as, ld, the musl headers and
+# libraries (Debian's musl-tools/musl-dev), gcc's own headers and libgcc, and
+# the shared-library closure of those binaries (ldd). Built once per test run
+# under $OSBOX_TEST_CACHE (tests/run-tests.sh makes it) and copied from there.
+make_toolchain_rootfs() {
+    local dir=$1 cache=${OSBOX_TEST_CACHE:-} gcc lib f bins
+    if [ -n "$cache" ] && [ -d "$cache/toolchain-rootfs" ]; then
+        cp -a "$cache/toolchain-rootfs/." "$dir/"
+        return 0
+    fi
+    command -v musl-gcc >/dev/null || skip "no musl-gcc (Debian: musl-tools)"
+    gcc=$(readlink -f "$(command -v x86_64-linux-gnu-gcc)") || skip "no x86_64-linux-gnu-gcc"
+    lib=$(dirname "$("$gcc" -print-libgcc-file-name)")
+    [ -d /usr/lib/x86_64-linux-musl ] && [ -d /usr/include/x86_64-linux-musl ] || skip "no musl-dev"
+    make_busybox_rootfs "$dir"
+    mkdir -p "$dir/usr/bin"
+    bins="$gcc $lib/cc1 $lib/collect2 $lib/liblto_plugin.so $(readlink -f /usr/bin/as) $(readlink -f /usr/bin/ld)"
+    # the binaries, their libraries and the loader, each at the path ldd names
+    for f in $bins $(ldd $bins 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// && $2 ~ /^\(/ {print $1}' | sort -u); do
+        cp -L --parents "$f" "$dir" || fail "copy $f"
+    done
+    # (tar, not cp -a --parents: coreutils 9.1's fails on some parent dirs)
+    (cd / && tar -cf - usr/bin/musl-gcc usr/bin/x86_64-linux-musl-gcc usr/lib/x86_64-linux-musl usr/include/x86_64-linux-musl \
+        "${lib#/}/include" "${lib#/}/libgcc.a" "${lib#/}/libgcc_eh.a" "${lib#/}"/crt*.o) |
+        tar -C "$dir" -xf - || fail "copy musl"
+    ln -sf "$(basename "$gcc")" "$dir/usr/bin/x86_64-linux-gnu-gcc"
+    ln -sf "$(basename "$(readlink -f /usr/bin/as)")" "$dir/usr/bin/as"
+    ln -sf "$(basename "$(readlink -f /usr/bin/ld)")" "$dir/usr/bin/ld"
+    if [ -n "$cache" ]; then
+        cp -a "$dir" "$cache/toolchain-rootfs.part" && mv "$cache/toolchain-rootfs.part" "$cache/toolchain-rootfs"
+    fi
+}
+
 # Containers in tests get no network unless a test asks for one: osbox's
 # default (bridge) would create osbox0, nftables rules and ip_forward in the
 # namespace the test runs in, which for most suites is the machine's own.

@@ -158,6 +158,10 @@ if [ "$(id -u)" -ne 0 ] && [ "$suite" != unit ]; then
     exit 1
 fi
 
+# What tests may build once per run and share (make_toolchain_rootfs).
+OSBOX_TEST_CACHE=$(mktemp -d /tmp/osbox-test-cache.XXXXXX)
+export OSBOX_TEST_CACHE
+trap 'rm -rf "$OSBOX_TEST_CACHE"' EXIT
 trap 'stop_harness; exit 130' INT
 trap 'stop_harness; exit 143' TERM
 case $suite in

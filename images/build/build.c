@@ -364,12 +364,35 @@ static int step_copy(struct build *b, struct stage *st, const struct build_instr
         goto out;
     }
     rc = -1;
+    /* ADD unpacks a local archive into dest (a directory); COPY never does. */
+    char **archives = osbox_xcalloc(1, sizeof *archives);
+    if (!from && !strcmp(in->keyword, "ADD")) {
+        char **plain = osbox_xcalloc(1, sizeof *plain);
+        for (size_t i = 0; rels[i]; i++) {
+            _cleanup_free_ char *p = osbox_strdup_printf("%s/%s", b->ctx.root, rels[i]);
+            struct stat sb;
+            bool arch = lstat(p, &sb) == 0 && S_ISREG(sb.st_mode) && build_is_archive(p);
+            osbox_strv_push(arch ? &archives : &plain, rels[i]);
+        }
+        osbox_strv_free(rels);
+        rels = plain;
+        if (archives[0])
+            c.dest_is_dir = true;
+    }
     c.roots = roots;
     c.rels = rels;
     c.dest = dest;
-    if (scratch_tar(b, &staging, &tar, err) < 0 || layer_writer_open(&w, tar, b->o->timestamp, err) < 0)
+    if (scratch_tar(b, &staging, &tar, err) < 0 || layer_writer_open(&w, tar, b->o->timestamp, err) < 0) {
+        osbox_strv_free(archives);
         goto out;
-    if (build_copy_layer(&w, &c, &st->img, err) < 0) {
+    }
+    bool failed = build_copy_layer(&w, &c, &st->img, err) < 0;
+    for (size_t i = 0; !failed && archives[i]; i++) {
+        _cleanup_free_ char *p = osbox_strdup_printf("%s/%s", b->ctx.root, archives[i]);
+        failed = layer_writer_add_archive(&w, p, archives[i], dest, err) < 0;
+    }
+    osbox_strv_free(archives);
+    if (failed) {
         layer_writer_abort(&w);
         goto out;
     }

@@ -46,6 +46,15 @@ int layer_writer_close(struct layer_writer *w, char digest[72], int64_t *size,
                        struct osbox_err *err);
 void layer_writer_abort(struct layer_writer *w);
 
+/* ---- add_archive.c: ADD of a local tar archive ---- */
+/* Is path a tar archive (plain, gzip, bzip2, xz), by its content? */
+bool build_is_archive(const char *path);
+/* Its entries into the layer under dest (absolute, cleaned); an entry that
+ * would land outside (.., through a symlink of the archive) is an error
+ * naming the archive (shown). */
+int layer_writer_add_archive(struct layer_writer *w, const char *archive, const char *shown,
+                             const char *dest, struct osbox_err *err);
+
 /* ---- image_state.c: an image being made ---- */
 struct build_image {
     json_t *config;     /* the whole OCI image config */

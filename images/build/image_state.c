@@ -187,6 +187,23 @@ int build_image_commit(struct build_image *img, const char *name, char id_out[72
         images_pending_set_ref(&p, norm, digest_out);
     if (images_pending_commit(&p, err) < 0)
         goto out;
+    if (!norm) {
+        /* No name: list it as untagged (<none>), reachable by id, kept by gc. */
+        json_t *index = NULL;
+        bool named = false;
+        const char *k;
+        json_t *v;
+        if (images_index_load(&s, &index, err) < 0)
+            goto out;
+        json_object_foreach(images_index_refs(index), k, v)
+            named |= !strcmp(json_string_value(v), digest_out);
+        if (!named)
+            json_object_set_new(images_index_untagged(index), digest_out, json_true());
+        int r = named ? 0 : images_index_save(&s, index, err);
+        json_decref(index);
+        if (r < 0)
+            goto out;
+    }
     rc = 0;
 out:
     images_pending_free(&p);

@@ -2,13 +2,12 @@
 # two-stage Containerfile compared with podman build of the same file on the
 # same rootfs, the layer cache, reproducible digests, and every bad input.
 
-# A context with a static program (musl-gcc on the host) and a two-stage file.
+# A context with a C program and a two-stage file: the build stage compiles
+# it with the base image's musl-gcc (base_image toolchain), scratch gets it.
 make_context() {
-    command -v musl-gcc >/dev/null || skip "no musl-gcc (Debian: musl-tools)"
     C=$T/ctx
     mkdir -p "$C/src" "$C/etc"
     printf '#include <stdio.h>\nint main(void) { puts("hello from scratch"); return 0; }\n' > "$C/src/hello.c"
-    musl-gcc -static -O2 -o "$C/hello" "$C/src/hello.c" || fail "musl-gcc"
     echo secret > "$C/ignored.txt"
     echo keep > "$C/etc/a.conf"; echo keep > "$C/etc/b.conf"
     printf 'ignored.txt\n' > "$C/.containerignore"
@@ -21,13 +20,14 @@ ENV A=1 \
     B=two
 WORKDIR /work
 COPY src/ ./src/
-COPY --chown=1000:1000 hello /work/hello
+COPY --chown=1000:1000 etc/a.conf /work/owned
 COPY etc/*.conf /work/conf/
-RUN echo "$GREETING $A" > /work/msg && chmod 4750 /work/hello && ln /work/msg /work/msg2 && \
+RUN mkdir -p /out && musl-gcc -static -O2 -o /out/hello src/hello.c && \
+    echo "$GREETING $A" > /work/msg && chmod 4750 /work/owned && ln /work/msg /work/msg2 && \
     rm /bin/true && mkdir -p /var/x && echo x > /var/x/f
 LABEL purpose=test
 FROM scratch
-COPY --from=build /work/hello /hello
+COPY --from=build /out/hello /hello
 COPY --from=build /work/msg /
 CMD ["/hello"]
 CF
@@ -64,18 +64,20 @@ podman_base() {
     timeout 60 $P import "$T/rootfs.tar" localhost/base:latest >/dev/null || fail "podman import"
 }
 
+# base_image [toolchain]: a busybox rootfs (with musl-gcc: make_toolchain_rootfs)
+# as $T/rootfs.tar, imported as "base".
 base_image() {
-    make_busybox_rootfs "$T/rootfs"
+    if [ "${1:-}" = toolchain ]; then make_toolchain_rootfs "$T/rootfs"; else make_busybox_rootfs "$T/rootfs"; fi
     tar -C "$T/rootfs" -cf "$T/rootfs.tar" .
     "$OSBOX" import "$T/rootfs.tar" base >/dev/null || fail "osbox import"
 }
 
 test_build_two_stage_runs() {
-    base_image; make_context
+    base_image toolchain; make_context
     capture "$OSBOX" build -t hello:1 "$C"
     assert_eq 0 "$STATUS" "build: $OUT"
-    assert_contains "$OUT" "[1/2] STEP 8/9: RUN echo"
-    assert_contains "$OUT" "[2/2] STEP 2/4: COPY --from=build /work/hello /hello"
+    assert_contains "$OUT" "[1/2] STEP 8/9: RUN mkdir -p /out && musl-gcc"
+    assert_contains "$OUT" "[2/2] STEP 2/4: COPY --from=build /out/hello /hello"
     assert_contains "$OUT" "Successfully tagged hello:1"
     capture "$OSBOX" run --rm --network none hello:1
     assert_eq 0 "$STATUS" "run: $OUT"
@@ -84,12 +86,13 @@ test_build_two_stage_runs() {
     assert_eq "hello from scratch" "$OUT"
     # the build stage: RUN's changes (deletion, hardlink, setuid), ENV, ARG, ignore file
     "$OSBOX" build -q --target build -t stage:1 "$C" >/dev/null || fail "build --target"
-    capture "$OSBOX" run --rm --network none stage:1 sh -c 'cat msg; stat -c "%a %u:%g %h" hello msg; ls /bin/true 2>&1; ls conf; ls /work; echo $B'
+    capture "$OSBOX" run --rm --network none stage:1 sh -c 'cat msg; stat -c "%a %u:%g %h" owned msg; ls /out; ls /bin/true 2>&1; ls conf; ls /work; echo $B'
     assert_contains "$OUT" "hi 1"
     assert_contains "$OUT" "4750 1000:1000 1"
     assert_contains "$OUT" "644 0:0 2" # msg and msg2 are one inode
     assert_contains "$OUT" "No such file"
     assert_contains "$OUT" "a.conf"
+    assert_contains "$OUT" "hello" "the compiled program in /out"
     assert_not_contains "$OUT" "ignored.txt"
     assert_contains "$OUT" "two"
     "$OSBOX" inspect stage:1 | grep -q '"purpose": *"test"' || fail "LABEL missing: $("$OSBOX" inspect stage:1)"
@@ -98,7 +101,7 @@ test_build_two_stage_runs() {
 }
 
 test_build_same_tree_as_podman() {
-    base_image; make_context; podman_base
+    base_image toolchain; make_context; podman_base
     for target in build ""; do
         "$OSBOX" build -q ${target:+--target $target} -t o:1 "$C" >/dev/null || fail "osbox build $target"
         timeout 120 $P build -q --pull=never --isolation chroot ${target:+--target $target} -t p:1 "$C" >/dev/null 2>"$T/perr" ||
@@ -116,7 +119,7 @@ test_build_same_tree_as_podman() {
 }
 
 test_build_cache_and_timestamp() {
-    base_image; make_context
+    base_image toolchain; make_context
     SOURCE_DATE_EPOCH=1700000000 "$OSBOX" build -q -t c:1 "$C" > "$T/id1" || fail "first build"
     capture env SOURCE_DATE_EPOCH=1700000000 "$OSBOX" build -t c:2 "$C"
     assert_eq 0 "$STATUS" "cached build: $OUT"
@@ -201,6 +204,10 @@ test_commit_whiteouts_xattrs_hardlinks() {
     if command -v getcap >/dev/null; then assert_contains "$(getcap "$layer/d/a")" "cap_net_raw" "file capability"; fi
     [ -e "$layer/etc/hosts" ] && fail "runtime mount point /etc/hosts committed"
     "$OSBOX" history mine:1 | grep -q "my change" || fail "history: $("$OSBOX" history mine:1)"
+    # without a name: an untagged image, found by the id commit prints
+    cid=$("$OSBOX" commit c1) || fail "commit without a name"
+    assert_eq "new" "$("$OSBOX" run --rm --network none "${cid:0:12}" cat /new)" "run the unnamed commit"
+    "$OSBOX" images | grep -q "^<none> *<none> *${cid:0:12}" || fail "images: $("$OSBOX" images)"
     capture "$OSBOX" commit -c 'RUN true' c1 mine:2
     assert_eq 125 "$STATUS"; assert_contains "$OUT" "RUN cannot be applied by commit"
     capture "$OSBOX" commit nosuch mine:3
@@ -210,4 +217,105 @@ test_commit_whiteouts_xattrs_hardlinks() {
     assert_eq "" "$(ls "$OSBOX_ROOT/images/tmp")" "staging left"
     "$OSBOX" rm c1 >/dev/null
     assert_no_leftovers
+}
+
+# A build without -t: the id it prints (full, or a unique prefix, with or
+# without sha256:) is what names the image; it is listed as <none> <none>,
+# survives gc, and image prune removes it.
+test_build_untagged_by_id() {
+    base_image
+    mkdir -p "$T/u"
+    printf 'FROM base\nRUN echo one > /one\nCMD ["cat", "/one"]\n' > "$T/u/Containerfile"
+    capture "$OSBOX" build "$T/u"
+    assert_eq 0 "$STATUS" "build: $OUT"
+    id=$(printf '%s\n' "$OUT" | tail -1)
+    [ ${#id} = 64 ] || fail "last line is not the image id: $OUT"
+    assert_eq "$id" "$("$OSBOX" build -q "$T/u")" "-q prints only the id"
+    "$OSBOX" images | grep -q "^<none> *<none> *${id:0:12}" || fail "images: $("$OSBOX" images)"
+    "$OSBOX" gc >/dev/null || fail gc
+    for ref in "$id" "sha256:$id" "${id:0:12}"; do
+        capture "$OSBOX" run --rm --network none "$ref"
+        assert_eq "one" "$OUT" "run $ref"
+    done
+    "$OSBOX" inspect "${id:0:12}" | grep -q "\"id\": *\"sha256:$id\"" || fail "inspect by prefix"
+    "$OSBOX" history "${id:0:12}" | grep -q 'echo one' || fail "history by prefix"
+    "$OSBOX" save -o "$T/u.tar" "${id:0:12}" || fail "save by prefix"
+    printf 'FROM %s\nRUN echo two >> /one\n' "${id:0:12}" > "$T/u/F2"
+    "$OSBOX" build -q -t two:1 -f "$T/u/F2" "$T/u" >/dev/null || fail "FROM an id prefix"
+    assert_eq "one two" "$("$OSBOX" run --rm --network none two:1 | tr '\n' ' ' | sed 's/ $//')"
+    # a second untagged image; an unknown id is an error
+    printf 'FROM base\nRUN echo other > /one\n' > "$T/u/F3"
+    id2=$("$OSBOX" build -q -f "$T/u/F3" "$T/u")
+    assert_ne "$id" "$id2"
+    capture "$OSBOX" inspect 0000000000000000
+    assert_eq 125 "$STATUS"; assert_contains "$OUT" "no such object"
+    # an ambiguous prefix: untagged images until two ids share a first digit (at most 17)
+    prefix=
+    for i in $(seq 1 17); do
+        echo "$i" > "$T/u/n$i"
+        printf 'FROM base\nCOPY n%s /n\n' "$i" > "$T/u/F$i"
+        "$OSBOX" build -q -f "$T/u/F$i" "$T/u" >> "$T/ids" || fail "build $i"
+        prefix=$(cut -c1 "$T/ids" | sort | uniq -d | head -1)
+        [ -n "$prefix" ] && break
+    done
+    [ -n "$prefix" ] || fail "no shared prefix"
+    capture "$OSBOX" inspect "$prefix"
+    assert_eq 125 "$STATUS" "ambiguous prefix"
+    assert_eq "osbox: image id '$prefix' is ambiguous" "$OUT"
+    # image prune removes the dangling one no name points at; tag names the other
+    "$OSBOX" tag "${id:0:12}" named:1 || fail "tag by prefix"
+    "$OSBOX" images | grep -q "^named " || fail "tagged: $("$OSBOX" images)"
+    "$OSBOX" image prune >/dev/null || fail prune
+    capture "$OSBOX" inspect "$id2"
+    assert_ne 0 "$STATUS" "pruned image still there"
+    "$OSBOX" images | grep -q '^<none>' && fail "dangling left: $("$OSBOX" images)"
+    "$OSBOX" inspect named:1 >/dev/null || fail "prune removed a named image"
+    # rmi by id of an untagged image
+    id3=$("$OSBOX" build -q -f "$T/u/F3" "$T/u")
+    "$OSBOX" rmi "${id3:0:12}" >/dev/null || fail "rmi by prefix"
+    capture "$OSBOX" inspect "$id3"
+    assert_ne 0 "$STATUS" "rmi left the image"
+}
+
+# ADD unpacks a local tar archive (plain, gzip, bzip2, xz; told by content)
+# into its destination; COPY copies the file; an archive whose entries would
+# escape the destination is a one-line error naming it.
+test_build_add_archive() {
+    base_image
+    mkdir -p "$T/a/tree/sub" "$T/a/ctx"; cd "$T/a" || fail cd
+    echo inner > tree/sub/f; ln -s sub/f tree/link
+    tar -C tree -cf ctx/plain.tar .
+    tar -C tree -czf ctx/z.tgz .; cp ctx/z.tgz ctx/noext    # by content, not by name
+    tar -C tree -cjf ctx/j.tar.bz2 .; tar -C tree -cJf ctx/x.tar.xz .
+    printf 'FROM base\nADD plain.tar /p\nADD z.tgz /z/\nADD noext /n\nADD j.tar.bz2 x.tar.xz /m/\nCOPY plain.tar /copied.tar\n' > ctx/Containerfile
+    capture "$OSBOX" build -t add:1 ctx
+    assert_eq 0 "$STATUS" "build: $OUT"
+    capture "$OSBOX" run --rm --network none add:1 sh -c 'cat /p/sub/f /z/sub/f /n/sub/f /m/sub/f; readlink /p/link; tar -tf /copied.tar | grep -c sub/f'
+    assert_eq "inner inner inner inner sub/f 1" "$(printf '%s\n' "$OUT" | tr '\n' ' ' | sed 's/ $//')" "unpacked: $OUT"
+    # escapes: a .. entry, a write through the archive's own symlink
+    python3 - "$T/a/ctx" <<'PY'
+import io, sys, tarfile
+def mk(path, entries):
+    with tarfile.open(path, "w") as t:
+        for name, kind, data in entries:
+            i = tarfile.TarInfo(name)
+            if kind == "sym": i.type = tarfile.SYMTYPE; i.linkname = data; t.addfile(i)
+            else: i.size = len(data); t.addfile(i, io.BytesIO(data))
+mk(sys.argv[1] + "/dotdot.tar", [("ok", "f", b"x"), ("../../escape", "f", b"x")])
+mk(sys.argv[1] + "/symlink.tar", [("l", "sym", "/etc"), ("l/passwd", "f", b"x")])
+PY
+    for bad in dotdot.tar symlink.tar; do
+        printf 'FROM base\nADD %s /d/\n' "$bad" > ctx/Bad
+        capture "$OSBOX" build -t bad:1 -f ctx/Bad ctx
+        assert_eq 125 "$STATUS" "$bad"
+        assert_contains "$OUT" "ADD archive '$bad': entry '"
+        assert_contains "$OUT" "escapes the destination"
+        assert_eq 1 "$(printf '%s\n' "$OUT" | grep -c '^osbox:')" "one error line: $OUT"
+    done
+    # a file that only looks like an archive is copied as it is
+    printf 'not a tar' > ctx/fake.tar.gz
+    printf 'FROM base\nADD fake.tar.gz /fake.tar.gz\n' > ctx/F
+    "$OSBOX" build -t fake:1 -f ctx/F ctx >/dev/null || fail "ADD of a non-archive"
+    assert_eq "not a tar" "$("$OSBOX" run --rm --network none fake:1 cat /fake.tar.gz)"
+    assert_eq "" "$(ls "$OSBOX_ROOT/images/tmp")" "staging left"
 }
