@@ -54,6 +54,9 @@ struct oci_config {
     bool has_oom_score_adj;
     int oom_score_adj;
     json_t *annotations;         /* object, owned */
+    /* What the runtime leaves out of the config and says so (a capability
+     * it does not have), for the CLI to print on stderr. */
+    char **warnings;
 };
 
 /* Parse bundle/config.json (bundle absolute). Errors name the field, e.g.

@@ -108,16 +108,14 @@ static json_t *object_field(json_t *o, const char *key, const char *field, struc
     return v;
 }
 
-static int parse_caps(json_t *caps, struct osbox_security *sec, struct osbox_err *err)
+/* One set of process.capabilities (absent: empty) -> a mask. */
+static int cap_set_field(json_t *caps, const char *key, uint64_t *mask, struct osbox_err *err)
 {
-    /* osbox keeps bounding = permitted = effective: take the bounding set
-     * (the widest the process may ever hold), else the effective one. */
-    const char *key = json_object_get(caps, "bounding") ? "bounding" : "effective";
     _cleanup_free_ char *field = osbox_strdup_printf("process.capabilities.%s", key);
     char **names = NULL;
-    uint64_t mask = 0;
     int cap;
 
+    *mask = 0;
     if (strv_field(caps, key, field, &names, err) < 0)
         return -1;
     for (size_t i = 0; names && names[i]; i++) {
@@ -126,11 +124,42 @@ static int parse_caps(json_t *caps, struct osbox_security *sec, struct osbox_err
             osbox_strv_free(names);
             return -1;
         }
-        if (cap <= caps_last())
-            mask |= CAP_BIT(cap);
+        *mask |= CAP_BIT(cap);
     }
     osbox_strv_free(names);
-    sec->caps = mask;
+    return 0;
+}
+
+/* All five sets as given. A capability this host cannot hand on (the
+ * runtime lacks it, or the kernel does not know it) is left out of every
+ * set with a warning naming it, as runc does. */
+static int parse_caps(json_t *caps, struct osbox_security *sec, char ***warnings,
+                      struct osbox_err *err)
+{
+    struct osbox_cap_sets *s = &sec->cap_sets;
+    uint64_t bounding, missing;
+
+    if (cap_set_field(caps, "bounding", &bounding, err) < 0 ||
+        cap_set_field(caps, "effective", &s->effective, err) < 0 ||
+        cap_set_field(caps, "permitted", &s->permitted, err) < 0 ||
+        cap_set_field(caps, "inheritable", &s->inheritable, err) < 0 ||
+        cap_set_field(caps, "ambient", &s->ambient, err) < 0)
+        return -1;
+    missing = caps_unavailable(bounding | s->effective | s->permitted | s->inheritable | s->ambient);
+    for (int i = 0; i <= 63 && warnings; i++) {
+        if (!(missing & CAP_BIT(i)))
+            continue;
+        _cleanup_free_ char *name = caps_name(i);
+        _cleanup_free_ char *w = osbox_strdup_printf(
+            "process.capabilities: %s is not available to this runtime; the container does not get it", name);
+        osbox_strv_push(warnings, w);
+    }
+    sec->caps = bounding & ~missing;
+    s->effective &= ~missing;
+    s->permitted &= ~missing;
+    s->inheritable &= ~missing;
+    s->ambient &= ~missing;
+    sec->has_cap_sets = true;
     return 0;
 }
 
@@ -227,7 +256,7 @@ int oci_process_from_json(json_t *o, struct osbox_process *p, struct osbox_secur
         }
     }
     caps = object_field(o, "capabilities", "process.capabilities", err, &rc);
-    if (rc < 0 || (caps && sec && parse_caps(caps, sec, err) < 0))
+    if (rc < 0 || (caps && sec && parse_caps(caps, sec, c ? &c->warnings : NULL, err) < 0))
         return -1;
     if (sec && bool_field(o, "noNewPrivileges", "process.noNewPrivileges", &sec->no_new_privs,
                           err) < 0)
@@ -726,6 +755,7 @@ void oci_config_free(struct oci_config *c)
         free(c->ns_path[i]);
     free(c->rlimits);
     osbox_strv_free(c->sysctl);
+    osbox_strv_free(c->warnings);
     json_decref(c->annotations);
     memset(c, 0, sizeof *c);
 }

@@ -198,6 +198,60 @@ c["process"]["args"][2] += "; mkdir /dev/shm/newdir 2>/dev/null && echo mkdir-al
     assert_oci_clean f1 f2
 }
 
+# The five capability sets as config.json gives them, read back from
+# /proc/self/status inside; a non-root user keeps its ambient set past
+# setuid and execve; a capability the runtime lacks is named on stderr.
+test_oci_capability_sets() {
+    oci_setup
+    local host_bnd want_bnd
+    mk_bundle "$T/b" '
+c["process"]["args"] = ["sh", "-c", "grep ^Cap /proc/self/status; id -u"]
+c["process"]["user"] = {"uid": 1000, "gid": 1000}
+c["process"]["capabilities"] = {
+  "bounding": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SYS_RESOURCE"],
+  "permitted": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+  "effective": ["CAP_CHOWN", "CAP_NET_BIND_SERVICE"],
+  "inheritable": ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
+  "ambient": ["CAP_NET_BIND_SERVICE"]}
+'
+    capture oci run --bundle "$T/b" c1 </dev/null
+    assert_eq 0 "$STATUS" "run: $OUT"
+    assert_contains "$OUT" "1000" "runs as uid 1000"
+    # CHOWN(0) KILL(5) NET_BIND_SERVICE(10) NET_RAW(13), SYS_RESOURCE(24) where the host has it.
+    host_bnd=$(awk '/^CapBnd:/ {print $2}' /proc/self/status)
+    want_bnd=0000000000002421
+    if (( (16#$host_bnd >> 24) & 1 )); then
+        want_bnd=0000000001002421
+    else
+        assert_contains "$OUT" "CAP_SYS_RESOURCE is not available" "warning naming the missing capability"
+    fi
+    assert_contains "$OUT" "CapBnd:	$want_bnd" "bounding"
+    assert_contains "$OUT" "CapInh:	0000000000000420" "inheritable"
+    assert_contains "$OUT" "CapAmb:	0000000000000400" "ambient"
+    # A non-root command keeps across execve what is ambient (as runc).
+    assert_contains "$OUT" "CapPrm:	0000000000000400" "permitted"
+    assert_contains "$OUT" "CapEff:	0000000000000400" "effective"
+    # As root, inheritable is what the config says, not Docker's empty set.
+    mk_bundle "$T/r" '
+c["process"]["args"] = ["sh", "-c", "grep ^Cap /proc/self/status"]
+c["process"]["capabilities"] = {"bounding": ["CAP_CHOWN", "CAP_KILL"], "permitted": ["CAP_CHOWN", "CAP_KILL"],
+  "effective": ["CAP_CHOWN"], "inheritable": ["CAP_KILL"], "ambient": []}
+'
+    capture oci run --bundle "$T/r" c2 </dev/null
+    assert_eq 0 "$STATUS" "run as root: $OUT"
+    assert_contains "$OUT" "CapInh:	0000000000000020"
+    assert_contains "$OUT" "CapBnd:	0000000000000021"
+    assert_contains "$OUT" "CapAmb:	0000000000000000"
+    # Ambient without inheritable cannot be raised: an error naming it.
+    mk_bundle "$T/x" '
+c["process"]["capabilities"] = {"bounding": ["CAP_KILL"], "permitted": ["CAP_KILL"], "effective": ["CAP_KILL"], "ambient": ["CAP_KILL"]}
+'
+    capture oci run --bundle "$T/x" c3 </dev/null
+    assert_ne 0 "$STATUS" "ambient CAP_KILL without inheritable"
+    assert_contains "$OUT" "CAP_KILL"
+    assert_oci_clean c1 c2 c3
+}
+
 test_oci_hooks() {
     oci_setup
     printf '#!/bin/sh\n# $1: which hook; the state JSON arrives on stdin.\ncat > "%s/hook-$1.json"\n' "$T" > "$T/hook.sh"
