@@ -1,6 +1,5 @@
 /* config.json (OCI runtime-spec 1.x) -> struct oci_config. Unknown fields
  * are ignored; a field of the wrong shape is an error that names it. */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
@@ -533,59 +532,48 @@ static int parse_hooks(json_t *h, struct oci_config *c, struct osbox_err *err)
     return 0;
 }
 
-/* The host's node for a device number: /dev/NAME when it matches, else a scan of /dev. */
-static char *host_device(const char *path, mode_t type, dev_t rdev)
-{
-    struct stat st;
-    DIR *d;
-    struct dirent *e;
-    char *found = NULL;
-
-    if (stat(path, &st) == 0 && (st.st_mode & S_IFMT) == type && st.st_rdev == rdev)
-        return osbox_xstrdup(path);
-    if (!(d = opendir("/dev")))
-        return NULL;
-    while (!found && (e = readdir(d))) {
-        char *p = osbox_strdup_printf("/dev/%s", e->d_name);
-        if (lstat(p, &st) == 0 && (st.st_mode & S_IFMT) == type && st.st_rdev == rdev)
-            found = p;
-        else
-            free(p);
-    }
-    closedir(d);
-    return found;
-}
-
-/* linux.devices: osbox's /dev has a fixed set of nodes it makes itself; other
- * devices are the host's nodes bound in (as rootless runtimes do). */
+/* linux.devices: each node made in the container (mknod after the rootfs,
+ * runtime/security/masked_paths.c) with the type, numbers, mode and owner
+ * given, whether or not the host has such a device. */
 static int parse_devices(json_t *a, struct osbox_spec *spec, struct osbox_err *err)
 {
+    struct osbox_security *sec = &spec->security;
     json_t *dv;
     size_t i;
 
     if (!json_is_array(a))
         return bad(err, "linux.devices", "must be an array");
     json_array_foreach(a, i, dv) {
+        _cleanup_free_ char *field = osbox_strdup_printf("linux.devices[%zu]", i);
         const char *path = json_string_value(json_object_get(dv, "path"));
         const char *type = json_string_value(json_object_get(dv, "type"));
         json_t *maj = json_object_get(dv, "major"), *min = json_object_get(dv, "minor");
-        mode_t fmt;
-        char *src;
+        long long mode = 0666, uid = 0, gid = 0;
+        struct osbox_device *d;
 
-        if (!path || path[0] != '/')
-            return osbox_error(err, 0, "config.json: linux.devices[%zu].path: must be an absolute path", i);
+        if (!path || path[0] != '/' || strstr(path, "/../") || !strcmp(path, "/"))
+            return osbox_error(err, 0, "config.json: %s.path: must be an absolute path", field);
         if (!type || (strcmp(type, "c") && strcmp(type, "u") && strcmp(type, "b")))
-            return osbox_error(err, 0, "config.json: linux.devices[%zu].type: must be c, u or b", i);
-        if (!json_is_integer(maj) || !json_is_integer(min))
-            return osbox_error(err, 0, "config.json: linux.devices[%zu]: major and minor must be integers", i);
-        fmt = type[0] == 'b' ? S_IFBLK : S_IFCHR;
-        src = host_device(path, fmt, makedev((unsigned)json_integer_value(maj),
-                                             (unsigned)json_integer_value(min)));
-        if (!src)
-            return osbox_error(err, 0, "config.json: linux.devices[%zu]: no %s device %lld:%lld on the host to give the container",
-                               i, type, (long long)json_integer_value(maj), (long long)json_integer_value(min));
-        osbox_spec_add_mount(spec, path, "bind", src, MS_BIND, NULL);
-        free(src);
+            return osbox_error(err, 0, "config.json: %s.type: must be c, u or b", field);
+        if (!json_is_integer(maj) || !json_is_integer(min) || json_integer_value(maj) < 0 ||
+            json_integer_value(min) < 0 || json_integer_value(maj) > 0xfff ||
+            json_integer_value(min) > 0xfffff)
+            return osbox_error(err, 0, "config.json: %s: major and minor must be device numbers", field);
+        if (int_field(dv, "fileMode", field, 0, 07777, &mode, NULL, err) < 0 ||
+            int_field(dv, "uid", field, 0, UINT32_MAX - 1, &uid, NULL, err) < 0 ||
+            int_field(dv, "gid", field, 0, UINT32_MAX - 1, &gid, NULL, err) < 0)
+            return -1;
+        sec->devices = realloc(sec->devices, (sec->n_devices + 1) * sizeof *sec->devices);
+        if (!sec->devices)
+            abort();
+        d = &sec->devices[sec->n_devices++];
+        *d = (struct osbox_device){
+            .path = osbox_xstrdup(path),
+            .mode = (mode_t)mode | (type[0] == 'b' ? S_IFBLK : S_IFCHR),
+            .rdev = makedev((unsigned)json_integer_value(maj), (unsigned)json_integer_value(min)),
+            .uid = (uid_t)uid,
+            .gid = (gid_t)gid,
+        };
     }
     return 0;
 }
