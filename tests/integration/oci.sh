@@ -276,6 +276,26 @@ c["linux"]["devices"] = [
     assert_oci_clean d1 d2
 }
 
+# A namespace linux.namespaces does not list is the runtime's own, not a
+# new one (mount and pid listed: uts, ipc, net, cgroup are shared).
+test_oci_unlisted_namespaces_shared() {
+    oci_setup
+    local n want=
+    mk_bundle "$T/b" '
+c["process"]["args"] = ["sh", "-c", "for n in uts ipc net cgroup mnt pid; do echo $n=$(readlink /proc/self/ns/$n); done"]
+c["linux"]["namespaces"] = [{"type": "mount"}, {"type": "pid"}]
+'
+    capture oci run --bundle "$T/b" n1 </dev/null
+    assert_eq 0 "$STATUS" "run: $OUT"
+    for n in uts ipc net cgroup; do
+        assert_contains "$OUT" "$n=$(readlink /proc/self/ns/$n)" "$n namespace shared"
+    done
+    for n in mnt pid; do
+        assert_not_contains "$OUT" "$n=$(readlink /proc/self/ns/$n)" "$n namespace new"
+    done
+    assert_oci_clean n1
+}
+
 test_oci_hooks() {
     oci_setup
     printf '#!/bin/sh\n# $1: which hook; the state JSON arrives on stdin.\ncat > "%s/hook-$1.json"\n' "$T" > "$T/hook.sh"
