@@ -294,6 +294,12 @@ static const struct { const char *name; unsigned long set, clear; } mount_opts[]
     { "copy", 0, 0 }, { "nocopy", 0, 0 }, /* podman's volume copy-up: the "copy" check below */
 };
 
+void oci_mount_option_names(json_t *out)
+{
+    for (size_t j = 0; j < sizeof mount_opts / sizeof mount_opts[0]; j++)
+        json_array_append_new(out, json_string(mount_opts[j].name));
+}
+
 static int parse_mount(json_t *m, size_t i, struct osbox_spec *spec, const char *bundle,
                        struct osbox_err *err)
 {

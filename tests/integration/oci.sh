@@ -446,6 +446,17 @@ test_oci_features_and_help() {
     oci_setup
     oci features | python3 -c 'import json,sys; f=json.load(sys.stdin); assert "createRuntime" in f["hooks"] and "pid" in f["linux"]["namespaces"], f' \
         || fail "features: $(oci features)"
+    # Capabilities: those this runtime can hand on (the host's bounding set);
+    # mount options: every word the parser takes, no more.
+    oci features | python3 -c '
+import json, sys
+f = json.load(sys.stdin)
+bnd = int([l.split()[1] for l in open("/proc/self/status") if l.startswith("CapBnd:")][0], 16)
+caps = f["linux"]["capabilities"]
+assert "CAP_KILL" in caps and ("CAP_SYS_RESOURCE" in caps) == bool(bnd >> 24 & 1), caps
+assert "user" not in f["linux"]["namespaces"]
+assert {"rro", "rshared", "copy", "tmpcopyup"} <= set(f["mountOptions"]) and "idmap" not in f["mountOptions"], f["mountOptions"]
+' || fail "features: capabilities or mount options"
     "$OCI" --help | head -1 | grep -q '^Usage:' || fail "osbox-oci --help"
     "$OSBOX" oci --help | head -1 | grep -q '^Usage:' || fail "osbox oci --help"
     oci create --help | grep -q -- '--console-socket' || fail "create --help"
