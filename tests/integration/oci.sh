@@ -296,6 +296,27 @@ c["linux"]["namespaces"] = [{"type": "mount"}, {"type": "pid"}]
     assert_oci_clean n1
 }
 
+# Mounts appear in /proc/self/mountinfo in config.json's order, binds and
+# fresh filesystems interleaved (engines read that order back).
+test_oci_mounts_in_config_order() {
+    oci_setup
+    mkdir -p "$T/srcA" "$T/srcC"
+    mk_bundle "$T/b" '
+import os
+t = os.environ["T"]
+c["process"]["args"] = ["sh", "-c", "awk \"{print \\$5}\" /proc/self/mountinfo | grep -e ^/m -e ^/proc\$ -e ^/dev\$ | tr \"\\n\" \" \""]
+c["mounts"] = [m for m in c["mounts"] if m["destination"] in ("/proc", "/dev")] + [
+  {"destination": "/m1", "type": "bind", "source": t + "/srcA", "options": ["rbind"]},
+  {"destination": "/m2", "type": "tmpfs", "source": "tmpfs", "options": ["size=64k", "mode=700"]},
+  {"destination": "/m3", "type": "bind", "source": t + "/srcC", "options": ["bind", "ro"]},
+  {"destination": "/m4", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime"]}]
+'
+    capture env T="$T" "$OCI" --root "$ROOTDIR" run --bundle "$T/b" o1 </dev/null
+    assert_eq 0 "$STATUS" "run: $OUT"
+    assert_eq "/proc /dev /m1 /m2 /m3 /m4 " "$OUT" "mount order"
+    assert_oci_clean o1
+}
+
 test_oci_hooks() {
     oci_setup
     printf '#!/bin/sh\n# $1: which hook; the state JSON arrives on stdin.\ncat > "%s/hook-$1.json"\n' "$T" > "$T/hook.sh"
