@@ -73,6 +73,12 @@ void oci_warn_all(char **warnings)
     osbox_strv_free(warnings);
 }
 
+void oci_take_warnings(struct oci_config *cfg)
+{
+    oci_warn_all(cfg->warnings);
+    cfg->warnings = NULL;
+}
+
 static const struct {
     const char *name;
     int (*main)(int, char **);

@@ -38,5 +38,7 @@ int oci_update_main(int argc, char **argv);
 
 /* Print each warning (oci_warn) and free them. */
 void oci_warn_all(char **warnings);
+/* Print (and free) what config parsing warned of. */
+void oci_take_warnings(struct oci_config *cfg);
 
 #endif

@@ -85,6 +85,7 @@ int oci_create_main(int argc, char **argv)
         return status;
     osbox_err_clear(&err);
     rc = oci_container_create(oci_g.root, id, &o, &st, &cfg, &c, &err);
+    oci_take_warnings(&cfg);
     oci_state_free(&st);
     oci_config_free(&cfg);
     /* c stays: leaving without runtime_destroy is what keeps the container. */
@@ -120,7 +121,7 @@ int oci_run_main(int argc, char **argv)
     struct osbox_err err;
     char **warnings = NULL;
     const char *id;
-    int status = 0;
+    int status = 0, rc;
 
     if (parse_create(argc, argv, true, &o, &id, &status) < 0)
         return status;
@@ -129,7 +130,9 @@ int oci_run_main(int argc, char **argv)
         runtime_block_signals();
         signal(SIGPIPE, SIG_IGN);
     }
-    if (oci_container_create(oci_g.root, id, &o, &st, &cfg, &c, &err) < 0) {
+    rc = oci_container_create(oci_g.root, id, &o, &st, &cfg, &c, &err);
+    oci_take_warnings(&cfg); /* what the config asked that the container does not get */
+    if (rc < 0) {
         status = oci_fail(&err);
     } else if (oci_container_start(oci_g.root, &st, &cfg, &warnings, &err) < 0) {
         runtime_destroy(c, NULL);

@@ -189,27 +189,13 @@ int oci_ps_main(int argc, char **argv)
 
 int oci_features_main(int argc, char **argv)
 {
-    static const char *mount_opts[] = { "ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec",
-                                        "exec", "bind", "rbind", "relatime", "strictatime",
-                                        "noatime", "nodiratime", "sync", "async", "defaults",
-                                        "private", "rprivate", "tmpcopyup", NULL };
-    json_t *o, *hooks = json_array(), *mo = json_array();
+    json_t *o;
 
     if (cli_wants_help(argc, argv)) {
         printf("Usage: %s features\n", cli_program_name);
         return 0;
     }
-    for (int k = 0; k < OCI_HOOK_N; k++)
-        json_array_append_new(hooks, json_string(oci_hook_names[k]));
-    for (int i = 0; mount_opts[i]; i++)
-        json_array_append_new(mo, json_string(mount_opts[i]));
-    o = json_pack("{s:s, s:s, s:o, s:o, s:{s:[s,s,s,s,s,s,s], s:{s:b, s:b, s:b}, s:{s:b}, "
-                  "s:{s:b}, s:{s:b}}, s:{s:s}}",
-                  "ociVersionMin", "1.0.0", "ociVersionMax", OCI_VERSION, "hooks", hooks,
-                  "mountOptions", mo, "linux", "namespaces", "pid", "network", "ipc", "uts",
-                  "mount", "cgroup", "time", "cgroup", "v1", 1, "v2", 1, "systemd", 0, "seccomp",
-                  "enabled", 1, "apparmor", "enabled", 0, "selinux", "enabled", 0,
-                  "annotations", "org.osbox.runtime", "osbox-oci");
+    o = oci_features_json();
     json_dumpf(o, stdout, JSON_INDENT(2));
     putchar('\n');
     json_decref(o);

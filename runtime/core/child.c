@@ -146,7 +146,8 @@ static void close_inherited_fds(int keep)
 void child_main(struct child_ctx *ctx)
 {
     struct exec_ctx x = { .process = &ctx->spec->process, .sock = ctx->sock, .pty_slave = -1,
-                          .security = &ctx->spec->security };
+                          .security = &ctx->spec->security,
+                          .errors_to_stderr = ctx->opts->start_gate != NULL };
     struct osbox_err err;
     int gate = -1;
 

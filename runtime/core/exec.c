@@ -73,6 +73,9 @@ static __attribute__((noreturn)) void fail(struct exec_ctx *x, struct osbox_err 
 {
     if (!err->exit_status)
         err->exit_status = OSBOX_EXIT_FAILED;
+    if (x->errors_to_stderr)
+        dprintf(STDERR_FILENO, "osbox-oci: %s\n", err->msg);
+    signal(SIGPIPE, SIG_IGN); /* a creator that is gone is no reason to die of it */
     sync_send_error(x->sock, err);
     _exit(err->exit_status);
 }

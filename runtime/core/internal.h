@@ -110,6 +110,10 @@ struct exec_ctx {
     int sock;                 /* error channel, close-on-exec */
     int pty_slave;            /* -1 without -t */
     const struct osbox_security *security; /* caps, no_new_privs, seccomp */
+    /* An OCI start: whoever created the container stopped reading sock at
+     * the start gate, so a failure is also said on the command's stderr
+     * (the engine's log of the container). */
+    bool errors_to_stderr;
 };
 __attribute__((noreturn)) void init_main(struct exec_ctx *x);
 /* In the command's process: stdio, credentials, cwd, PATH lookup, execve.

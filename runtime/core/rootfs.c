@@ -156,23 +156,49 @@ static int mount_root(const struct child_ctx *ctx, struct osbox_err *err)
     return 0;
 }
 
-/* Rootless: the kernel lets a user namespace mount proc and sysfs only
- * while a full host instance is visible in the mount namespace, that is
- * before pivot_root; make them now (detached), attach them later.
- * -2: not such a mount. */
-static int detached_mount(const struct osbox_mount *m, struct osbox_err *err)
+#define FRESH_ATTR_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | \
+                          MS_NODIRATIME | MS_STRICTATIME | MS_RELATIME | MS_REC)
+
+/* The filesystem options ("mode=755,size=64k", "newinstance") one by one. */
+static int fresh_config(int fd, const char *data)
+{
+    _cleanup_free_ char *copy = osbox_xstrdup(data ? data : "");
+    char *save = NULL;
+
+    for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(o, '=');
+        if (eq)
+            *eq = '\0';
+        if (fsconfig(fd, eq ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, o, eq ? eq + 1 : NULL, 0) < 0)
+            return -1;
+    }
+    return fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0);
+}
+
+/* A fresh filesystem made now, detached, and attached after pivot_root in
+ * the config's order: a mount's id is given when it is made, and the
+ * kernel lists /proc/self/mountinfo by id, so making every mount (binds
+ * cloned, fresh ones created) in the listed order is what keeps that order
+ * readable back. -2: not made here (no new mount API for it, or an option
+ * only mount(2) knows); it is then mounted after pivot_root as before.
+ * must (rootless proc and sysfs: a user namespace may mount them only while
+ * a full host instance is visible): every failure is an error. */
+static int detached_mount(const struct osbox_mount *m, bool must, struct osbox_err *err)
 {
     unsigned attr = 0;
     int fd, mfd;
 
-    if (!m->type || (strcmp(m->type, "proc") && strcmp(m->type, "sysfs")))
+    if (!m->type || mount_is_bind(m) || (!must && (m->flags & ~(unsigned long)FRESH_ATTR_FLAGS)))
         return -2;
     attr |= (m->flags & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0;
     attr |= (m->flags & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0;
     attr |= (m->flags & MS_NODEV) ? MOUNT_ATTR_NODEV : 0;
     attr |= (m->flags & MS_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0;
+    attr |= (m->flags & MS_NOATIME) ? MOUNT_ATTR_NOATIME : 0;
+    attr |= (m->flags & MS_STRICTATIME) ? MOUNT_ATTR_STRICTATIME : 0;
+    attr |= (m->flags & MS_NODIRATIME) ? MOUNT_ATTR_NODIRATIME : 0;
     fd = fsopen(m->type, FSOPEN_CLOEXEC);
-    if (fd < 0 && errno == EPERM && !strcmp(m->type, "sysfs")) {
+    if (fd < 0 && must && errno == EPERM && !strcmp(m->type, "sysfs")) {
         /* The host's network namespace (--network host) is not ours:
          * no sysfs of our own, so the host's, as podman does. */
         fd = open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
@@ -181,12 +207,11 @@ static int detached_mount(const struct osbox_mount *m, struct osbox_err *err)
         return fd;
     }
     if (fd < 0)
-        return osbox_error(err, errno, "rootless: fsopen %s", m->type);
-    if (fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
-        (mfd = fsmount(fd, FSMOUNT_CLOEXEC, attr)) < 0) {
-        osbox_error(err, errno, "rootless: mount %s for %s", m->type, m->destination);
+        return must ? osbox_error(err, errno, "rootless: fsopen %s", m->type) : -2;
+    if (fresh_config(fd, m->data) < 0 || (mfd = fsmount(fd, FSMOUNT_CLOEXEC, attr)) < 0) {
+        int rc = must ? osbox_error(err, errno, "rootless: mount %s for %s", m->type, m->destination) : -2;
         close(fd);
-        return -1;
+        return rc;
     }
     close(fd);
     return mfd;
@@ -233,15 +258,21 @@ int rootfs_setup(const struct child_ctx *ctx, struct osbox_err *err)
         goto out;
     startup_trace_end(TRACE_OVERLAY);
     startup_trace_begin(TRACE_MOUNTS);
-    /* Bind sources are host paths: grab them before the host goes away. */
+    /* Bind sources are host paths: grab them before the host goes away;
+     * fresh filesystems are made now too, in the listed order (see
+     * detached_mount). */
     for (size_t i = 0; i < spec->n_mounts; i++) {
         const struct osbox_mount *m = &spec->mounts[i];
-        if (spec->security.rootless && !mount_is_bind(m) && (trees[i] = detached_mount(m, err)) != -2) {
-            if (trees[i] < 0)
+        bool must = spec->security.rootless && m->type &&
+                    (!strcmp(m->type, "proc") || !strcmp(m->type, "sysfs"));
+        if (!mount_is_bind(m)) {
+            if ((trees[i] = detached_mount(m, must, err)) == -2)
+                trees[i] = -1;
+            else if (trees[i] < 0)
                 goto out;
             continue;
         }
-        if (!mount_is_bind(m) || trees[i] >= 0)
+        if (trees[i] >= 0) /* cloned early for its propagation (so listed early) */
             continue;
         if ((trees[i] = grab_bind(m, err)) < 0)
             goto out;

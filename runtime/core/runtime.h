@@ -97,8 +97,9 @@ struct osbox_root {
     bool readonly;
 };
 
-/* Security: capabilities (bounding = permitted = effective; inheritable and
- * ambient empty), no_new_privs, seccomp, masked and read-only paths.
+/* Security: capabilities (Docker's rule, osbox run: bounding = permitted =
+ * effective, inheritable and ambient empty; an OCI config gives all five
+ * sets), no_new_privs, seccomp, masked and read-only paths.
  * osbox_spec_init fills Docker's defaults; the child applies them, seccomp
  * last, just before the command's execve. See runtime/security/security.h. */
 struct osbox_seccomp; /* a compiled BPF program */
@@ -114,8 +115,16 @@ enum osbox_seccomp_mode {
     OSBOX_SECCOMP_UNCONFINED,
     OSBOX_SECCOMP_CUSTOM,     /* seccomp below, from an OCI/Docker JSON profile */
 };
+/* The sets other than bounding, as an OCI config's process.capabilities
+ * gives them (bit N = capability N). */
+struct osbox_cap_sets {
+    uint64_t effective, permitted, inheritable, ambient;
+};
 struct osbox_security {
-    uint64_t caps;             /* bit N = capability N */
+    uint64_t caps;             /* bit N = capability N: the bounding set */
+    /* false: permitted = effective = caps, inheritable = ambient = 0 (Docker). */
+    bool has_cap_sets;
+    struct osbox_cap_sets cap_sets;
     bool no_new_privs;
     bool privileged;           /* all caps, no seccomp, no masks, device nodes usable */
     enum osbox_seccomp_mode seccomp_mode;

@@ -54,6 +54,9 @@ struct oci_config {
     bool has_oom_score_adj;
     int oom_score_adj;
     json_t *annotations;         /* object, owned */
+    /* What the runtime leaves out of the config and says so (a capability
+     * it does not have), for the CLI to print on stderr. */
+    char **warnings;
 };
 
 /* Parse bundle/config.json (bundle absolute). Errors name the field, e.g.
@@ -66,6 +69,10 @@ int oci_config_from_json(json_t *doc, const char *bundle, struct oci_config *c,
 int oci_process_from_json(json_t *o, struct osbox_process *p, struct osbox_security *sec,
                           struct oci_config *c, struct osbox_err *err);
 void oci_config_free(struct oci_config *c);
+/* The mount option words config.json's mounts[].options may hold, appended to out. */
+void oci_mount_option_names(json_t *out);
+/* What `osbox-oci features` prints (oci_features.c). */
+json_t *oci_features_json(void);
 /* A linux.resources object alone (osbox-oci update --resources). */
 int oci_resources_from_json(json_t *r, struct osbox_resources *res, struct osbox_err *err);
 

@@ -1,6 +1,5 @@
 /* config.json (OCI runtime-spec 1.x) -> struct oci_config. Unknown fields
  * are ignored; a field of the wrong shape is an error that names it. */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
@@ -108,16 +107,14 @@ static json_t *object_field(json_t *o, const char *key, const char *field, struc
     return v;
 }
 
-static int parse_caps(json_t *caps, struct osbox_security *sec, struct osbox_err *err)
+/* One set of process.capabilities (absent: empty) -> a mask. */
+static int cap_set_field(json_t *caps, const char *key, uint64_t *mask, struct osbox_err *err)
 {
-    /* osbox keeps bounding = permitted = effective: take the bounding set
-     * (the widest the process may ever hold), else the effective one. */
-    const char *key = json_object_get(caps, "bounding") ? "bounding" : "effective";
     _cleanup_free_ char *field = osbox_strdup_printf("process.capabilities.%s", key);
     char **names = NULL;
-    uint64_t mask = 0;
     int cap;
 
+    *mask = 0;
     if (strv_field(caps, key, field, &names, err) < 0)
         return -1;
     for (size_t i = 0; names && names[i]; i++) {
@@ -126,11 +123,42 @@ static int parse_caps(json_t *caps, struct osbox_security *sec, struct osbox_err
             osbox_strv_free(names);
             return -1;
         }
-        if (cap <= caps_last())
-            mask |= CAP_BIT(cap);
+        *mask |= CAP_BIT(cap);
     }
     osbox_strv_free(names);
-    sec->caps = mask;
+    return 0;
+}
+
+/* All five sets as given. A capability this host cannot hand on (the
+ * runtime lacks it, or the kernel does not know it) is left out of every
+ * set with a warning naming it, as runc does. */
+static int parse_caps(json_t *caps, struct osbox_security *sec, char ***warnings,
+                      struct osbox_err *err)
+{
+    struct osbox_cap_sets *s = &sec->cap_sets;
+    uint64_t bounding, missing;
+
+    if (cap_set_field(caps, "bounding", &bounding, err) < 0 ||
+        cap_set_field(caps, "effective", &s->effective, err) < 0 ||
+        cap_set_field(caps, "permitted", &s->permitted, err) < 0 ||
+        cap_set_field(caps, "inheritable", &s->inheritable, err) < 0 ||
+        cap_set_field(caps, "ambient", &s->ambient, err) < 0)
+        return -1;
+    missing = caps_unavailable(bounding | s->effective | s->permitted | s->inheritable | s->ambient);
+    for (int i = 0; i <= 63 && warnings; i++) {
+        if (!(missing & CAP_BIT(i)))
+            continue;
+        _cleanup_free_ char *name = caps_name(i);
+        _cleanup_free_ char *w = osbox_strdup_printf(
+            "process.capabilities: %s is not available to this runtime; the container does not get it", name);
+        osbox_strv_push(warnings, w);
+    }
+    sec->caps = bounding & ~missing;
+    s->effective &= ~missing;
+    s->permitted &= ~missing;
+    s->inheritable &= ~missing;
+    s->ambient &= ~missing;
+    sec->has_cap_sets = true;
     return 0;
 }
 
@@ -227,7 +255,7 @@ int oci_process_from_json(json_t *o, struct osbox_process *p, struct osbox_secur
         }
     }
     caps = object_field(o, "capabilities", "process.capabilities", err, &rc);
-    if (rc < 0 || (caps && sec && parse_caps(caps, sec, err) < 0))
+    if (rc < 0 || (caps && sec && parse_caps(caps, sec, c ? &c->warnings : NULL, err) < 0))
         return -1;
     if (sec && bool_field(o, "noNewPrivileges", "process.noNewPrivileges", &sec->no_new_privs,
                           err) < 0)
@@ -265,6 +293,12 @@ static const struct { const char *name; unsigned long set, clear; } mount_opts[]
     { "tmpcopyup", 0, 0 }, { "z", 0, 0 }, { "Z", 0, 0 },
     { "copy", 0, 0 }, { "nocopy", 0, 0 }, /* podman's volume copy-up: the "copy" check below */
 };
+
+void oci_mount_option_names(json_t *out)
+{
+    for (size_t j = 0; j < sizeof mount_opts / sizeof mount_opts[0]; j++)
+        json_array_append_new(out, json_string(mount_opts[j].name));
+}
 
 static int parse_mount(json_t *m, size_t i, struct osbox_spec *spec, const char *bundle,
                        struct osbox_err *err)
@@ -504,59 +538,48 @@ static int parse_hooks(json_t *h, struct oci_config *c, struct osbox_err *err)
     return 0;
 }
 
-/* The host's node for a device number: /dev/NAME when it matches, else a scan of /dev. */
-static char *host_device(const char *path, mode_t type, dev_t rdev)
-{
-    struct stat st;
-    DIR *d;
-    struct dirent *e;
-    char *found = NULL;
-
-    if (stat(path, &st) == 0 && (st.st_mode & S_IFMT) == type && st.st_rdev == rdev)
-        return osbox_xstrdup(path);
-    if (!(d = opendir("/dev")))
-        return NULL;
-    while (!found && (e = readdir(d))) {
-        char *p = osbox_strdup_printf("/dev/%s", e->d_name);
-        if (lstat(p, &st) == 0 && (st.st_mode & S_IFMT) == type && st.st_rdev == rdev)
-            found = p;
-        else
-            free(p);
-    }
-    closedir(d);
-    return found;
-}
-
-/* linux.devices: osbox's /dev has a fixed set of nodes it makes itself; other
- * devices are the host's nodes bound in (as rootless runtimes do). */
+/* linux.devices: each node made in the container (mknod after the rootfs,
+ * runtime/security/masked_paths.c) with the type, numbers, mode and owner
+ * given, whether or not the host has such a device. */
 static int parse_devices(json_t *a, struct osbox_spec *spec, struct osbox_err *err)
 {
+    struct osbox_security *sec = &spec->security;
     json_t *dv;
     size_t i;
 
     if (!json_is_array(a))
         return bad(err, "linux.devices", "must be an array");
     json_array_foreach(a, i, dv) {
+        _cleanup_free_ char *field = osbox_strdup_printf("linux.devices[%zu]", i);
         const char *path = json_string_value(json_object_get(dv, "path"));
         const char *type = json_string_value(json_object_get(dv, "type"));
         json_t *maj = json_object_get(dv, "major"), *min = json_object_get(dv, "minor");
-        mode_t fmt;
-        char *src;
+        long long mode = 0666, uid = 0, gid = 0;
+        struct osbox_device *d;
 
-        if (!path || path[0] != '/')
-            return osbox_error(err, 0, "config.json: linux.devices[%zu].path: must be an absolute path", i);
+        if (!path || path[0] != '/' || strstr(path, "/../") || !strcmp(path, "/"))
+            return osbox_error(err, 0, "config.json: %s.path: must be an absolute path", field);
         if (!type || (strcmp(type, "c") && strcmp(type, "u") && strcmp(type, "b")))
-            return osbox_error(err, 0, "config.json: linux.devices[%zu].type: must be c, u or b", i);
-        if (!json_is_integer(maj) || !json_is_integer(min))
-            return osbox_error(err, 0, "config.json: linux.devices[%zu]: major and minor must be integers", i);
-        fmt = type[0] == 'b' ? S_IFBLK : S_IFCHR;
-        src = host_device(path, fmt, makedev((unsigned)json_integer_value(maj),
-                                             (unsigned)json_integer_value(min)));
-        if (!src)
-            return osbox_error(err, 0, "config.json: linux.devices[%zu]: no %s device %lld:%lld on the host to give the container",
-                               i, type, (long long)json_integer_value(maj), (long long)json_integer_value(min));
-        osbox_spec_add_mount(spec, path, "bind", src, MS_BIND, NULL);
-        free(src);
+            return osbox_error(err, 0, "config.json: %s.type: must be c, u or b", field);
+        if (!json_is_integer(maj) || !json_is_integer(min) || json_integer_value(maj) < 0 ||
+            json_integer_value(min) < 0 || json_integer_value(maj) > 0xfff ||
+            json_integer_value(min) > 0xfffff)
+            return osbox_error(err, 0, "config.json: %s: major and minor must be device numbers", field);
+        if (int_field(dv, "fileMode", field, 0, 07777, &mode, NULL, err) < 0 ||
+            int_field(dv, "uid", field, 0, UINT32_MAX - 1, &uid, NULL, err) < 0 ||
+            int_field(dv, "gid", field, 0, UINT32_MAX - 1, &gid, NULL, err) < 0)
+            return -1;
+        sec->devices = realloc(sec->devices, (sec->n_devices + 1) * sizeof *sec->devices);
+        if (!sec->devices)
+            abort();
+        d = &sec->devices[sec->n_devices++];
+        *d = (struct osbox_device){
+            .path = osbox_xstrdup(path),
+            .mode = (mode_t)mode | (type[0] == 'b' ? S_IFBLK : S_IFCHR),
+            .rdev = makedev((unsigned)json_integer_value(maj), (unsigned)json_integer_value(min)),
+            .uid = (uid_t)uid,
+            .gid = (gid_t)gid,
+        };
     }
     return 0;
 }
@@ -726,6 +749,7 @@ void oci_config_free(struct oci_config *c)
         free(c->ns_path[i]);
     free(c->rlimits);
     osbox_strv_free(c->sysctl);
+    osbox_strv_free(c->warnings);
     json_decref(c->annotations);
     memset(c, 0, sizeof *c);
 }

@@ -31,12 +31,8 @@ static json_t *caps_json(uint64_t caps)
     for (int c = 0; c <= caps_last() && c < 64; c++) {
         if (!(caps & CAP_BIT(c)))
             continue;
-        char *name = cap_to_name((cap_value_t)c);
-        _cleanup_free_ char *up = osbox_strdup_printf("%s", name ? name : "");
-        cap_free(name);
-        for (char *p = up; *p; p++)
-            *p = (char)toupper((unsigned char)*p);
-        json_array_append_new(a, json_string(up));
+        _cleanup_free_ char *name = caps_name(c);
+        json_array_append_new(a, json_string(name));
     }
     return a;
 }
@@ -44,16 +40,22 @@ static json_t *caps_json(uint64_t caps)
 static json_t *process_json(const struct osbox_spec *spec)
 {
     const struct osbox_process *p = &spec->process;
-    json_t *caps = caps_json(spec->security.caps), *gids = json_array();
+    const struct osbox_security *sec = &spec->security;
+    /* Docker's sets when the spec has none of its own (osbox run). */
+    struct osbox_cap_sets docker = { .effective = sec->caps, .permitted = sec->caps };
+    const struct osbox_cap_sets *sets = sec->has_cap_sets ? &sec->cap_sets : &docker;
+    json_t *gids = json_array();
 
     for (size_t i = 0; i < p->n_additional_gids; i++)
         json_array_append_new(gids, json_integer(p->additional_gids[i]));
-    return json_pack("{s:b, s:{s:I, s:I, s:o}, s:o, s:o, s:s, s:{s:o, s:o, s:o}, s:b}",
+    return json_pack("{s:b, s:{s:I, s:I, s:o}, s:o, s:o, s:s, s:{s:o, s:o, s:o, s:o, s:o}, s:b}",
                      "terminal", p->terminal, "user", "uid", (json_int_t)p->uid, "gid",
                      (json_int_t)p->gid, "additionalGids", gids, "args", strv_json(p->args),
                      "env", strv_json(p->env), "cwd", p->cwd ? p->cwd : "/", "capabilities",
-                     "bounding", caps, "effective", json_copy(caps), "permitted", json_copy(caps),
-                     "noNewPrivileges", spec->security.no_new_privs);
+                     "bounding", caps_json(sec->caps), "effective", caps_json(sets->effective),
+                     "permitted", caps_json(sets->permitted), "inheritable",
+                     caps_json(sets->inheritable), "ambient", caps_json(sets->ambient),
+                     "noNewPrivileges", sec->no_new_privs);
 }
 
 /* MS_* flags back to option words (oci_config.c's table read backwards);

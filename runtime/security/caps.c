@@ -9,6 +9,7 @@
 #include "runtime/security/security.h"
 #include "util.h"
 
+
 int caps_last(void)
 {
     static int last = -1;
@@ -41,6 +42,17 @@ uint64_t caps_docker_default(void)
     for (size_t i = 0; i < sizeof dflt / sizeof dflt[0]; i++)
         m |= CAP_BIT(dflt[i]);
     return m;
+}
+
+char *caps_name(int cap)
+{
+    char *lower = cap_to_name((cap_value_t)cap);
+    char *up = osbox_strdup_printf("%s", lower ? lower : "");
+
+    cap_free(lower);
+    for (char *p = up; *p; p++)
+        *p = (char)toupper((unsigned char)*p);
+    return up;
 }
 
 /* "NET_ADMIN", "CAP_NET_ADMIN", "cap_net_admin" -> CAP_NET_ADMIN. */
@@ -103,7 +115,7 @@ int caps_drop_bounding(uint64_t keep, struct osbox_err *err)
     return 0;
 }
 
-static int caps_apply(uint64_t permitted, uint64_t effective, struct osbox_err *err)
+static int caps_apply(const struct osbox_cap_sets *sets, struct osbox_err *err)
 {
     cap_t c = cap_init();
     int rc = 0;
@@ -115,10 +127,12 @@ static int caps_apply(uint64_t permitted, uint64_t effective, struct osbox_err *
         /* Only what osbox itself may have (--privileged asks for all). */
         if (prctl(PR_CAPBSET_READ, i, 0, 0, 0) != 1)
             continue;
-        if (permitted & CAP_BIT(i))
+        if (sets->permitted & CAP_BIT(i))
             cap_set_flag(c, CAP_PERMITTED, 1, &v, CAP_SET);
-        if (effective & CAP_BIT(i))
+        if (sets->effective & CAP_BIT(i))
             cap_set_flag(c, CAP_EFFECTIVE, 1, &v, CAP_SET);
+        if (sets->inheritable & CAP_BIT(i))
+            cap_set_flag(c, CAP_INHERITABLE, 1, &v, CAP_SET);
     }
     if (cap_set_proc(c) < 0)
         rc = osbox_error(err, errno, "set the capabilities");
@@ -126,13 +140,46 @@ static int caps_apply(uint64_t permitted, uint64_t effective, struct osbox_err *
     return rc;
 }
 
-int caps_set_final(uint64_t caps, struct osbox_err *err)
+/* The ambient set, raised one by one: the kernel takes a capability only
+ * when it is both permitted and inheritable (as runc, an error otherwise). */
+static int caps_raise_ambient(uint64_t ambient, struct osbox_err *err)
 {
-    /* Inheritable stays empty (Docker since CVE-2022-24769) and so does the
-     * ambient set: a non-root command gets no capabilities on exec. */
+    for (int i = 0; i <= caps_last(); i++) {
+        if (!(ambient & CAP_BIT(i)))
+            continue;
+        if (cap_set_ambient((cap_value_t)i, CAP_SET) < 0) {
+            _cleanup_free_ char *name = caps_name(i);
+            return osbox_error(err, errno, "raise the ambient capability %s (it must be permitted and inheritable)",
+                               name);
+        }
+    }
+    return 0;
+}
+
+int caps_set_final(const struct osbox_security *s, struct osbox_err *err)
+{
+    struct osbox_cap_sets docker = { .effective = s->caps, .permitted = s->caps };
+    const struct osbox_cap_sets *sets = s->has_cap_sets ? &s->cap_sets : &docker;
+
+    /* Docker's rule (no sets given): inheritable stays empty (since
+     * CVE-2022-24769) and so does the ambient set, so a non-root command
+     * gets no capabilities on exec. An OCI config's sets are applied as
+     * given; its ambient set is what a non-root command keeps past execve. */
     if (cap_reset_ambient() < 0 && errno != EINVAL)
         return osbox_error(err, errno, "clear the ambient capabilities");
-    return caps_apply(caps, caps, err);
+    if (caps_apply(sets, err) < 0)
+        return -1;
+    return caps_raise_ambient(sets->ambient, err);
+}
+
+uint64_t caps_unavailable(uint64_t wanted)
+{
+    uint64_t missing = 0;
+
+    for (int i = 0; i <= 63; i++)
+        if ((wanted & CAP_BIT(i)) && (i > caps_last() || prctl(PR_CAPBSET_READ, i, 0, 0, 0) != 1))
+            missing |= CAP_BIT(i);
+    return missing;
 }
 
 int caps_raise_sys_admin(struct osbox_err *err)

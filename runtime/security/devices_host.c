@@ -1,7 +1,8 @@
 /* --privileged gets the host's device nodes, as Docker does: osbox lists
  * them (before the container exists) and the container's init makes the
  * same nodes in its own /dev tmpfs. Skipped: /dev/pts, /dev/shm,
- * /dev/mqueue (the container has its own), the console and ptmx. */
+ * /dev/mqueue (the container has its own), the console and ptmx.
+ * devices_host_create also makes an OCI config's linux.devices. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -93,6 +94,7 @@ int devices_host_create(const struct osbox_security *s, struct osbox_err *err)
             rc = osbox_error(err, errno, "mknod %s", dv->path);
             break;
         }
+        /* umask is 0 here: the mode is the one asked for. */
         if (lchown(dv->path, dv->uid, dv->gid) < 0)
             rc = osbox_error(err, errno, "chown %s", dv->path);
     }

@@ -76,6 +76,9 @@ int security_setup_mounts(const struct osbox_spec *spec, struct osbox_err *err)
      * the others, e.g. --read-only's). */
     if (setattr("/", MOUNT_ATTR_NODEV, err) < 0)
         return -1;
+    /* OCI linux.devices: made before /dev turns read-only. */
+    if (devices_host_create(s, err) < 0)
+        return -1;
     if (is_dev_tmpfs(spec) && setattr("/dev", MOUNT_ATTR_RDONLY, err) < 0)
         return -1;
     return 0;

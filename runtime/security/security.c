@@ -114,7 +114,7 @@ int security_before_exec(const struct osbox_security *s, struct osbox_err *err)
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
         return osbox_error(err, errno, "PR_SET_KEEPCAPS");
     startup_trace_begin(TRACE_CAPS);
-    if (caps_set_final(s->caps, err) < 0)
+    if (caps_set_final(s, err) < 0)
         return -1;
     startup_trace_end(TRACE_CAPS);
     /* Last: nothing of ours runs under the filter but execve. */

@@ -31,9 +31,15 @@ int caps_last(void);              /* highest capability the running kernel knows
 uint64_t caps_all(void);
 uint64_t caps_docker_default(void);
 int caps_from_name(const char *name, int *cap); /* 0, or -1 unknown */
+char *caps_name(int cap); /* "CAP_NET_ADMIN" (malloc'd); a number the kernel has no name for */
 int caps_drop_bounding(uint64_t keep, struct osbox_err *err);
-/* permitted = effective = caps, inheritable and ambient empty. */
-int caps_set_final(uint64_t caps, struct osbox_err *err);
+/* permitted/effective/inheritable/ambient: s->cap_sets when given, else
+ * Docker's (permitted = effective = s->caps, inheritable and ambient empty).
+ * After setuid (keep-caps held the permitted set across it). */
+int caps_set_final(const struct osbox_security *s, struct osbox_err *err);
+/* The capabilities of wanted this process cannot hand on (not in its
+ * bounding set, or unknown to the kernel). */
+uint64_t caps_unavailable(uint64_t wanted);
 /* Raise CAP_SYS_ADMIN in the effective set (it must be permitted). */
 int caps_raise_sys_admin(struct osbox_err *err);
 /* effective = permitted (after setfsuid dropped the file capabilities). */

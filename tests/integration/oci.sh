@@ -198,6 +198,125 @@ c["process"]["args"][2] += "; mkdir /dev/shm/newdir 2>/dev/null && echo mkdir-al
     assert_oci_clean f1 f2
 }
 
+# The five capability sets as config.json gives them, read back from
+# /proc/self/status inside; a non-root user keeps its ambient set past
+# setuid and execve; a capability the runtime lacks is named on stderr.
+test_oci_capability_sets() {
+    oci_setup
+    local host_bnd want_bnd
+    mk_bundle "$T/b" '
+c["process"]["args"] = ["sh", "-c", "grep ^Cap /proc/self/status; id -u"]
+c["process"]["user"] = {"uid": 1000, "gid": 1000}
+c["process"]["capabilities"] = {
+  "bounding": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SYS_RESOURCE"],
+  "permitted": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+  "effective": ["CAP_CHOWN", "CAP_NET_BIND_SERVICE"],
+  "inheritable": ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
+  "ambient": ["CAP_NET_BIND_SERVICE"]}
+'
+    capture oci run --bundle "$T/b" c1 </dev/null
+    assert_eq 0 "$STATUS" "run: $OUT"
+    assert_contains "$OUT" "1000" "runs as uid 1000"
+    # CHOWN(0) KILL(5) NET_BIND_SERVICE(10) NET_RAW(13), SYS_RESOURCE(24) where the host has it.
+    host_bnd=$(awk '/^CapBnd:/ {print $2}' /proc/self/status)
+    want_bnd=0000000000002421
+    if (( (16#$host_bnd >> 24) & 1 )); then
+        want_bnd=0000000001002421
+    else
+        assert_contains "$OUT" "CAP_SYS_RESOURCE is not available" "warning naming the missing capability"
+    fi
+    assert_contains "$OUT" "CapBnd:	$want_bnd" "bounding"
+    assert_contains "$OUT" "CapInh:	0000000000000420" "inheritable"
+    assert_contains "$OUT" "CapAmb:	0000000000000400" "ambient"
+    # A non-root command keeps across execve what is ambient (as runc).
+    assert_contains "$OUT" "CapPrm:	0000000000000400" "permitted"
+    assert_contains "$OUT" "CapEff:	0000000000000400" "effective"
+    # As root, inheritable is what the config says, not Docker's empty set.
+    mk_bundle "$T/r" '
+c["process"]["args"] = ["sh", "-c", "grep ^Cap /proc/self/status"]
+c["process"]["capabilities"] = {"bounding": ["CAP_CHOWN", "CAP_KILL"], "permitted": ["CAP_CHOWN", "CAP_KILL"],
+  "effective": ["CAP_CHOWN"], "inheritable": ["CAP_KILL"], "ambient": []}
+'
+    capture oci run --bundle "$T/r" c2 </dev/null
+    assert_eq 0 "$STATUS" "run as root: $OUT"
+    assert_contains "$OUT" "CapInh:	0000000000000020"
+    assert_contains "$OUT" "CapBnd:	0000000000000021"
+    assert_contains "$OUT" "CapAmb:	0000000000000000"
+    # Ambient without inheritable cannot be raised: an error naming it.
+    mk_bundle "$T/x" '
+c["process"]["capabilities"] = {"bounding": ["CAP_KILL"], "permitted": ["CAP_KILL"], "effective": ["CAP_KILL"], "ambient": ["CAP_KILL"]}
+'
+    capture oci run --bundle "$T/x" c3 </dev/null
+    assert_ne 0 "$STATUS" "ambient CAP_KILL without inheritable"
+    assert_contains "$OUT" "CAP_KILL"
+    assert_oci_clean c1 c2 c3
+}
+
+# linux.devices: nodes made with the type, numbers, mode and owner given,
+# a device the host does not have (c 10:666) included.
+test_oci_devices_made() {
+    oci_setup
+    [ ! -e /dev/osbox-nodev ] || skip "the host has /dev/osbox-nodev"
+    mk_bundle "$T/b" '
+c["process"]["args"] = ["sh", "-c", "stat -c \"%n %F %t:%T %a %u:%g\" /dev/fake /dev/sub/blk; head -c 2 /dev/zz | od -An -tx1"]
+c["linux"]["devices"] = [
+  {"path": "/dev/fake", "type": "c", "major": 10, "minor": 666, "fileMode": 416, "uid": 1000, "gid": 1001},
+  {"path": "/dev/sub/blk", "type": "b", "major": 7, "minor": 200},
+  {"path": "/dev/zz", "type": "c", "major": 1, "minor": 5, "fileMode": 438}]
+'
+    capture oci run --bundle "$T/b" d1 </dev/null
+    assert_eq 0 "$STATUS" "run: $OUT"
+    assert_contains "$OUT" "/dev/fake character special file a:29a 640 1000:1001"
+    assert_contains "$OUT" "/dev/sub/blk block special file 7:c8 666 0:0"
+    assert_contains "$OUT" " 00 00" "/dev/zz is a working /dev/zero"
+    mk_bundle "$T/x" 'c["linux"]["devices"] = [{"path": "/dev/bad", "type": "c", "major": -1, "minor": 0}]'
+    capture oci run --bundle "$T/x" d2 </dev/null
+    assert_ne 0 "$STATUS" "a negative major"
+    assert_contains "$OUT" "linux.devices[0]"
+    assert_oci_clean d1 d2
+}
+
+# A namespace linux.namespaces does not list is the runtime's own, not a
+# new one (mount and pid listed: uts, ipc, net, cgroup are shared).
+test_oci_unlisted_namespaces_shared() {
+    oci_setup
+    local n want=
+    mk_bundle "$T/b" '
+c["process"]["args"] = ["sh", "-c", "for n in uts ipc net cgroup mnt pid; do echo $n=$(readlink /proc/self/ns/$n); done"]
+c["linux"]["namespaces"] = [{"type": "mount"}, {"type": "pid"}]
+'
+    capture oci run --bundle "$T/b" n1 </dev/null
+    assert_eq 0 "$STATUS" "run: $OUT"
+    for n in uts ipc net cgroup; do
+        assert_contains "$OUT" "$n=$(readlink /proc/self/ns/$n)" "$n namespace shared"
+    done
+    for n in mnt pid; do
+        assert_not_contains "$OUT" "$n=$(readlink /proc/self/ns/$n)" "$n namespace new"
+    done
+    assert_oci_clean n1
+}
+
+# Mounts appear in /proc/self/mountinfo in config.json's order, binds and
+# fresh filesystems interleaved (engines read that order back).
+test_oci_mounts_in_config_order() {
+    oci_setup
+    mkdir -p "$T/srcA" "$T/srcC"
+    mk_bundle "$T/b" '
+import os
+t = os.environ["T"]
+c["process"]["args"] = ["sh", "-c", "awk \"{print \\$5}\" /proc/self/mountinfo | grep -e ^/m -e ^/proc\$ -e ^/dev\$ | tr \"\\n\" \" \""]
+c["mounts"] = [m for m in c["mounts"] if m["destination"] in ("/proc", "/dev")] + [
+  {"destination": "/m1", "type": "bind", "source": t + "/srcA", "options": ["rbind"]},
+  {"destination": "/m2", "type": "tmpfs", "source": "tmpfs", "options": ["size=64k", "mode=700"]},
+  {"destination": "/m3", "type": "bind", "source": t + "/srcC", "options": ["bind", "ro"]},
+  {"destination": "/m4", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime"]}]
+'
+    capture env T="$T" "$OCI" --root "$ROOTDIR" run --bundle "$T/b" o1 </dev/null
+    assert_eq 0 "$STATUS" "run: $OUT"
+    assert_eq "/proc /dev /m1 /m2 /m3 /m4 " "$OUT" "mount order"
+    assert_oci_clean o1
+}
+
 test_oci_hooks() {
     oci_setup
     printf '#!/bin/sh\n# $1: which hook; the state JSON arrives on stdin.\ncat > "%s/hook-$1.json"\n' "$T" > "$T/hook.sh"
@@ -327,10 +446,10 @@ test_oci_bad_input() {
         assert_eq 1 "$STATUS" "$verb of an unknown id"
         assert_contains "$OUT" "nosuch does not exist"
     done
-    mk_bundle "$T/g" 'c["linux"]["devices"] = [{"path": "/dev/nope", "type": "c", "major": 4095, "minor": 4095}]'
+    mk_bundle "$T/g" 'c["linux"]["devices"] = [{"path": "/dev/nope", "type": "p", "major": 1, "minor": 3}]'
     capture_file oci create --bundle "$T/g" x
-    assert_ne 0 "$STATUS" "a device the host does not have"
-    assert_contains "$OUT" "linux.devices[0]: no c device 4095:4095"
+    assert_ne 0 "$STATUS" "a device of an unknown type"
+    assert_contains "$OUT" "linux.devices[0].type: must be c, u or b"
     capture_file oci create --bundle "$T/b" "../evil"
     assert_ne 0 "$STATUS" "id with a slash"
     assert_contains "$OUT" "invalid container id"
@@ -348,6 +467,17 @@ test_oci_features_and_help() {
     oci_setup
     oci features | python3 -c 'import json,sys; f=json.load(sys.stdin); assert "createRuntime" in f["hooks"] and "pid" in f["linux"]["namespaces"], f' \
         || fail "features: $(oci features)"
+    # Capabilities: those this runtime can hand on (the host's bounding set);
+    # mount options: every word the parser takes, no more.
+    oci features | python3 -c '
+import json, sys
+f = json.load(sys.stdin)
+bnd = int([l.split()[1] for l in open("/proc/self/status") if l.startswith("CapBnd:")][0], 16)
+caps = f["linux"]["capabilities"]
+assert "CAP_KILL" in caps and ("CAP_SYS_RESOURCE" in caps) == bool(bnd >> 24 & 1), caps
+assert "user" not in f["linux"]["namespaces"]
+assert {"rro", "rshared", "copy", "tmpcopyup"} <= set(f["mountOptions"]) and "idmap" not in f["mountOptions"], f["mountOptions"]
+' || fail "features: capabilities or mount options"
     "$OCI" --help | head -1 | grep -q '^Usage:' || fail "osbox-oci --help"
     "$OSBOX" oci --help | head -1 | grep -q '^Usage:' || fail "osbox oci --help"
     oci create --help | grep -q -- '--console-socket' || fail "create --help"

@@ -11,6 +11,7 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "runtime/oci/oci.h"
@@ -129,6 +130,42 @@ static void test_fields(void **state)
     assert_non_null(strstr(c.spec.mounts[0].source, "/data")); /* relative to the bundle */
     assert_string_equal(json_string_value(json_object_get(c.annotations, "k")), "v");
     oci_config_free(&c);
+}
+
+/* The five capability sets land as given; linux.devices become nodes to make. */
+static void test_caps_and_devices(void **state)
+{
+    struct oci_config c;
+    struct osbox_err err;
+    const struct osbox_cap_sets *cs = &c.spec.security.cap_sets;
+
+    (void)state;
+    assert_int_equal(parse("{\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"capabilities\": {"
+                           "  \"bounding\": [\"CAP_KILL\", \"CAP_CHOWN\"], \"effective\": [\"CAP_CHOWN\"],"
+                           "  \"permitted\": [\"CAP_KILL\", \"CAP_CHOWN\"], \"inheritable\": [\"CAP_KILL\"],"
+                           "  \"ambient\": [\"CAP_KILL\"]}},"
+                           " \"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"devices\": ["
+                           "  {\"path\": \"/dev/fake\", \"type\": \"c\", \"major\": 10, \"minor\": 666,"
+                           "   \"fileMode\": 384, \"uid\": 7, \"gid\": 8}]}}",
+                           &c, &err), 0);
+    assert_true(c.spec.security.has_cap_sets);
+    assert_int_equal(c.spec.security.caps & (CAP_BIT(0) | CAP_BIT(5)), CAP_BIT(0) | CAP_BIT(5));
+    assert_int_equal(cs->effective, CAP_BIT(0) & ~caps_unavailable(CAP_BIT(0)));
+    assert_int_equal(cs->inheritable, CAP_BIT(5) & ~caps_unavailable(CAP_BIT(5)));
+    assert_int_equal(cs->ambient, cs->inheritable);
+    assert_int_equal(c.spec.security.n_devices, 1);
+    assert_string_equal(c.spec.security.devices[0].path, "/dev/fake");
+    assert_int_equal(c.spec.security.devices[0].mode, S_IFCHR | 0600);
+    assert_int_equal(c.spec.security.devices[0].rdev, makedev(10, 666));
+    assert_int_equal(c.spec.security.devices[0].uid, 7);
+    assert_int_equal(c.spec.security.devices[0].gid, 8);
+    assert_int_equal(c.spec.n_mounts, 6); /* the default ones: no bind of a host node */
+    oci_config_free(&c);
+    expect_error("{\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"capabilities\": {\"ambient\": [\"CAP_NOPE\"]}}}",
+                 "process.capabilities.ambient: unknown capability 'CAP_NOPE'");
+    expect_error("{\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"devices\": [{\"path\": \"/dev/x\","
+                 " \"type\": \"c\", \"major\": 1, \"minor\": 3, \"fileMode\": 99999}]}}",
+                 "linux.devices[0]");
 }
 
 static void test_bad_fields(void **state)
@@ -309,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_default_config),
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_bad_fields),
+        cmocka_unit_test(test_caps_and_devices),
         cmocka_unit_test(test_saved_spec_round_trip),
         cmocka_unit_test(test_state_dir_ids),
     };
