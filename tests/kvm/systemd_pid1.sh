@@ -137,3 +137,24 @@ test_restart_on_failure() {
     assert_eq "" "$(OSBOX_ROOT=$OSBOX_ROOT OSBOX_RUN=$OSBOX_RUN "$OSBOX" ps -aq)" "containers left"
     return 0
 }
+
+# run -d in a Delegate=yes unit: the monitor stays behind in the unit, which
+# the supervisor leaf takes with the CLI, and the container nests inside.
+test_detached_run_nests_in_a_delegated_unit() {
+    in_harness tests/kvm/systemd_pid1.sh "${FUNCNAME[0]}"
+    make_busybox_rootfs "$T/rootfs"
+    local unit=sdp-detach.service dir cg mon
+    trap 'systemctl stop '$unit' 2>/dev/null || true; systemctl reset-failed '$unit' 2>/dev/null || true' EXIT
+    timeout 60 systemd-run -q --unit=$unit -p Delegate=yes -p Type=oneshot -p RemainAfterExit=yes \
+        -E OSBOX_ROOT="$OSBOX_ROOT" -E OSBOX_RUN="$OSBOX_RUN" -E OSBOX_NETWORK=none \
+        "$OSBOX" run -d --name det -m 64m --rootfs "$T/rootfs" sleep 1000 >/dev/null
+    dir=/sys/fs/cgroup$(systemctl show -P ControlGroup $unit)
+    cg=$(find "$dir" -mindepth 1 -maxdepth 2 -type d -name 'osbox-*')
+    [ -n "$cg" ] || fail "no container cgroup inside $dir: $(find "$dir" -type d)"
+    assert_eq 67108864 "$(cat "$cg/memory.max")" "memory.max of the detached container"
+    mon=$("$OSBOX" inspect det | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["state"]["monitor_pid"])')
+    grep -qx "$mon" "$dir/supervisor/cgroup.procs" || fail "the monitor $mon is not in $dir/supervisor: $(cat /proc/"$mon"/cgroup)"
+    "$OSBOX" rm -f det >/dev/null
+    [ ! -d "$cg" ] || fail "container cgroup $cg left after rm -f"
+    return 0
+}
