@@ -272,6 +272,18 @@ host_is_pure_v2() {
 # Files whose every test goes through the harness on the harness path.
 HARNESS_VM_FILES="tests/kvm/vm_detach.sh tests/kvm/vm_net.sh tests/kvm/vm_run.sh tests/kvm/vmm.sh"
 
+# Files whose tests need a real systemd as PID 1: they boot the harness with
+# HARNESS_INIT=systemd, one boot per file (never in the run's shared batch).
+HARNESS_SYSTEMD_FILES="tests/kvm/systemd_pid1.sh"
+
+harness_init_of() { # DIR: systemd when DIR/list holds a file of HARNESS_SYSTEMD_FILES
+    local f
+    for f in $HARNESS_SYSTEMD_FILES; do
+        grep -q "^$f " "$1/list" 2>/dev/null && { echo systemd; return 0; }
+    done
+    echo busybox
+}
+
 # harness_batch_list: "FILE TEST" lines of everything the one boot runs on
 # this machine, in the order it runs them (integration tests first: that suite
 # runs alongside the boot and waits for them), then in the kvm suite's order.
@@ -392,6 +404,7 @@ harness_boot_once() { # DIR BOOT
     n=$(wc -l <"$dir/todo")
     rm -f "$dir/heartbeat"
     HARNESS_ENV="HARNESS_TEST_TIMEOUT ${HARNESS_ENV:-}" HARNESS_RESULTS=$dir \
+        HARNESS_INIT=$(harness_init_of "$dir") \
         HARNESS_TIMEOUT=${HARNESS_TIMEOUT:-$((n * limit < 1500 ? 120 + n * limit : 1500))} \
         HARNESS_CONSOLE=$dir/console.$boot.log HARNESS_VERBOSE=1 \
         "$OSBOX_SRC/tests/kvm/run-in-kvm-vm.sh" \

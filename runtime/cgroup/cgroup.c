@@ -124,7 +124,9 @@ static int make_leaf(struct cg_dir *d, const struct cg_hier *h, const char *base
 
 /* Pure v2: controllers must be enabled from the top down to the parent. When
  * osbox's own cgroup holds processes (it holds osbox at least), v2 refuses to
- * enable controllers in it, so the container becomes a sibling instead. */
+ * enable controllers in it: where that cgroup is delegated to us (systemd's
+ * Delegate=yes) its processes move to a leaf beside the container
+ * (v2_leaf.c); elsewhere the container becomes its sibling instead. */
 static int create_v2(struct osbox_cgroup *cg, const struct cg_hier *h, const char *parent,
                      const char *id, bool need_ctrls, struct osbox_err *err)
 {
@@ -138,12 +140,22 @@ static int create_v2(struct osbox_cgroup *cg, const struct cg_hier *h, const cha
     if (parent && make_parents(d, h, base, err) < 0)
         return -1;
     rc = cg2_enable_path(h, base, want, &e);
-    if (rc < 0 && !parent && (e.errnum == EBUSY || e.errnum == EOPNOTSUPP) &&
-        strcmp(base, "/") != 0) {
-        char *up = parent_of(base);
-        free(base);
-        base = up;
-        rc = cg2_enable_path(h, base, want, &e);
+    if (rc < 0 && !parent) {
+        _cleanup_free_ char *own_dir = cg_hier_dir(h, base);
+        switch (cg2_choose_place(base, e.errnum, own_dir && cg2_delegated(own_dir))) {
+        case CG2_PLACE_LEAF:
+            rc = cg2_move_to_leaf(own_dir, &e) < 0 ? -1 : cg2_enable_path(h, base, want, &e);
+            break;
+        case CG2_PLACE_SIBLING: {
+            char *up = parent_of(base);
+            free(base);
+            base = up;
+            rc = cg2_enable_path(h, base, want, &e);
+            break;
+        }
+        default:
+            break;
+        }
     }
     if (rc < 0 && need_ctrls) {
         if (err)

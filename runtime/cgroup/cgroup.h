@@ -13,7 +13,10 @@
  * and the container is also placed in the unified tree (tracking, cgroup.kill).
  * v2: controllers are enabled from the root down; when osbox's own cgroup
  * holds processes (v2's "no internal processes" rule forbids controllers
- * below it) the container is made its sibling instead. */
+ * below it) and is delegated to osbox (systemd's Delegate=yes marks it with
+ * the trusted.delegate or user.delegate xattr), those processes move into a
+ * leaf "<own>/supervisor" and the container's cgroup is made beside it;
+ * without delegation the container is made its sibling instead. */
 #ifndef OSBOX_RUNTIME_CGROUP_H
 #define OSBOX_RUNTIME_CGROUP_H
 

@@ -73,6 +73,20 @@ int cg_remove(const char *dir, unsigned timeout_ms, struct osbox_err *err);
  * from the root down), then apply limits / read stats in the container's dir. */
 int cg2_enable_path(const struct cg_hier *h, const char *parent_rel, const char *want,
                     struct osbox_err *err);
+/* Where the container's cgroup goes when osbox's own cgroup is the natural
+ * parent (v2_leaf.c): enable_errnum is how enabling controllers in own failed
+ * (0: it worked), delegated whether own carries systemd's delegate mark. */
+enum cg2_place {
+    CG2_PLACE_OWN,     /* inside own, as asked */
+    CG2_PLACE_LEAF,    /* move own's processes to own/supervisor, then inside own */
+    CG2_PLACE_SIBLING, /* beside own, in its parent (not delegated to us) */
+    CG2_PLACE_FAIL,    /* nowhere with controllers */
+};
+#define CG2_SUPERVISOR_LEAF "supervisor"
+enum cg2_place cg2_choose_place(const char *own, int enable_errnum, bool delegated);
+bool cg2_delegated(const char *dir);
+/* Move every process of own_dir into own_dir/supervisor (made if missing). */
+int cg2_move_to_leaf(const char *own_dir, struct osbox_err *err);
 int cg2_apply(const char *dir, const struct osbox_resources *res, struct osbox_err *err);
 int cg2_stats(const char *dir, struct osbox_cgroup_stats *st, struct osbox_err *err);
 

@@ -33,6 +33,12 @@
 #   HARNESS_CGROUP=/a/b    run CMD in this cgroup, created with every controller
 #                          enabled on the way down (like a systemd service);
 #                          default: the root cgroup
+#   HARNESS_INIT=systemd   boot the shared root's systemd as PID 1 (pure v2,
+#                          mounted by systemd) and run CMD as the oneshot unit
+#                          harness-command.service (harness/systemd.sh: the
+#                          host's own services and gettys, udev, networking
+#                          are left out); default busybox: CMD under the
+#                          initramfs's init, no manager at all
 #   HARNESS_ENV="A B"      more variables to pass in
 #   HARNESS_CONSOLE=FILE   keep the guest's console log there
 #   HARNESS_KERNEL=FILE    kernel image (default: newest /boot/vmlinuz-* with modules)
@@ -75,7 +81,7 @@ kver=${kernel##*/vmlinuz-}
 cache=${HARNESS_CACHE:-$src/build/kvm-harness}
 mkdir -p "$cache" || harness_fail "cannot create $cache"
 kstamp=$(stat -c %s-%Y "$kernel" "/lib/modules/$kver/modules.dep" | md5sum | cut -c1-8)
-sum=$(cat "$here/harness/init" "$here/harness/build-initramfs.sh" | md5sum | cut -c1-8)
+sum=$(cat "$here/harness/init" "$here/harness/systemd.sh" "$here/harness/build-initramfs.sh" | md5sum | cut -c1-8)
 initrd=$cache/initramfs-$kver-$kstamp-$sum.cpio
 if [ ! -s "$initrd" ]; then
     rm -f "$cache/initramfs-$kver-"*.cpio
@@ -97,6 +103,12 @@ if [ -n "${HARNESS_RESULTS:-}" ]; then
         harness_fail "cannot use HARNESS_RESULTS=$HARNESS_RESULTS"
 fi
 case ${HARNESS_CGROUP:-/} in /*) ;; *) harness_fail "HARNESS_CGROUP must be an absolute cgroup path" ;; esac
+case ${HARNESS_INIT:-busybox} in
+    busybox) ;;
+    systemd) [ -x /lib/systemd/systemd ] || harness_fail "HARNESS_INIT=systemd: no /lib/systemd/systemd (Debian package systemd)"
+             [ "${HARNESS_CGROUP:-/}" = / ] || harness_fail "HARNESS_CGROUP does not go with HARNESS_INIT=systemd (systemd owns the tree)" ;;
+    *) harness_fail "HARNESS_INIT must be busybox or systemd" ;;
+esac
 
 # Per-run control share: init.conf and run.sh in, started and status out.
 ctl=$(mktemp -d "${TMPDIR:-/tmp}/osbox-harness.XXXXXX") || harness_fail "mktemp failed"
@@ -130,6 +142,7 @@ cwd=$PWD
 {
     echo "HARNESS_CWD=$(sq "$cwd")"
     [ -n "${HARNESS_RESULTS:-}" ] && echo "HARNESS_RESULTS=$(sq "$HARNESS_RESULTS")"
+    [ "${HARNESS_INIT:-}" = systemd ] && echo "HARNESS_INIT=systemd"
 } >"$ctl/init.conf"
 
 {

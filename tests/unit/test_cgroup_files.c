@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "runtime/cgroup/cgroup_internal.h"
@@ -124,6 +125,35 @@ static void test_v2_refuses_cgroup_with_processes(void **state)
     assert_file(top, "cgroup.subtree_control", "+cpu +memory +pids");
     free(top);
     free(svc);
+}
+
+/* Where the container's cgroup goes when osbox's own cgroup refused controllers. */
+static void test_v2_place_decision(void **state)
+{
+    (void)state;
+    assert_int_equal(cg2_choose_place("/system.slice/a.service", 0, false), CG2_PLACE_OWN);
+    /* own holds processes: delegated -> the supervisor leaf, else beside it */
+    assert_int_equal(cg2_choose_place("/system.slice/a.service", EBUSY, true), CG2_PLACE_LEAF);
+    assert_int_equal(cg2_choose_place("/system.slice/a.service", EBUSY, false), CG2_PLACE_SIBLING);
+    /* a thread root cannot be fixed by moving processes */
+    assert_int_equal(cg2_choose_place("/a", EOPNOTSUPP, true), CG2_PLACE_SIBLING);
+    /* nothing above the root, and other errors are not about placement */
+    assert_int_equal(cg2_choose_place("/", EBUSY, true), CG2_PLACE_FAIL);
+    assert_int_equal(cg2_choose_place("/a", EACCES, true), CG2_PLACE_FAIL);
+}
+
+/* systemd's mark of a Delegate=yes cgroup (user.* is what a user manager sets). */
+static void test_v2_delegate_mark(void **state)
+{
+    char *d = fake_v2("/unit.service", "cpu memory pids\n");
+    (void)state;
+    assert_false(cg2_delegated(d));
+    if (setxattr(d, "user.delegate", "1", 1, 0) < 0) {
+        free(d);
+        skip(); /* this /tmp takes no user xattrs */
+    }
+    assert_true(cg2_delegated(d));
+    free(d);
 }
 
 static char *fake_dir(const char *rel, const char *const *files)
@@ -271,6 +301,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_v2_enable_down_the_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_v2_already_enabled_is_not_rewritten, setup, teardown),
         cmocka_unit_test_setup_teardown(test_v2_refuses_cgroup_with_processes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_v2_place_decision, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_v2_delegate_mark, setup, teardown),
         cmocka_unit_test_setup_teardown(test_v2_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_v2_unset_limits_are_not_written, setup, teardown),
         cmocka_unit_test_setup_teardown(test_v1_limits, setup, teardown),

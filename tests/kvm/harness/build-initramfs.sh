@@ -27,10 +27,11 @@ stage=$(mktemp -d "${TMPDIR:-/tmp}/osbox-initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/dev" "$stage/proc" "$stage/sys" "$stage/mnt" "$stage/modules"
 cp "$busybox" "$stage/bin/busybox"
-for a in sh mount umount mkdir insmod chroot chmod cat cp echo stty poweroff sync kill sleep ip hostname; do
+for a in sh mount umount mkdir insmod chroot chmod cat cp echo stty poweroff sync kill sleep ip hostname switch_root; do
     ln -s busybox "$stage/bin/$a"
 done
 cp "$here/init" "$stage/init"
+cp "$here/systemd.sh" "$stage/systemd.sh"
 chmod 755 "$stage/init"
 # The kernel opens /dev/console for /init before /init can mount devtmpfs.
 [ "$(id -u)" -eq 0 ] && mknod -m 600 "$stage/dev/console" c 5 1
