@@ -81,7 +81,7 @@ kver=${kernel##*/vmlinuz-}
 cache=${HARNESS_CACHE:-$src/build/kvm-harness}
 mkdir -p "$cache" || harness_fail "cannot create $cache"
 kstamp=$(stat -c %s-%Y "$kernel" "/lib/modules/$kver/modules.dep" | md5sum | cut -c1-8)
-sum=$(cat "$here/harness/init" "$here/harness/systemd.sh" "$here/harness/build-initramfs.sh" | md5sum | cut -c1-8)
+sum=$(cat "$here/harness/init" "$here/harness/systemd.sh" "$here/harness/build-initramfs.sh" "$here/initramfs-lib.sh" | md5sum | cut -c1-8)
 initrd=$cache/initramfs-$kver-$kstamp-$sum.cpio
 if [ ! -s "$initrd" ]; then
     rm -f "$cache/initramfs-$kver-"*.cpio

@@ -24,6 +24,7 @@ linux_in_kvm() {
     [ -n "$KERNEL" ] || skip "no /boot/vmlinuz-* with modules (linux-image-amd64)"
     local kver=${KERNEL#/boot/vmlinuz-} dir=$OSBOX_SRC/build/tests/kvm/linux sum ini vml
     sum=$(cat "$OSBOX_SRC/tests/kvm/linux/init" "$OSBOX_SRC/tests/kvm/linux/build-initramfs.sh" \
+          "$OSBOX_SRC/tests/kvm/initramfs-lib.sh" \
           "/lib/modules/$kver/modules.dep" | md5sum | cut -c1-8)
     ini=initramfs-$kver-$sum.cpio
     vml=vmlinux-$kver-$(stat -c %s-%Y "$KERNEL" | md5sum | cut -c1-8)

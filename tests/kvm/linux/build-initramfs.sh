@@ -9,6 +9,7 @@ set -eu
 kver=$1
 out=$2
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../initramfs-lib.sh"
 moddir=/lib/modules/$kver
 # Load order matters: insmod does no dependency resolution.
 MODULES="virtio_ring virtio virtio_mmio virtio_blk failover net_failover virtio_net"
@@ -30,23 +31,5 @@ done
 cp "$here/init" "$stage/init"
 chmod 755 "$stage/init"
 [ "$(id -u)" -eq 0 ] && mknod -m 600 "$stage/dev/console" c 5 1
-: >"$stage/modules/order"
-for m in $MODULES; do
-    pat=$(printf '%s' "$m" | sed 's/[-_]/[-_]/g')
-    rel=$(grep -oE "^[^:]*/${pat}\.ko(\.(xz|zst|gz))?:" "$moddir/modules.dep" | head -n 1 | tr -d :)
-    if [ -z "$rel" ]; then
-        grep -qE "/${pat}\.ko$" "$moddir/modules.builtin" 2>/dev/null && continue
-        die "module $m not found for kernel $kver"
-    fi
-    dst=$stage/modules/$m.ko
-    case $rel in
-        *.xz) xz -dc "$moddir/$rel" >"$dst" ;;
-        *.zst) zstd -qdc "$moddir/$rel" >"$dst" ;;
-        *.gz) gzip -dc "$moddir/$rel" >"$dst" ;;
-        *) cp "$moddir/$rel" "$dst" ;;
-    esac
-    echo "$m" >>"$stage/modules/order"
-done
-tmp=$out.tmp.$$
-(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$tmp"
-mv -f "$tmp" "$out"
+initramfs_add_modules "$stage" "$moddir" "$kver" $MODULES
+initramfs_pack "$stage" "$out"
