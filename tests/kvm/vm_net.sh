@@ -240,7 +240,7 @@ test_vm_net_osbox_guest_ping_nc_publish_epoll_bulk() {
     debugfs -w -R "write $T/data.bin data.bin" "$T/disk.img" >/dev/null 2>&1 || fail "debugfs write"
     export D="$T/disk.img" R="$T/rootfs"
     # shellcheck disable=SC2016
-    export GS='echo guest-up; echo from-vm-listener | nc -l -p 6000; echo published-reply | nc -l -p 80;
+    export GS='echo guest-up; (echo from-vm-listener; sleep 2) | nc -l -p 6000; echo published-reply | nc -l -p 80;
         /tests/epoll_echo 7777 '"$nc"';
         /tests/tcpput 10.88.0.10 7001 /data.bin;
         /workloads/udp-rtt server 5301 & us=$!;
@@ -262,7 +262,9 @@ test_vm_net_osbox_guest_ping_nc_publish_epoll_bulk() {
               sleep 0.1
           done ) & pub=$!
         "$O" run --rm --network bridge --ip 10.88.0.10 -e NCLI -e NUDP --rootfs "$R" sh -c "
-            i=0; until echo ctr-to-vm | nc 10.88.0.2 6000; do i=\$((i+1)); [ \$i -lt 300 ] || break; sleep 0.1; done
+            # Both ends hold their write side open 2 s: a FIN sent at once could
+            # make the other nc quit before it has sent its own line.
+            i=0; until (echo ctr-to-vm; sleep 2) | nc 10.88.0.2 6000; do i=\$((i+1)); [ \$i -lt 150 ] || break; sleep 0.1; done
             for c in \$(seq 1 \$NCLI); do
                 ( j=0; until (echo client-\$c; sleep 2) | nc 10.88.0.2 7777 > /tmp/r\$c 2>/dev/null && [ -s /tmp/r\$c ]; do
                       j=\$((j+1)); [ \$j -lt 150 ] || break; sleep 0.2; done ) &
