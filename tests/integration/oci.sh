@@ -295,15 +295,15 @@ c["linux"]["resources"] = {"devices": [{"allow": False, "access": "rwm"}, {"allo
     assert_not_contains "$OUT" "mem-open"
     assert_not_contains "$OUT" "fuse-open"
     assert_contains "$OUT" "Operation not permitted"
-    mk_bundle "$T/x1" 'c["linux"]["resources"] = {"devices": [{"allow": True, "type": "x"}]}'
-    capture oci run --bundle "$T/x1" v2 </dev/null
-    assert_ne 0 "$STATUS" "a bad rule type"
-    assert_contains "$OUT" "linux.resources.devices[0]"
-    mk_bundle "$T/x2" 'c["linux"]["resources"] = {"devices": [{"allow": True, "access": "rwx"}]}'
-    capture oci run --bundle "$T/x2" v3 </dev/null
-    assert_ne 0 "$STATUS" "bad access"
-    assert_contains "$OUT" "linux.resources.devices[0]"
-    assert_oci_clean v1 v2 v3
+    local n=0 rule
+    for rule in '{"allow": True, "type": "x"}' '{"allow": True, "access": "rwx"}' '{"type": "c"}'; do
+        n=$((n + 1))
+        mk_bundle "$T/x$n" "c['linux']['resources'] = {'devices': [$rule]}"
+        capture oci run --bundle "$T/x$n" "bad$n" </dev/null
+        assert_ne 0 "$STATUS" "bad rule $rule"
+        assert_contains "$OUT" "linux.resources.devices[0]"
+    done
+    assert_oci_clean v1 bad1 bad2 bad3
 }
 
 # A namespace linux.namespaces does not list is the runtime's own, not a

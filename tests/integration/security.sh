@@ -293,6 +293,13 @@ test_device_cgroup() {
     assert_contains "$OUT" "null-ok"
     capture sec_run --device /dev/fuse:/dev/myfuse sh -c '(exec 3<>/dev/myfuse) && echo rw-ok'
     assert_contains "$OUT" "rw-ok"
+    # exec joins the same rules, and a restart (the saved spec) keeps them.
+    "$OSBOX" run -d --name dcg --network none --rootfs "$T/rootfs" --device /dev/fuse:/dev/myfuse:r sleep 60 >/dev/null
+    "$OSBOX" restart dcg >/dev/null || { "$OSBOX" rm -f dcg >/dev/null; fail "restart failed"; }
+    capture "$OSBOX" exec dcg sh -c '(exec 3</dev/myfuse) && echo read-ok; (exec 3>/dev/myfuse) && echo write-ok'
+    "$OSBOX" rm -f dcg >/dev/null
+    assert_contains "$OUT" "read-ok"
+    assert_not_contains "$OUT" "write-ok"
     capture sec_run --cap-add SYS_ADMIN sh -c 'mount -t tmpfs t /tmp && mknod /tmp/null c 1 3 &&
         mknod /tmp/mem c 1 1 && echo made; echo x > /tmp/null && echo null-ok; head -c1 /tmp/mem && echo mem-read'
     assert_contains "$OUT" "made"
