@@ -200,14 +200,16 @@ static void create_unified(struct osbox_cgroup *cg, const struct cg_hier *h, con
 
 /* v1 hierarchies a container joins: those whose files osbox writes or reads
  * (limits, stats), freezer (so that a pause can stop all of it), and cpuset
- * when a cpuset is asked for. The rest (devices, blkio, ...) would only cost
- * a mkdir, an attach and an rmdir per container while leaving it exactly as
- * unrestricted as osbox. */
+ * when a cpuset is asked for, devices when there are device rules. The rest
+ * (blkio, ...) would only cost a mkdir, an attach and an rmdir per container
+ * while leaving it exactly as unrestricted as osbox. */
 static bool v1_used(const char *ctrls, const struct osbox_resources *res)
 {
     static const char *const used[] = { "memory", "cpu", "cpuacct", "pids", "freezer", NULL };
 
     if ((res->cpuset_cpus[0] || res->cpuset_mems[0]) && cg_has_ctrl(ctrls, "cpuset"))
+        return true;
+    if (res->n_dev_rules && cg_has_ctrl(ctrls, "devices"))
         return true;
     for (int i = 0; used[i]; i++)
         if (cg_has_ctrl(ctrls, used[i]))
@@ -338,6 +340,9 @@ int cgroup_realize(struct osbox_cgroup **cgp, struct osbox_err *err)
             continue;
         rc = d->v2 ? (cg->mode == OSBOX_CGROUP_V2 ? cg2_apply(d->path, res, err) : 0)
                    : cg1_apply(d->path, d->ctrls, res, err);
+        /* Hybrid: the v1 devices hierarchy carries the rules. */
+        if (rc == 0 && d->v2 && cg->mode == OSBOX_CGROUP_V2)
+            rc = cg2_apply_devices(d->path, res, err);
     }
     if (rc < 0) {
         cgroup_destroy(cg, &ignored); /* leave nothing behind */

@@ -8,7 +8,8 @@
  * keep their containers inside their own subtree.
  *
  * v1: one directory in each hierarchy holding a controller osbox uses (memory,
- * cpu, cpuacct, pids, freezer; cpuset when a cpuset is asked for); devices, blkio... and named ones such
+ * cpu, cpuacct, pids, freezer; cpuset when a cpuset is asked for; devices
+ * with device rules); blkio... and named ones such
  * as name=systemd are left alone. Hybrid: the v1 controllers carry the limits,
  * and the container is also placed in the unified tree (tracking, cgroup.kill).
  * v2: controllers are enabled from the root down; when osbox's own cgroup
@@ -32,6 +33,21 @@ enum osbox_cgroup_mode {
     OSBOX_CGROUP_HYBRID,  /* v1 controllers plus cgroup2 at /sys/fs/cgroup/unified */
 };
 
+/* One device cgroup rule (devices.c): "c 1:3 rw" allowed, "a" denied...
+ * Rules are checked in order and the last one that matches decides (OCI's
+ * linux.resources.devices); a device no rule matches is denied. */
+#define OSBOX_DEV_ANY (-1)   /* major or minor wildcard ("*") */
+#define OSBOX_DEV_READ 1u
+#define OSBOX_DEV_WRITE 2u
+#define OSBOX_DEV_MKNOD 4u
+#define OSBOX_MAX_DEV_RULES 64
+struct osbox_dev_rule {
+    char type;          /* 'a' all, 'b' block, 'c' char */
+    int64_t major, minor; /* OSBOX_DEV_ANY or a number */
+    unsigned access;    /* OSBOX_DEV_* bits */
+    bool allow;
+};
+
 /* Limits as the CLI and OCI config give them. A field left at its "unset"
  * value is not written. */
 struct osbox_resources {
@@ -46,6 +62,10 @@ struct osbox_resources {
     int64_t pids_limit;     /* -1 unset; 0 or less than -1 invalid */
     char cpuset_cpus[128];  /* cpuset.cpus list ("0-1,3"); "" unset */
     char cpuset_mems[128];  /* cpuset.mems list; "" unset */
+    /* Device cgroup: none = not restricted (--privileged, rootless, OCI
+     * configs without linux.resources.devices). */
+    struct osbox_dev_rule dev_rules[OSBOX_MAX_DEV_RULES];
+    unsigned n_dev_rules;
 };
 
 static inline void osbox_resources_init(struct osbox_resources *r)
@@ -84,6 +104,16 @@ int resources_validate(const struct osbox_resources *r, struct osbox_err *err);
 void resources_default_swap(struct osbox_resources *r);
 /* True when any limit is set. */
 bool resources_any(const struct osbox_resources *r);
+
+/* Device rules (devices.c). access is a mix of "rwm" (NULL or "": rwm). */
+int resources_add_dev_rule(struct osbox_resources *r, char type, int64_t major, int64_t minor,
+                           const char *access, bool allow, struct osbox_err *err);
+/* Docker's default for `osbox run`: deny all, then mknod of any node and
+ * use of null, zero, full, random, urandom, tty, console, ptmx, pts/N
+ * (and tun). */
+void resources_default_dev_rules(struct osbox_resources *r);
+/* "c 1:3 rw" (the v1 devices.allow form) of one rule; buf of 48 bytes. */
+void resources_dev_rule_text(const struct osbox_dev_rule *rule, char *buf, size_t len);
 
 /* --cpus VAL on a host with host_cpus CPUs -> CFS quota/period (microseconds). */
 int resources_cpus_to_quota(const char *val, long host_cpus, int64_t *quota_us, uint64_t *period_us,

@@ -96,6 +96,11 @@ int cg1_prepare(const char *dir, const char *parent_dir, const char *ctrls, stru
 int cg1_apply(const char *dir, const char *ctrls, const struct osbox_resources *res,
               struct osbox_err *err);
 int cg1_stats(const struct osbox_cgroup *cg, struct osbox_cgroup_stats *st, struct osbox_err *err);
+/* Device cgroup (devices.c): v1 devices.deny/devices.allow of dir; v2 a
+ * BPF_PROG_TYPE_CGROUP_DEVICE program attached to dir. No-op without rules. */
+int cg1_apply_devices(const char *dir, const struct osbox_resources *res, struct osbox_err *err);
+int cg2_apply_devices(const char *dir, const struct osbox_resources *res, struct osbox_err *err);
+
 /* Freeze, SIGKILL everything, thaw: a kill that no fork can outrun. */
 void cg1_freeze_kill(const char *freezer_dir);
 

@@ -84,6 +84,8 @@ int cg1_apply(const char *dir, const char *ctrls, const struct osbox_resources *
         ((res->cpuset_cpus[0] && cg_write(dir, "cpuset.cpus", res->cpuset_cpus, err) < 0) ||
          (res->cpuset_mems[0] && cg_write(dir, "cpuset.mems", res->cpuset_mems, err) < 0)))
         return -1;
+    if (cg_has_ctrl(ctrls, "devices") && cg1_apply_devices(dir, res, err) < 0)
+        return -1;
     return 0;
 }
 

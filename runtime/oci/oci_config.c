@@ -430,6 +430,39 @@ static int cpuset_field(json_t *cpu, const char *key, struct osbox_resources *re
     return 0;
 }
 
+/* linux.resources.devices: [{allow, type, major, minor, access}], in order
+ * (the last rule that matches decides). type defaults to "a", major/minor
+ * to any, access to "rwm". */
+static int parse_dev_rules(json_t *a, struct osbox_resources *res, struct osbox_err *err)
+{
+    json_t *rule;
+    size_t i;
+
+    if (!json_is_array(a))
+        return bad(err, "linux.resources.devices", "must be an array");
+    json_array_foreach(a, i, rule) {
+        _cleanup_free_ char *field = osbox_strdup_printf("linux.resources.devices[%zu]", i);
+        json_t *allow = json_object_get(rule, "allow"), *type = json_object_get(rule, "type");
+        json_t *access = json_object_get(rule, "access");
+        long long maj = OSBOX_DEV_ANY, min = OSBOX_DEV_ANY;
+        const char *t = type ? json_string_value(type) : "a";
+
+        if (!json_is_object(rule) || !json_is_boolean(allow))
+            return osbox_error(err, 0, "config.json: %s.allow: required, true or false", field);
+        if (!t || strlen(t) != 1)
+            return osbox_error(err, 0, "config.json: %s.type: must be a, b or c", field);
+        if (access && !json_is_string(access))
+            return osbox_error(err, 0, "config.json: %s.access: must be a string", field);
+        if (int_field(rule, "major", field, -1, 0xfff, &maj, NULL, err) < 0 ||
+            int_field(rule, "minor", field, -1, 0xfffff, &min, NULL, err) < 0)
+            return -1;
+        if (resources_add_dev_rule(res, t[0], maj, min, access ? json_string_value(access) : NULL,
+                                   json_is_true(allow), err) < 0)
+            return osbox_error_prefix(err, "config.json: %s", field);
+    }
+    return 0;
+}
+
 static int parse_resources(json_t *r, struct osbox_resources *res, struct osbox_err *err)
 {
     json_t *mem, *cpu, *pids, *bio;
@@ -486,6 +519,9 @@ static int parse_resources(json_t *r, struct osbox_resources *res, struct osbox_
         return -1;
     /* blockIO is checked for shape only: osbox's cgroup layer has no io limits yet. */
     if (bio && int_field(bio, "weight", "linux.resources.blockIO.weight", 10, 1000, &n, NULL, err) < 0)
+        return -1;
+    if (json_object_get(r, "devices") && !json_is_null(json_object_get(r, "devices")) &&
+        parse_dev_rules(json_object_get(r, "devices"), res, err) < 0)
         return -1;
     if (resources_validate(res, err) < 0)
         return osbox_error_prefix(err, "config.json: linux.resources");
@@ -638,6 +674,17 @@ static int parse_linux(json_t *l, struct oci_config *c, struct osbox_err *err)
     v = json_object_get(l, "devices");
     if (v && !json_is_null(v) && parse_devices(v, spec, err) < 0)
         return -1;
+    /* With device rules, as runc: osbox's own /dev nodes (and mknod) stay
+     * usable, and so does every node linux.devices makes. */
+    if (spec->resources.n_dev_rules && !spec->security.privileged) {
+        resources_default_dev_rules(&spec->resources);
+        for (size_t i = 0; i < spec->security.n_devices; i++) {
+            const struct osbox_device *d = &spec->security.devices[i];
+            if (resources_add_dev_rule(&spec->resources, S_ISBLK(d->mode) ? 'b' : 'c',
+                                       major(d->rdev), minor(d->rdev), "rwm", true, err) < 0)
+                return osbox_error_prefix(err, "config.json: linux.devices[%zu]", i);
+        }
+    }
     v = json_object_get(l, "rootfsPropagation");
     if (v && !json_is_string(v))
         return bad(err, "linux.rootfsPropagation", "must be a string");

@@ -126,6 +126,23 @@ static json_t *resources_json(const struct osbox_resources *r)
     json_object_set_new(o, "cpu", cpu);
     if (r->pids_limit > 0)
         json_object_set_new(o, "pids", json_pack("{s:I}", "limit", (json_int_t)r->pids_limit));
+    if (r->n_dev_rules) {
+        json_t *devs = json_array();
+        for (unsigned i = 0; i < r->n_dev_rules; i++) {
+            const struct osbox_dev_rule *d = &r->dev_rules[i];
+            char text[48], *access;
+            resources_dev_rule_text(d, text, sizeof text);
+            access = strrchr(text, ' '); /* "c 1:3 rw" -> "rw"; "a" has none: rwm */
+            json_t *j = json_pack("{s:b, s:s%, s:s}", "allow", d->allow, "type", &d->type, (size_t)1,
+                                  "access", access ? access + 1 : "rwm");
+            if (d->major != OSBOX_DEV_ANY)
+                json_object_set_new(j, "major", json_integer(d->major));
+            if (d->minor != OSBOX_DEV_ANY)
+                json_object_set_new(j, "minor", json_integer(d->minor));
+            json_array_append_new(devs, j);
+        }
+        json_object_set_new(o, "devices", devs);
+    }
     return o;
 }
 

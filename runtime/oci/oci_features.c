@@ -27,8 +27,7 @@ json_t *oci_features_json(void)
     for (int k = 0; k < OCI_HOOK_N; k++)
         json_array_append_new(hooks, json_string(oci_hook_names[k]));
     oci_mount_option_names(mo);
-    /* No user namespace in linux.namespaces yet; no device cgroup, so no
-     * "devices" resource (linux.resources.devices is accepted, not applied). */
+    /* No user namespace in linux.namespaces yet. */
     return json_pack("{s:s, s:s, s:o, s:o, s:{s:[s,s,s,s,s,s,s], s:o, s:{s:b, s:b, s:b}, "
                      "s:{s:b}, s:{s:b}, s:{s:b}}, s:{s:s}}",
                      "ociVersionMin", "1.0.0", "ociVersionMax", OCI_VERSION, "hooks", hooks,

@@ -47,6 +47,9 @@ struct run_mount {
     unsigned long flags; /* MS_* */
     char *data;          /* tmpfs options */
     bool nocopy;         /* volume: do not fill it from the image */
+    char dev_type;       /* --device: 'b' or 'c', else 0 */
+    dev_t dev_rdev;
+    char dev_access[4];  /* --device: "rwm" or a part of it */
 };
 struct run_mounts {
     struct run_mount *v;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "runtime/run/run.h"
 #include "runtime/volume/volume.h"
@@ -321,6 +322,9 @@ static int parse_device(struct run_mounts *rm, const char *arg, struct osbox_err
         return -1;
     m.source = osbox_xstrdup(m.source);
     m.destination = osbox_xstrdup(m.destination);
+    m.dev_type = S_ISBLK(st.st_mode) ? 'b' : 'c';
+    m.dev_rdev = st.st_rdev;
+    snprintf(m.dev_access, sizeof m.dev_access, "%s", parts[2] ? parts[2] : "rwm");
     push(rm, &m);
     return 0;
 }
@@ -370,6 +374,11 @@ int run_mounts_apply(const struct run_mounts *rm, const char *id, struct osbox_s
         switch (m->kind) {
         case RUN_MOUNT_BIND:
             osbox_spec_add_mount(spec, m->destination, "bind", m->source, m->flags, NULL);
+            /* With a device allow-list (not --privileged), the node's own rule. */
+            if (m->dev_type && spec->resources.n_dev_rules &&
+                resources_add_dev_rule(&spec->resources, m->dev_type, major(m->dev_rdev),
+                                       minor(m->dev_rdev), m->dev_access, true, err) < 0)
+                return osbox_error_prefix(err, "--device %s", m->source);
             break;
         case RUN_MOUNT_TMPFS:
             osbox_spec_add_mount(spec, m->destination, "tmpfs", "tmpfs", m->flags, m->data);

@@ -130,6 +130,10 @@ int run_spec_build(struct run_request *r, struct osbox_image *img, char **cmd,
     spec->cgroup_parent = osbox_xstrdup(r->cgroup_parent);
     if (spec_security(r, spec, err) < 0)
         return -1;
+    /* Docker's device allow-list; --privileged may use every device, and
+     * rootless osbox has no cgroup to enforce one. */
+    if (!spec->security.privileged && !spec->security.rootless)
+        resources_default_dev_rules(&spec->resources);
     spec_mounts(r, spec);
     return 0;
 }

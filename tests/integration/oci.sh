@@ -276,6 +276,36 @@ c["linux"]["devices"] = [
     assert_oci_clean d1 d2
 }
 
+# linux.resources.devices: deny all, allow c 1:3 rw. The nodes are made on a
+# tmpfs mounted inside (SYS_ADMIN; not nodev), so only the device cgroup
+# decides; osbox's own /dev nodes stay usable (as runc's defaults).
+test_oci_resources_devices() {
+    oci_setup
+    mk_bundle "$T/b" '
+c["process"]["capabilities"]["bounding"] += ["CAP_SYS_ADMIN", "CAP_MKNOD"]
+c["process"]["capabilities"]["effective"] += ["CAP_SYS_ADMIN", "CAP_MKNOD"]
+c["process"]["capabilities"]["permitted"] += ["CAP_SYS_ADMIN", "CAP_MKNOD"]
+c["process"]["args"] = ["sh", "-c", "mount -t tmpfs t /tmp && mknod /tmp/null c 1 3 && mknod /tmp/mem c 1 1 && mknod /tmp/fuse c 10 229 && echo made; echo x > /tmp/null && echo null-ok; (exec 3</tmp/mem) && echo mem-open; (exec 3<>/tmp/fuse) && echo fuse-open; echo x > /dev/null && echo devnull-ok"]
+c["linux"]["resources"] = {"devices": [{"allow": False, "access": "rwm"}, {"allow": True, "type": "c", "major": 1, "minor": 3, "access": "rw"}]}
+'
+    capture oci run --bundle "$T/b" v1 </dev/null
+    assert_contains "$OUT" "made"
+    assert_contains "$OUT" "null-ok"
+    assert_contains "$OUT" "devnull-ok"
+    assert_not_contains "$OUT" "mem-open"
+    assert_not_contains "$OUT" "fuse-open"
+    assert_contains "$OUT" "Operation not permitted"
+    local n=0 rule
+    for rule in '{"allow": True, "type": "x"}' '{"allow": True, "access": "rwx"}' '{"type": "c"}'; do
+        n=$((n + 1))
+        mk_bundle "$T/x$n" "c['linux']['resources'] = {'devices': [$rule]}"
+        capture oci run --bundle "$T/x$n" "bad$n" </dev/null
+        assert_ne 0 "$STATUS" "bad rule $rule"
+        assert_contains "$OUT" "linux.resources.devices[0]"
+    done
+    assert_oci_clean v1 bad1 bad2 bad3
+}
+
 # A namespace linux.namespaces does not list is the runtime's own, not a
 # new one (mount and pid listed: uts, ipc, net, cgroup are shared).
 test_oci_unlisted_namespaces_shared() {

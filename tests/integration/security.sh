@@ -275,3 +275,38 @@ test_device_nodes() {
     assert_eq "$host_blk
 writable" "$OUT" "privileged: the host's block devices, a writable /dev"
 }
+
+# The device cgroup: Docker's allow-list, --device's own permissions. The
+# nodes are made on a tmpfs mounted inside (SYS_ADMIN), which is not nodev:
+# only the device cgroup stands between the container and the device there.
+test_device_cgroup() {
+    sec_setup
+    [ -d /sys/fs/cgroup/devices ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || skip "no device cgroup"
+    # Rules go by device number: /dev/null is c 1:3 rwm in the defaults, so a
+    # node outside them (fuse, 10:229) shows --device's "r". Only opened.
+    [ -c /dev/fuse ] || skip "no /dev/fuse"
+    capture sec_run --device /dev/fuse:/dev/myfuse:r sh -c \
+        '(exec 3</dev/myfuse) && echo read-ok; (exec 3>/dev/myfuse) && echo write-ok; echo x > /dev/null && echo null-ok'
+    assert_contains "$OUT" "read-ok"
+    assert_not_contains "$OUT" "write-ok"
+    assert_contains "$OUT" "Operation not permitted"
+    assert_contains "$OUT" "null-ok"
+    capture sec_run --device /dev/fuse:/dev/myfuse sh -c '(exec 3<>/dev/myfuse) && echo rw-ok'
+    assert_contains "$OUT" "rw-ok"
+    # exec joins the same rules, and a restart (the saved spec) keeps them.
+    "$OSBOX" run -d --name dcg --network none --rootfs "$T/rootfs" --device /dev/fuse:/dev/myfuse:r sleep 60 >/dev/null
+    "$OSBOX" restart dcg >/dev/null || { "$OSBOX" rm -f dcg >/dev/null; fail "restart failed"; }
+    capture "$OSBOX" exec dcg sh -c '(exec 3</dev/myfuse) && echo read-ok; (exec 3>/dev/myfuse) && echo write-ok'
+    "$OSBOX" rm -f dcg >/dev/null
+    assert_contains "$OUT" "read-ok"
+    assert_not_contains "$OUT" "write-ok"
+    capture sec_run --cap-add SYS_ADMIN sh -c 'mount -t tmpfs t /tmp && mknod /tmp/null c 1 3 &&
+        mknod /tmp/mem c 1 1 && echo made; echo x > /tmp/null && echo null-ok; head -c1 /tmp/mem && echo mem-read'
+    assert_contains "$OUT" "made"
+    assert_contains "$OUT" "null-ok"
+    assert_not_contains "$OUT" "mem-read"
+    assert_contains "$OUT" "Operation not permitted"
+    # --privileged: no device rules.
+    capture sec_run --privileged sh -c 'mount -t tmpfs t /tmp && mknod /tmp/fuse c 10 229 && (exec 3<>/tmp/fuse) && echo fuse-ok'
+    assert_contains "$OUT" "fuse-ok"
+}

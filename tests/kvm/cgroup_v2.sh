@@ -34,6 +34,7 @@ test_cgroup_v2_in_harness_vm() {
     assert_contains "$OUT" "ok osbox-ops v2 pause/unpause"
     assert_contains "$OUT" "ok osbox-ops v2 update"
     assert_contains "$OUT" "ok osbox-ops v2 stats"
+    assert_contains "$OUT" "ok osbox-run v2 devices"
 }
 
 # Runs inside the VM (pure v2, root cgroup, nothing enabled yet).
@@ -81,6 +82,27 @@ cgv2_osbox_run() {
         esac
     done
     cgv2_ops
+    cgv2_devices
+}
+
+# The device cgroup on v2 (a BPF program): on a tmpfs mounted inside (not
+# nodev), a node of an allowed device (null) opens, one outside Docker's
+# allow-list (c 10:229) is refused with EPERM; mknod itself is allowed.
+cgv2_devices() {
+    local base out
+    base=$(mktemp -d /tmp/cgv2.XXXXXX)
+    mkdir -p "$base/root" "$base/run"
+    out=$(OSBOX_ROOT=$base/root OSBOX_RUN=$base/run "$OSBOX" run --rm --network none --cap-add SYS_ADMIN \
+          --rootfs "$CG_ROOTFS" sh -c 'mount -t tmpfs t /tmp && mknod /tmp/null c 1 3 &&
+          mknod /tmp/other c 10 229 && echo made; echo x > /tmp/null && echo null-ok
+          (exec 3<>/tmp/other) && echo other-open' 2>&1) || true
+    rm -rf "$base"
+    echo "devices: $out"
+    assert_contains "$out" "made"
+    assert_contains "$out" "null-ok"
+    assert_not_contains "$out" "other-open"
+    assert_contains "$out" "Operation not permitted"
+    echo "ok osbox-run v2 devices"
 }
 
 # Operating a running container on pure v2, in as few osbox calls as the

@@ -193,6 +193,46 @@ static void test_default_swap(void **state)
     assert_int_equal(r.memory_swap, -1);
 }
 
+/* Device rules: checked, kept in order, written in the v1 form, the
+ * defaults added once (a saved spec read back carries them already). */
+static void test_dev_rules(void **state)
+{
+    struct osbox_resources r;
+    char text[48];
+    unsigned n;
+    (void)state;
+    osbox_resources_init(&r);
+    assert_int_equal(r.n_dev_rules, 0);
+    assert_int_equal(resources_add_dev_rule(&r, 'a', 5, 5, "rwm", false, &err), 0);
+    resources_dev_rule_text(&r.dev_rules[0], text, sizeof text);
+    assert_string_equal(text, "a");
+    assert_int_equal(r.dev_rules[0].major, OSBOX_DEV_ANY); /* 'a' is every device */
+    assert_int_equal(resources_add_dev_rule(&r, 'c', 10, 229, "r", true, &err), 0);
+    resources_dev_rule_text(&r.dev_rules[1], text, sizeof text);
+    assert_string_equal(text, "c 10:229 r");
+    assert_int_equal(resources_add_dev_rule(&r, 'b', OSBOX_DEV_ANY, 3, NULL, true, &err), 0);
+    resources_dev_rule_text(&r.dev_rules[2], text, sizeof text);
+    assert_string_equal(text, "b *:3 rwm");
+    assert_int_equal(resources_add_dev_rule(&r, 'x', 1, 3, "r", true, &err), -1);
+    assert_err_contains("type 'x'");
+    assert_int_equal(resources_add_dev_rule(&r, 'c', 1, 3, "rx", true, &err), -1);
+    assert_err_contains("'rx'");
+    assert_int_equal(resources_add_dev_rule(&r, 'c', 0x1000, 3, "r", true, &err), -1);
+    assert_int_equal(resources_add_dev_rule(&r, 'c', 1, -2, "r", true, &err), -1);
+    assert_int_equal(r.n_dev_rules, 3);
+    resources_default_dev_rules(&r);
+    n = r.n_dev_rules;
+    assert_int_equal(n, 3 + 11);
+    resources_dev_rule_text(&r.dev_rules[3], text, sizeof text);
+    assert_string_equal(text, "c *:* m");
+    resources_default_dev_rules(&r);
+    assert_int_equal(r.n_dev_rules, n);
+    for (unsigned i = r.n_dev_rules; i < OSBOX_MAX_DEV_RULES; i++)
+        assert_int_equal(resources_add_dev_rule(&r, 'c', 200, (int64_t)i, "r", true, &err), 0);
+    assert_int_equal(resources_add_dev_rule(&r, 'c', 201, 0, "r", true, &err), -1);
+    assert_err_contains("more than");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +243,7 @@ int main(void)
         cmocka_unit_test(test_cpus),
         cmocka_unit_test(test_shares_weight_pids),
         cmocka_unit_test(test_conversions),
+        cmocka_unit_test(test_dev_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
