@@ -214,9 +214,10 @@ test_userns_auto() {
 $(printf '%s' "$OUT" | sed -n 3p)
 wrote" "$OUT"
     assert_contains "$(printf '%s' "$OUT" | sed -n 3p)" " 0        0 " "image files owned by root inside"
-    "$OSBOX" run --network none --name userns1 --userns auto --rootfs "$T/rootfs" sh -c 'touch /etc/y; sleep 2' &
+    "$OSBOX" run --network none --name userns1 --userns auto --rootfs "$T/rootfs" sh -c 'touch /etc/y; sleep 60' &
     pid=""
-    for _ in $(seq 1 60); do
+    # (bounded: 10 s to find it under load; then it is killed, not waited out)
+    for _ in $(seq 1 200); do
         # osbox -> our init -> the command
         pid=$(pgrep -P "$!" -x osbox-init || true)
         [ -n "$pid" ] && pid=$(pgrep -P "$pid" | head -n1 || true)
@@ -225,6 +226,7 @@ wrote" "$OUT"
     done
     [ -n "$pid" ] || fail "container command not found"
     uid=$(ps -o uid= -p "$pid" | tr -d ' ')
+    kill -KILL "$pid"
     wait
     assert_eq 100000 "$uid" "the command's uid on the host"
     assert_eq "0 0" "$(stat -c '%u %g' "$OSBOX_ROOT"/containers/*/upper/etc/y)" "upper file owner on disk"
