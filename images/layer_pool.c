@@ -174,10 +174,14 @@ int images_stage_layers(struct images_pending *p, int blobs_dirfd,
         j->count = (unsigned)m->n_layers;
         j->src_fd = j->blob_fd = -1;
     }
-    /* The lazy libraries are loaded here, not racing on the workers. */
-    rc = lazy_archive_load(err) < 0 || lazy_crypto_load(err) < 0 ? -1 : 0;
-    for (i = 0; i < m->n_layers && rc == 0; i++)
+    for (i = 0; i < m->n_layers && rc == 0; i++) {
         rc = prepare(p, blobs_dirfd, pool.jobs, i, err);
+        /* The lazy libraries are loaded here, not racing on the workers, and
+         * only when a layer is unpacked (a second load needs no libarchive). */
+        if (rc == 0 && pool.jobs[i].one_pass &&
+            (lazy_archive_load(err) < 0 || lazy_crypto_load(err) < 0))
+            rc = -1;
+    }
     for (; rc == 0 && started < POOL_THREADS && started < m->n_layers; started++)
         if (pthread_create(&threads[started], NULL, worker, &pool) != 0)
             break;
