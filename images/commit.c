@@ -166,9 +166,9 @@ int images_pending_add_blob_buf(struct images_pending *p, const void *buf, size_
     if (ensure_staging(p, err) < 0)
         return -1;
     dst = staged_blob(p, digest);
-    if (osbox_write_file(dst, buf, len, 0600, err) < 0 || images_fsync_path(dst) < 0) {
+    if (osbox_write_file(dst, buf, len, 0600, err) < 0) { /* synced at commit */
         unlink(dst);
-        return err->msg[0] ? -1 : osbox_error(err, errno, "fsync %s", dst);
+        return -1;
     }
     osbox_strv_push(&p->blob_digests, digest);
     return 0;
@@ -273,14 +273,13 @@ int images_pending_commit(struct images_pending *p, struct osbox_err *err)
     json_t *val;
     int rc = -1;
 
-    if (p->layer_ids) {
-        /* Unpacked files were written without fsync; flush them before they
-         * become visible under their final name. */
-        int fd = open(p->staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0) {
-            syncfs(fd);
-            close(fd);
-        }
+    if (p->staging) {
+        /* Staged blobs and unpacked files were written without fsync: one
+         * syncfs flushes them all before they become visible under their
+         * final names. */
+        _cleanup_close_ int fd = open(p->staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || syncfs(fd) < 0)
+            return osbox_error(err, errno, "sync %s", p->staging);
     }
     for (size_t i = 0; p->layer_ids && p->layer_ids[i]; i++) {
         const char *hex = images_digest_hex(p->layer_ids[i]);

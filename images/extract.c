@@ -59,6 +59,70 @@ struct feed {
     char outer_err[256];
 };
 
+/* The compressed side of the one pass: each block read from the blob is
+ * hashed (the blob digest) and, when tee_fd is set, written to the store's
+ * copy before the decompressor sees it; the blob is never read twice. */
+struct source {
+    int fd;
+    int tee_fd;
+    struct images_hash hash;
+    char *buf;
+    int errnum;
+    const char *failed; /* "read" or "write" when errnum is set */
+};
+
+#define SOURCE_BLOCK (1 << 20)
+
+static ssize_t source_next(struct source *s)
+{
+    ssize_t r;
+
+    do
+        r = read(s->fd, s->buf, SOURCE_BLOCK);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        s->errnum = errno;
+        s->failed = "read";
+        return -1;
+    }
+    images_hash_update(&s->hash, s->buf, (size_t)r);
+    for (ssize_t w = 0; s->tee_fd >= 0 && w < r;) {
+        ssize_t n = write(s->tee_fd, s->buf + w, (size_t)(r - w));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            s->errnum = errno;
+            s->failed = "write";
+            return -1;
+        }
+        w += n;
+    }
+    return r;
+}
+
+static la_ssize_t source_read(struct archive *a, void *client, const void **buf)
+{
+    struct source *s = client;
+    ssize_t r = source_next(s);
+
+    (void)a;
+    if (r < 0)
+        return -1; /* reported from s->errnum by the caller */
+    *buf = s->buf;
+    return (la_ssize_t)r;
+}
+
+/* What the decompressor left unread (padding after the stream) still belongs
+ * to the blob: hash and copy it too. */
+static int source_drain(struct source *s)
+{
+    ssize_t r;
+
+    while ((r = source_next(s)) > 0)
+        ;
+    return r < 0 ? -1 : 0;
+}
+
 /* The entry's owner. EINVAL: the id does not exist in our user namespace
  * (rootless osbox maps one id): the file stays the extracting user's. */
 static int own(int dirfd, const char *path, struct archive_entry *e, int flags)
@@ -399,10 +463,23 @@ static int extract_entry(struct archive *a, struct walker *w, struct archive_ent
     }
 }
 
-int images_extract_layer(const char *blob_path, const char *dir, char diff_id[72],
-                         struct images_extract_stats *stats, struct osbox_err *err)
+/* Why the outer reader failed: our own read/write, or libarchive's message. */
+static const char *outer_error(struct source *src, struct feed *f, char *buf, size_t len)
+{
+    if (src->errnum) {
+        snprintf(buf, len, "%s of the blob failed: %s", src->failed, strerror(src->errnum));
+        return buf;
+    }
+    return f->outer_err[0] ? f->outer_err : NULL;
+}
+
+int images_extract_layer_fd(int fd, int tee_fd, const char *dir, char blob_digest[72],
+                            char diff_id[72], struct images_extract_stats *stats,
+                            struct osbox_err *err)
 {
     struct feed f = { 0 };
+    struct source src = { .fd = fd, .tee_fd = tee_fd };
+    char why[320];
     struct walker w = { .root = -1, .cached = -1 };
     struct archive *in = NULL;
     struct archive_entry *e;
@@ -424,7 +501,12 @@ int images_extract_layer(const char *blob_path, const char *dir, char diff_id[72
     archive_read_support_format_raw(f.outer);
         archive_read_support_format_tar(in);
     archive_read_support_format_empty(in);
-    if (images_hash_init(&f.hash, err) < 0)
+    src.buf = malloc(SOURCE_BLOCK);
+    if (!src.buf) {
+        osbox_error(err, ENOMEM, "read buffer");
+        goto out;
+    }
+    if (images_hash_init(&f.hash, err) < 0 || images_hash_init(&src.hash, err) < 0)
         goto out;
     w.root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (w.root < 0) {
@@ -432,10 +514,11 @@ int images_extract_layer(const char *blob_path, const char *dir, char diff_id[72
         goto out;
     }
     struct stat bst;
-    if (stat(blob_path, &bst) == 0)
+    if (fstat(fd, &bst) == 0)
         f.total = (uint64_t)bst.st_size;
-    if (archive_read_open_filename(f.outer, blob_path, 1 << 20) != ARCHIVE_OK) {
-        osbox_error(err, 0, "open: %s", archive_error_string(f.outer));
+    if (archive_read_open(f.outer, &src, NULL, source_read, NULL) != ARCHIVE_OK) {
+        const char *e = outer_error(&src, &f, why, sizeof why);
+        osbox_error(err, 0, "open: %s", e ? e : archive_error_string(f.outer));
         goto out;
     }
     r = archive_read_next_header(f.outer, &e);
@@ -444,11 +527,13 @@ int images_extract_layer(const char *blob_path, const char *dir, char diff_id[72
         goto out;
     }
     if (r != ARCHIVE_OK) {
-        osbox_error(err, 0, "%s", archive_error_string(f.outer));
+        const char *e = outer_error(&src, &f, why, sizeof why);
+        osbox_error(err, 0, "%s", e ? e : archive_error_string(f.outer));
         goto out;
     }
     if (archive_read_open(in, &f, NULL, feed_read, NULL) != ARCHIVE_OK) {
-        osbox_error(err, 0, "%s", f.outer_err[0] ? f.outer_err : archive_error_string(in));
+        const char *e = outer_error(&src, &f, why, sizeof why);
+        osbox_error(err, 0, "%s", e ? e : archive_error_string(in));
         goto out;
     }
     while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
@@ -456,9 +541,9 @@ int images_extract_layer(const char *blob_path, const char *dir, char diff_id[72
             goto out;
     }
     if (r != ARCHIVE_EOF) {
+        const char *e = outer_error(&src, &f, why, sizeof why);
         osbox_error(err, 0, "%s",
-                    f.outer_err[0] ? f.outer_err
-                    : archive_error_string(in) ? archive_error_string(in) : "corrupt tar");
+                    e ? e : archive_error_string(in) ? archive_error_string(in) : "corrupt tar");
         goto out;
     }
     /* The tar reader stops at the end marker; the diff_id covers every byte. */
@@ -466,20 +551,38 @@ int images_extract_layer(const char *blob_path, const char *dir, char diff_id[72
         const void *buf;
         la_ssize_t n = feed_read(NULL, &f, &buf);
         if (n < 0) {
-            osbox_error(err, 0, "%s", f.outer_err);
+            const char *e = outer_error(&src, &f, why, sizeof why);
+            osbox_error(err, 0, "%s", e ? e : "decompression failed");
             goto out;
         }
         if (n == 0)
             break;
     }
+    if (source_drain(&src) < 0) {
+        osbox_error(err, src.errnum, "%s of the blob", src.failed);
+        goto out;
+    }
     images_progress_bytes("unpack", f.total, f.total, true);
     images_hash_final(&f.hash, diff_id);
+    if (blob_digest)
+        images_hash_final(&src.hash, blob_digest);
     if (stats)
         *stats = st;
     rc = 0;
 out:
+    if (rc < 0 && blob_digest) {
+        /* A blob that fails to unpack may simply not be the one declared:
+         * finish its digest so the caller can say so instead. */
+        if (src.hash.ctx && source_drain(&src) == 0)
+            images_hash_final(&src.hash, blob_digest);
+        else
+            blob_digest[0] = '\0';
+    }
     if (f.hash.ctx)
         images_hash_free(&f.hash);
+    if (src.hash.ctx)
+        images_hash_free(&src.hash);
+    free(src.buf);
     if (w.cached >= 0)
         close(w.cached);
     if (w.root >= 0)
@@ -489,4 +592,14 @@ out:
     if (f.outer)
         archive_read_free(f.outer);
     return rc;
+}
+
+int images_extract_layer(const char *blob_path, const char *dir, char diff_id[72],
+                         struct images_extract_stats *stats, struct osbox_err *err)
+{
+    _cleanup_close_ int fd = open(blob_path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return osbox_error(err, errno, "open %s", blob_path);
+    return images_extract_layer_fd(fd, -1, dir, NULL, diff_id, stats, err);
 }

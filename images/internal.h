@@ -118,6 +118,13 @@ struct images_extract_stats {
  * uncompressed stream (the diff_id) into diff_id. */
 int images_extract_layer(const char *blob_path, const char *dir, char diff_id[72],
                          struct images_extract_stats *stats, struct osbox_err *err);
+/* The same in one pass over the blob read from fd: every block read is hashed
+ * into blob_digest (if not NULL; also set, when it can be, on failure, so a
+ * caller can tell a corrupt blob from a wrong one) and written to tee_fd
+ * (if >= 0) as it is fed to the decompressor. */
+int images_extract_layer_fd(int fd, int tee_fd, const char *dir, char blob_digest[72],
+                            char diff_id[72], struct images_extract_stats *stats,
+                            struct osbox_err *err);
 
 /* ---- commit.c: making an image visible ---- */
 /* Everything an import staged: blobs and unpacked layers in a staging dir. */
@@ -167,6 +174,14 @@ void images_pending_layer_adopt(struct images_pending *p, const char *diff_id);
 void images_pending_set_ref(struct images_pending *p, const char *name, const char *digest);
 /* Move staged content into place, then update the names in one atomic index write. */
 int images_pending_commit(struct images_pending *p, struct osbox_err *err);
+
+/* ---- layer_pool.c: a manifest's layers, one pass each, two at a time ---- */
+struct images_manifest;
+struct images_config;
+/* Stage every layer of m (blobs from blobs_dirfd, diff_ids from c). */
+int images_stage_layers(struct images_pending *p, int blobs_dirfd,
+                        const struct images_manifest *m, const struct images_config *c,
+                        struct osbox_err *err);
 /* Remove whatever is still staged (after commit: the empty staging dir). */
 void images_pending_free(struct images_pending *p);
 

@@ -87,14 +87,7 @@ int images_stage_manifest(struct images_pending *p, int blobs_dirfd, const char 
                     m.config.digest, c.n_diff_ids, m.n_layers);
         goto out_c;
     }
-    for (size_t i = 0; i < m.n_layers; i++) {
-        images_progress_layer((unsigned)i + 1, (unsigned)m.n_layers, m.layers[i].digest);
-        if (stage_from_dir(p, blobs_dirfd, m.layers[i].digest, m.layers[i].size, "layer",
-                           "the manifest", err) < 0 ||
-            images_pending_add_layer(p, m.layers[i].digest, c.diff_ids[i], err) < 0)
-            goto out_c;
-    }
-    rc = 0;
+    rc = images_stage_layers(p, blobs_dirfd, &m, &c, err);
 out_c:
     images_config_clear(&c);
 out_m:

@@ -203,8 +203,8 @@ int images_copy_verified(int src_fd, const char *dst_path, const char *want_dige
     if (*want_digest && strcmp(got, want_digest) != 0)
         return osbox_error(err, 0, "%s %s: digest mismatch (content hashes to %s)", what,
                            want_digest, got);
-    if (fsync(out) < 0)
-        return osbox_error(err, errno, "fsync %s", dst_path);
+    /* Not fsynced here: every copy lands in a staging dir, and the commit
+     * syncs the whole store filesystem once before anything is renamed. */
     return 0;
 }
 

@@ -194,6 +194,32 @@ test_bad_truncated_layer() {
     expect_bad_load "$T/bad.oci" "runcated"
 }
 
+# Layers are unpacked two at a time: a bad third layer among good ones still
+# gives one line naming it, and neither the good layers nor their blobs stay.
+test_bad_layer_among_parallel_ones() {
+    load_busybox
+    local i
+    for i in 1 2 3 4; do
+        mkdir -p "$T/r$i" && head -c 300000 /dev/urandom > "$T/r$i/f$i" && tar -C "$T/r$i" -cf "$T/l$i.tar" "f$i"
+    done
+    mk_layout "$T/bad.oci" --gzip "$T/l1.tar" "$T/l2.tar" "$T/l3.tar" "$T/l4.tar"
+    local d3; d3=$(echo $LAYER_DIGESTS | cut -d' ' -f3)
+    printf 'X' | dd of="$T/bad.oci/blobs/sha256/$d3" bs=1 seek=5000 conv=notrunc status=none
+    expect_bad_load "$T/bad.oci" "layer sha256:$d3: "
+}
+
+# The same layer blob twice in one manifest is stored and unpacked once.
+test_load_repeated_layer() {
+    mkdir -p "$T/r" && echo a > "$T/r/a" && tar -C "$T/r" -cf "$T/l.tar" a
+    mkdir -p "$T/r2" && echo b > "$T/r2/b" && tar -C "$T/r2" -cf "$T/l2.tar" b
+    mk_layout "$T/rep.oci" --gzip "$T/l.tar" "$T/l2.tar" "$T/l.tar"
+    capture "$OSBOX" load --oci-dir "$T/rep.oci" --name rep:1
+    assert_eq 0 "$STATUS" "load ($OUT)"
+    assert_eq "a" "$(cat "$(layer_dir "$T/l.tar")/a")" "content of the repeated layer"
+    assert_eq "b" "$(cat "$(layer_dir "$T/l2.tar")/b")" "content of the middle layer"
+    assert_eq "" "$(ls -A "$OSBOX_ROOT/images/tmp")" "staging leftovers"
+}
+
 test_bad_malformed_json() {
     load_busybox
     mkdir -p "$T/r" && echo a > "$T/r/a" && tar -C "$T/r" -cf "$T/l.tar" a
