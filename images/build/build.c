@@ -19,6 +19,9 @@ struct stage {
     struct build_image img;
     char key[72];           /* the cache key of the last step */
     char **args;            /* ARG values in scope: K=V */
+    /* The time its history records: the base's, then that of each step as it
+     * first ran (kept with its cache entry), so cached rebuilds match. */
+    char created[OSBOX_RFC3339_LEN + 1];
 };
 
 struct build {
@@ -104,11 +107,13 @@ static void progress(struct build *b, const char *fmt, ...)
 /* A cached layer for key, or -1/0 as build_cache_get; appended on a hit. */
 static int from_cache(struct build *b, struct stage *st, const char *key, struct osbox_err *err)
 {
-    char blob[72], diff_id[72];
+    char blob[72], diff_id[72], created[OSBOX_RFC3339_LEN + 1];
     int64_t size;
 
-    if (b->o->no_cache || !build_cache_get(&b->store, key, blob, diff_id, &size))
+    if (b->o->no_cache || !build_cache_get(&b->store, key, blob, diff_id, &size, created))
         return 0;
+    if (created[0] && b->o->timestamp < 0)
+        memcpy(st->created, created, sizeof st->created);
     if (build_image_add_layer(&b->store, &st->img, blob, diff_id, size, err) < 0)
         return -1;
     progress(b, "--> Using cache %.12s\n", images_digest_hex(key));
@@ -125,8 +130,10 @@ static int keep_layer(struct build *b, struct stage *st, const char *tar, const 
     if (build_layer_store(tar, &st->img, diff_id, err) < 0)
         return -1;
     last = json_array_get(st->img.layers, json_array_size(st->img.layers) - 1);
+    memcpy(st->created, b->created, sizeof st->created);
     return build_cache_put(&b->store, key, json_string_value(json_object_get(last, "digest")),
-                           diff_id, json_integer_value(json_object_get(last, "size")), err);
+                           diff_id, json_integer_value(json_object_get(last, "size")), b->created,
+                           err);
 }
 
 static int scratch_tar(struct build *b, char **staging, char **tar, struct osbox_err *err)
@@ -464,10 +471,15 @@ static int step_from(struct build *b, const struct build_instr *in, struct osbox
     if (prev && !strchr(w[0], ':') && (prev->name || b->n_stages)) {
         build_image_copy(&st->img, &prev->img);
         memcpy(st->key, prev->key, sizeof st->key);
+        memcpy(st->created, prev->created, sizeof st->created);
     } else {
         if (build_image_open(&b->store, w[0], &st->img, err) < 0)
             goto out;
         build_cache_key(st->img.digest ? st->img.digest : "scratch", "FROM", NULL, st->key);
+        const char *base = json_string_value(json_object_get(st->img.config, "created"));
+        snprintf(st->created, sizeof st->created, "%s",
+                 base && b->o->timestamp < 0 && strlen(base) <= OSBOX_RFC3339_LEN ? base
+                                                                            : b->created);
     }
     st->name = w[1] ? osbox_xstrdup(w[2]) : NULL;
     st->args = osbox_xcalloc(1, sizeof *st->args);
@@ -512,7 +524,7 @@ static int run_step(struct build *b, const struct build_instr *in, struct osbox_
     if (rc == 0) {
         bool layer = !strcmp(in->keyword, "RUN") || !strcmp(in->keyword, "COPY") ||
                      !strcmp(in->keyword, "ADD");
-        build_image_history(&st->img, b->created, in->text, NULL,
+        build_image_history(&st->img, st->created, in->text, NULL,
                             !layer && strcmp(in->keyword, "WORKDIR"));
         memcpy(st->key, key, sizeof st->key);
     }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "images/internal.h"
+#include "util.h"
 
 /* ---- layer_tar.c: writing a layer tar ---- */
 struct layer_writer {
@@ -160,10 +161,13 @@ char **build_image_roots(const struct build_image *img);
 /* ---- cache.c: step -> layer ---- */
 /* key = sha256(parent key, instruction, extra) */
 void build_cache_key(const char *parent, const char *instr, const char *extra, char out[72]);
-/* A finished step's layer: 1 found, 0 not (or its layer is gone). */
+/* A finished step's layer: 1 found, 0 not (or its layer is gone). created is
+ * when the step first ran ("" for entries older than that field), so that a
+ * rebuild from the cache gives the same history, hence the same image id. */
 int build_cache_get(struct images_store *s, const char *key, char blob[72], char diff_id[72],
-                    int64_t *size);
+                    int64_t *size, char created[OSBOX_RFC3339_LEN + 1]);
 int build_cache_put(struct images_store *s, const char *key, const char *blob,
-                    const char *diff_id, int64_t size, struct osbox_err *err);
+                    const char *diff_id, int64_t size, const char *created,
+                    struct osbox_err *err);
 
 #endif

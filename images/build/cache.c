@@ -25,7 +25,7 @@ static char *entry_path(struct images_store *s, const char *key)
 }
 
 int build_cache_get(struct images_store *s, const char *key, char blob[72], char diff_id[72],
-                    int64_t *size)
+                    int64_t *size, char created[OSBOX_RFC3339_LEN + 1])
 {
     _cleanup_free_ char *p = entry_path(s, key), *text = NULL, *layer = NULL;
     struct osbox_err ignored;
@@ -44,6 +44,8 @@ int build_cache_get(struct images_store *s, const char *key, char blob[72], char
             strcpy(blob, b);
             strcpy(diff_id, d);
             *size = json_integer_value(json_object_get(j, "size"));
+            const char *c = json_string_value(json_object_get(j, "created"));
+            snprintf(created, OSBOX_RFC3339_LEN + 1, "%s", c && strlen(c) <= OSBOX_RFC3339_LEN ? c : "");
             found = 1;
         }
     }
@@ -52,12 +54,13 @@ int build_cache_get(struct images_store *s, const char *key, char blob[72], char
 }
 
 int build_cache_put(struct images_store *s, const char *key, const char *blob,
-                    const char *diff_id, int64_t size, struct osbox_err *err)
+                    const char *diff_id, int64_t size, const char *created,
+                    struct osbox_err *err)
 {
     _cleanup_free_ char *dir = osbox_strdup_printf("%s/build-cache", s->root);
     _cleanup_free_ char *p = entry_path(s, key), *text = NULL;
-    json_t *j = json_pack("{s:s, s:s, s:I}", "blob", blob, "diff_id", diff_id, "size",
-                          (json_int_t)size);
+    json_t *j = json_pack("{s:s, s:s, s:I, s:s}", "blob", blob, "diff_id", diff_id, "size",
+                          (json_int_t)size, "created", created);
     int rc;
 
     text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
